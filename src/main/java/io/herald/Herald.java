@@ -1,0 +1,203 @@
+package io.herald;
+
+import io.herald.bus.Addresses;
+import io.herald.config.Settings;
+import io.herald.event.EventDescriptor;
+import io.herald.event.EventMessage;
+import io.herald.event.EventRegistry;
+import io.herald.event.SourceFactory;
+import io.herald.http.BridgeVerticle;
+import io.herald.method.CoreMethods;
+import io.herald.method.MethodDescriptor;
+import io.herald.method.MethodRegistry;
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.herald.status.NodeStats;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A Herald node, and the API other verticles use to work with it. Obtain it with {@link #get(Vertx)} from any
+ * verticle deployed on the node's Vert.x instance:
+ *
+ * <pre>{@code
+ * Herald herald = Herald.get(vertx);
+ * herald.registerEvent(EventDescriptor.broadcast("backup.progress").description("Backup progress").build())
+ *     .onSuccess(v -> vertx.setPeriodic(1000, id ->
+ *         herald.publish("backup.progress", EventMessage.changed(1, new JsonObject().put("percent", 42)))));
+ * herald.consume("backup.progress", message -> LOG.info("{}", message.fields()));
+ * }</pre>
+ *
+ * Events and methods are cluster-wide: registered on one node, they can be subscribed to, published, consumed
+ * and called from every node. Publishing is best-effort (the event bus gives no delivery guarantee), ordered per
+ * publisher per event.
+ */
+public final class Herald {
+
+  private static final Map<Vertx, Herald> NODES = new ConcurrentHashMap<>();
+
+  private final Vertx vertx;
+  private final Settings settings;
+  private final String nodeId = UUID.randomUUID().toString();
+  private final EventRegistry events;
+  private final MethodRegistry methods;
+  private final NodeStats stats = new NodeStats();
+  private final Map<String, SourceFactory> sourceFactories = new ConcurrentHashMap<>();
+  private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile int httpPort;
+
+  private Herald(Vertx vertx, Settings settings) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.events = new EventRegistry(vertx);
+    this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
+  }
+
+  /** Starts a node on {@code vertx} (clustered or not): registry, built-in methods, then the HTTP servers. */
+  public static Future<Herald> start(Vertx vertx, Settings settings) {
+    Herald herald = new Herald(vertx, settings);
+    if (NODES.putIfAbsent(vertx, herald) != null) {
+      return Future.failedFuture(new IllegalStateException("a Herald node already runs on this Vert.x instance"));
+    }
+    return herald.events.start()
+        .compose(v -> CoreMethods.register(herald))
+        .compose(v -> herald.deployBridges())
+        .map(herald)
+        .onFailure(e -> NODES.remove(vertx, herald));
+  }
+
+  private Future<Void> deployBridges() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < settings.httpInstances(); i++) {
+      chain = chain.compose(v -> {
+        BridgeVerticle bridge = new BridgeVerticle(this);
+        return vertx.deployVerticle(bridge, new DeploymentOptions()).map(id -> {
+          deployments.add(id);
+          httpPort = bridge.port();
+          return null;
+        });
+      });
+    }
+    return chain;
+  }
+
+  /** The node running on {@code vertx}. */
+  public static Herald get(Vertx vertx) {
+    Herald herald = NODES.get(vertx);
+    if (herald == null) {
+      throw new IllegalStateException("no Herald node runs on this Vert.x instance");
+    }
+    return herald;
+  }
+
+  /** Closes every websocket with 1012 and stops the servers, then unregisters the node's methods. */
+  public Future<Void> close() {
+    NODES.remove(vertx, this);
+    return Future.all(deployments.stream().map(vertx::undeploy).toList())
+        .compose(v -> methods.close())
+        .compose(v -> events.stop());
+  }
+
+  // --- the API for verticles ---
+
+  /** Registers a broadcast event, cluster-wide. */
+  public Future<Void> registerEvent(EventDescriptor event) {
+    return events.register(event);
+  }
+
+  /**
+   * Registers a source event and the factory that serves it on this node. Subscriptions to it on this node get
+   * one shared source instance per argument.
+   */
+  public Future<Void> registerSource(EventDescriptor event, SourceFactory factory) {
+    if (event.kind() != EventDescriptor.Kind.SOURCE) {
+      return Future.failedFuture(new IllegalArgumentException("'" + event.name() + "' is not a source event"));
+    }
+    if (sourceFactories.putIfAbsent(event.name(), factory) != null) {
+      return Future.failedFuture(new CallError(Errno.EEXIST, "Event '" + event.name() + "' is already registered on this node"));
+    }
+    return events.register(event).onFailure(e -> sourceFactories.remove(event.name(), factory));
+  }
+
+  /**
+   * Publishes a change of a registered broadcast event to its subscribers on every node. The frame is encoded
+   * here, once; the bus carries it as a string.
+   */
+  public Future<Void> publish(String event, EventMessage message) {
+    return events.lookup(event).compose(descriptor -> {
+      if (descriptor == null) {
+        return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
+      }
+      if (descriptor.kind() != EventDescriptor.Kind.BROADCAST) {
+        return Future.failedFuture(new CallError(Errno.EINVAL,
+            "Event '" + event + "' is produced by its source, not published"));
+      }
+      vertx.eventBus().publish(Addresses.event(event), message.toFrame(event).encode());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Receives every message published for a broadcast event, on any node. Unregister the consumer when done. */
+  public MessageConsumer<String> consume(String event, Handler<EventMessage> handler) {
+    return vertx.eventBus().<String>consumer(Addresses.event(event),
+        msg -> handler.handle(EventMessage.fromFrame(new JsonObject(msg.body()))));
+  }
+
+  /** Registers a method callable by clients of every node. */
+  public Future<Void> registerMethod(MethodDescriptor method) {
+    return methods.register(method);
+  }
+
+  /** {@code {name: {description, wildcard_subscription, accepts, returns}}} of every non-private event. */
+  public JsonObject catalogue() {
+    JsonObject catalogue = new JsonObject();
+    for (EventDescriptor event : events.all()) {
+      if (!event.hidden()) {
+        catalogue.put(event.name(), event.catalogueEntry());
+      }
+    }
+    return catalogue;
+  }
+
+  // --- the node ---
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public EventRegistry events() {
+    return events;
+  }
+
+  public MethodRegistry methods() {
+    return methods;
+  }
+
+  public NodeStats stats() {
+    return stats;
+  }
+
+  public Map<String, SourceFactory> sourceFactories() {
+    return sourceFactories;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The port the websocket server listens on (the configured one, or the one chosen for port 0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+}

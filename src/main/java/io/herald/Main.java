@@ -1,0 +1,97 @@
+package io.herald;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.herald.config.ConfigLoader;
+import io.herald.config.Settings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/** Starts a node: reads the settings, joins the cluster, starts Herald, and stops cleanly on SIGTERM / SIGINT. */
+public final class Main {
+
+  static {
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty("hazelcast.logging.type", "slf4j");
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    long t0 = System.nanoTime();
+    Settings settings;
+    try {
+      Vertx bootstrap = Vertx.vertx();
+      try {
+        settings = ConfigLoader.load(bootstrap, System.getenv(), System.getProperties()).await();
+      } finally {
+        bootstrap.close().await();
+      }
+      Vertx vertx = createVertx(settings).await();
+      Herald herald = Herald.start(vertx, settings).await();
+      LOG.info("Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {})", herald.nodeId(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.httpHost(), herald.httpPort(),
+          settings.wsPath(), settings.clusterName(), settings.clustered() ? "on" : "off");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(herald, vertx, settings), "herald-shutdown"));
+    } catch (Exception e) {
+      LOG.error("Herald failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
+  }
+
+  static Future<Vertx> createVertx(Settings settings) {
+    VertxOptions options = new VertxOptions();
+    if (!settings.clustered()) {
+      return Future.succeededFuture(Vertx.vertx(options));
+    }
+    options.setEventBusOptions(new EventBusOptions().setHost(settings.clusterHost()));
+    Config config = hazelcastConfig(settings);
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(config)).buildClustered();
+  }
+
+  /** {@code cluster.config} when that file exists, else the {@code cluster.xml} packaged in the jar. */
+  static Config hazelcastConfig(Settings settings) {
+    File file = new File(settings.clusterConfig());
+    Config config;
+    if (file.isFile()) {
+      try (InputStream in = new FileInputStream(file)) {
+        config = new XmlConfigBuilder(in).build();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + file, e);
+      }
+    } else {
+      config = ConfigUtil.loadConfig();
+    }
+    return config.setClusterName(settings.clusterName());
+  }
+
+  private static void shutdown(Herald herald, Vertx vertx, Settings settings) {
+    LOG.info("Herald node {} stopping", herald.nodeId());
+    try {
+      herald.close()
+          .transform(ar -> vertx.close())
+          .toCompletionStage().toCompletableFuture()
+          .get(settings.shutdownGraceMs() + 5000, TimeUnit.MILLISECONDS);
+      LOG.info("Herald node {} stopped", herald.nodeId());
+    } catch (Exception e) {
+      LOG.warn("Herald node {} did not stop cleanly: {}", herald.nodeId(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package io.herald.event;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What the registry knows of an event. A {@link Kind#BROADCAST} event is published on the event bus by any
+ * verticle and reaches every subscriber of its name; a {@link Kind#SOURCE} event is produced by a shared
+ * {@link EventSource} per argument and reaches only the subscribers of that {@code name:arg}.
+ *
+ * @param accepts         JSON Schema of the argument, or null when the event takes none
+ * @param returns         JSON Schema of {@code fields}, or null when undocumented
+ * @param wildcard        whether a {@code *} subscription receives it (never for sources)
+ * @param latestValueOnly a slow client may skip intermediate values of this event: only the latest pending one
+ *                        per subscription is kept (see the slow-consumer policy in docs/PROTOCOL.md)
+ */
+public record EventDescriptor(String name, Kind kind, String description, JsonObject accepts, JsonObject returns,
+                              boolean wildcard, List<String> roles, boolean noAuthRequired, boolean hidden,
+                              boolean latestValueOnly) {
+
+  public enum Kind { BROADCAST, SOURCE }
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+  public static final int MAX_NAME_LENGTH = 128;
+
+  public EventDescriptor {
+    if (name == null || name.length() > MAX_NAME_LENGTH || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("invalid event name '" + name
+          + "': dotted identifiers ([A-Za-z_][A-Za-z0-9_]*), at most " + MAX_NAME_LENGTH + " characters");
+    }
+    if (kind == null) {
+      throw new IllegalArgumentException("event kind is required");
+    }
+    if (kind == Kind.SOURCE && wildcard) {
+      throw new IllegalArgumentException("source event '" + name + "' cannot be wildcard-eligible");
+    }
+    if (kind == Kind.BROADCAST && accepts != null) {
+      throw new IllegalArgumentException("broadcast event '" + name + "' cannot take an argument");
+    }
+    description = description == null ? "" : description;
+    roles = roles == null ? List.of() : List.copyOf(roles);
+  }
+
+  public static Builder broadcast(String name) {
+    return new Builder(name, Kind.BROADCAST).wildcard(true);
+  }
+
+  public static Builder source(String name) {
+    return new Builder(name, Kind.SOURCE);
+  }
+
+  /** The catalogue entry of {@code core.get_events}. */
+  public JsonObject catalogueEntry() {
+    return new JsonObject()
+        .put("description", description)
+        .put("wildcard_subscription", wildcard)
+        .put("accepts", accepts)
+        .put("returns", returns);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("name", name)
+        .put("kind", kind.name())
+        .put("description", description)
+        .put("accepts", accepts)
+        .put("returns", returns)
+        .put("wildcard", wildcard)
+        .put("roles", new JsonArray(roles))
+        .put("no_auth_required", noAuthRequired)
+        .put("private", hidden)
+        .put("latest_value_only", latestValueOnly);
+  }
+
+  @SuppressWarnings("unchecked")
+  public static EventDescriptor fromJson(JsonObject json) {
+    return new EventDescriptor(json.getString("name"), Kind.valueOf(json.getString("kind")),
+        json.getString("description"), json.getJsonObject("accepts"), json.getJsonObject("returns"),
+        json.getBoolean("wildcard", false), json.getJsonArray("roles", new JsonArray()).getList(),
+        json.getBoolean("no_auth_required", false), json.getBoolean("private", false),
+        json.getBoolean("latest_value_only", false));
+  }
+
+  public static final class Builder {
+    private final String name;
+    private final Kind kind;
+    private String description;
+    private JsonObject accepts;
+    private JsonObject returns;
+    private boolean wildcard;
+    private List<String> roles = List.of();
+    private boolean noAuthRequired;
+    private boolean hidden;
+    private boolean latestValueOnly;
+
+    private Builder(String name, Kind kind) {
+      this.name = name;
+      this.kind = kind;
+    }
+
+    public Builder description(String markdown) {
+      this.description = markdown;
+      return this;
+    }
+
+    public Builder accepts(JsonObject schema) {
+      this.accepts = schema;
+      return this;
+    }
+
+    public Builder returns(JsonObject schema) {
+      this.returns = schema;
+      return this;
+    }
+
+    public Builder wildcard(boolean wildcard) {
+      this.wildcard = wildcard;
+      return this;
+    }
+
+    public Builder roles(List<String> roles) {
+      this.roles = roles;
+      return this;
+    }
+
+    public Builder noAuthRequired(boolean noAuthRequired) {
+      this.noAuthRequired = noAuthRequired;
+      return this;
+    }
+
+    public Builder hidden(boolean hidden) {
+      this.hidden = hidden;
+      return this;
+    }
+
+    public Builder latestValueOnly(boolean latestValueOnly) {
+      this.latestValueOnly = latestValueOnly;
+      return this;
+    }
+
+    public EventDescriptor build() {
+      return new EventDescriptor(name, kind, description, accepts, returns, wildcard, roles, noAuthRequired,
+          hidden, latestValueOnly);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package io.herald.event;
+
+import io.vertx.core.Future;
+
+/**
+ * A producer of one {@code name:arg} stream, shared by all its subscribers on a node. The
+ * {@link SourceManager} creates it for the first subscriber and stops it after the last one leaves.
+ *
+ * <p>Contract: {@link #start} is called once, on the event loop of the subscribing bridge; the sink may be
+ * used from any thread. {@link #stop} is called exactly once — after the last subscriber left, after a failed
+ * start, or after the source called {@link SourceSink#end} / {@link SourceSink#fail} — and must release every
+ * timer, file handle and consumer the source holds. Emissions after {@code stop} are ignored.
+ */
+public interface EventSource {
+
+  /** Starts producing. A failed future ends every pending subscription with {@code nosub} and the error. */
+  Future<Void> start(SourceSink sink);
+
+  Future<Void> stop();
+}

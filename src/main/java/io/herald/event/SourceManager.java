@@ -1,0 +1,184 @@
+package io.herald.event;
+
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.herald.protocol.ErrorDict;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shares one {@link EventSource} per (event, canonical argument) among its subscribers: started by the first,
+ * stopped after the last leaves. Confined to one context (the bridge verticle's event loop); only the sinks
+ * handed to sources may be called from other threads.
+ */
+public final class SourceManager {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SourceManager.class);
+
+  private final Context context;
+  private final Map<String, SourceFactory> factories;
+  private final AtomicInteger runningGauge;
+  private final Map<String, Instance> instances = new HashMap<>();
+
+  /**
+   * @param factories    the node's source factories by event name (read concurrently, owned elsewhere)
+   * @param runningGauge incremented while an instance runs, for {@code /api/status}
+   */
+  public SourceManager(Context context, Map<String, SourceFactory> factories, AtomicInteger runningGauge) {
+    this.context = context;
+    this.factories = factories;
+    this.runningGauge = runningGauge;
+  }
+
+  /** A subscriber's hold on an instance. {@link #release} is idempotent. */
+  public interface Handle {
+    void release();
+  }
+
+  /**
+   * Adds {@code subscriber} to the instance for {@code argument}, starting it when it is the first. Completes
+   * when the instance is running; fails (with a {@link CallError}) when it cannot start, in which case the
+   * subscriber holds nothing.
+   */
+  public Future<Handle> subscribe(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
+    String key = event.name() + '\u0000' + Argument.canonical(argument);
+    Instance instance = instances.get(key);
+    if (instance == null) {
+      SourceFactory factory = factories.get(event.name());
+      if (factory == null) {
+        return Future.failedFuture(new CallError(Errno.ENOENT,
+            "Event source '" + event.name() + "' is not available on this node"));
+      }
+      EventSource source;
+      try {
+        source = factory.create(argument);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+      instance = new Instance(key, event, source);
+      instances.put(key, instance);
+      instance.subscribers.add(subscriber);
+      instance.begin();
+    } else {
+      instance.subscribers.add(subscriber);
+    }
+    Instance joined = instance;
+    return joined.started.future().map(v -> () -> joined.leave(subscriber));
+  }
+
+  public int instanceCount() {
+    return instances.size();
+  }
+
+  private final class Instance implements SourceSink {
+    final String key;
+    final EventDescriptor event;
+    final EventSource source;
+    final Set<SourceSubscriber> subscribers = new LinkedHashSet<>();
+    final Promise<Void> started = Promise.promise();
+    boolean finished;
+
+    Instance(String key, EventDescriptor event, EventSource source) {
+      this.key = key;
+      this.event = event;
+      this.source = source;
+    }
+
+    void begin() {
+      runningGauge.incrementAndGet();
+      Future<Void> start;
+      try {
+        start = source.start(this);
+      } catch (RuntimeException e) {
+        start = Future.failedFuture(e);
+      }
+      start.onComplete(ar -> {
+        if (ar.succeeded()) {
+          started.tryComplete();
+        } else {
+          // Subscribers are told through the failed future, not through ended().
+          subscribers.clear();
+          finish();
+          started.tryFail(ar.cause());
+        }
+      });
+    }
+
+    void leave(SourceSubscriber subscriber) {
+      if (subscribers.remove(subscriber) && subscribers.isEmpty()) {
+        finish();
+      }
+    }
+
+    /** Removes the instance and stops the source once, after its start has completed either way. */
+    void finish() {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      instances.remove(key, this);
+      runningGauge.decrementAndGet();
+      started.future().onComplete(ignored -> source.stop().onFailure(e ->
+          LOG.warn("event source {} did not stop cleanly", key, e)));
+    }
+
+    @Override
+    public void emit(EventMessage message) {
+      onContext(() -> {
+        if (finished) {
+          return;
+        }
+        Map<String, byte[]> frames = new HashMap<>(2);
+        for (SourceSubscriber subscriber : new ArrayList<>(subscribers)) {
+          byte[] frame = frames.computeIfAbsent(subscriber.collection(),
+              c -> message.toFrame(c).encode().getBytes(StandardCharsets.UTF_8));
+          subscriber.deliver(frame, event.latestValueOnly());
+        }
+      });
+    }
+
+    @Override
+    public void end() {
+      onContext(() -> close(null));
+    }
+
+    @Override
+    public void fail(ErrorDict error) {
+      onContext(() -> close(error));
+    }
+
+    private void close(ErrorDict error) {
+      if (finished) {
+        return;
+      }
+      List<SourceSubscriber> ending = new ArrayList<>(subscribers);
+      subscribers.clear();
+      finish();
+      if (started.future().isComplete()) {
+        ending.forEach(s -> s.ended(error));
+      } else {
+        started.tryFail(new CallError(error != null ? error
+            : ErrorDict.of(Errno.ENOENT, "Event source '" + event.name() + "' ended before it started")));
+      }
+    }
+
+    private void onContext(Runnable action) {
+      if (Context.isOnEventLoopThread() && io.vertx.core.Vertx.currentContext() == context) {
+        action.run();
+      } else {
+        context.runOnContext(v -> action.run());
+      }
+    }
+  }
+}

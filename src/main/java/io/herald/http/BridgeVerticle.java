@@ -1,0 +1,88 @@
+package io.herald.http;
+
+import io.herald.Herald;
+import io.herald.config.Settings;
+import io.herald.event.SourceManager;
+import io.herald.protocol.CloseCode;
+import io.herald.session.Connection;
+import io.herald.session.SessionServices;
+import io.herald.subscription.SubscriptionHub;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One instance of the HTTP and websocket server. Instances share the port; each owns, on its own event loop,
+ * the connections it accepted, their {@link SubscriptionHub} (one bus consumer per event per instance) and their
+ * {@link SourceManager}. One heartbeat timer per instance pings its sockets and closes silent ones.
+ */
+public final class BridgeVerticle extends VerticleBase {
+
+  private final Herald herald;
+  private final Set<Connection> connections = new LinkedHashSet<>();
+  private HttpServer server;
+  private long heartbeatTimer;
+
+  public BridgeVerticle(Herald herald) {
+    this.herald = herald;
+  }
+
+  @Override
+  public Future<?> start() {
+    Settings settings = herald.settings();
+    SubscriptionHub hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(),
+        settings.consumerLingerMs());
+    SourceManager sources = new SourceManager(context, herald.sourceFactories(), herald.stats().sources);
+    SessionServices services = new SessionServices(settings, herald.events(), herald.methods(), hub, sources,
+        herald.stats());
+
+    Router router = Router.router(vertx);
+    HttpRoutes.mount(router, herald);
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(settings.httpHost())
+        .setPort(settings.httpPort())
+        .setMaxWebSocketFrameSize(settings.maxMessageBytes())
+        .setMaxWebSocketMessageSize(settings.maxMessageBytes())
+        .setPerMessageWebSocketCompressionSupported(settings.compression())
+        .setPerFrameWebSocketCompressionSupported(settings.compression())
+        .setAcceptBacklog(4096);
+    server = vertx.createHttpServer(options)
+        .webSocketHandshakeHandler(handshake -> {
+          if (settings.wsPath().equals(handshake.path())) {
+            handshake.accept();
+          } else {
+            handshake.reject(404);
+          }
+        })
+        .webSocketHandler(ws -> accept(ws, services))
+        .requestHandler(router);
+    long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
+    heartbeatTimer = vertx.setPeriodic(settings.pingIntervalMs(),
+        id -> new ArrayList<>(connections).forEach(c -> c.heartbeat(idleNanos)));
+    return server.listen();
+  }
+
+  private void accept(ServerWebSocket ws, SessionServices services) {
+    connections.add(new Connection(ws, services, connections::remove));
+  }
+
+  /** Closes every websocket with 1012 (service restart), then the server. */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(heartbeatTimer);
+    new ArrayList<>(connections).forEach(c -> c.terminate(CloseCode.SERVICE_RESTART));
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+}

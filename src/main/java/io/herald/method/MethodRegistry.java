@@ -1,0 +1,109 @@
+package io.herald.method;
+
+import io.herald.bus.Addresses;
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.herald.protocol.ErrorDict;
+import io.herald.protocol.Schema;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Methods callable by clients. A method registered on a node is served there directly and to every other node
+ * over the event bus at {@code herald.method.<name>}; a call for a method this node does not have travels to a
+ * node that has it.
+ */
+public final class MethodRegistry {
+
+  private record Registered(MethodDescriptor descriptor, Schema schema, MessageConsumer<JsonObject> consumer) {
+  }
+
+  private final Vertx vertx;
+  private final long remoteTimeoutMs;
+  private final Map<String, Registered> local = new ConcurrentHashMap<>();
+
+  public MethodRegistry(Vertx vertx, long remoteTimeoutMs) {
+    this.vertx = vertx;
+    this.remoteTimeoutMs = remoteTimeoutMs;
+  }
+
+  /** Registers a method on this node; completes once other nodes can reach it. */
+  public Future<Void> register(MethodDescriptor descriptor) {
+    if (local.containsKey(descriptor.name())) {
+      return Future.failedFuture(new CallError(Errno.EEXIST,
+          "Method '" + descriptor.name() + "' is already registered on this node"));
+    }
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.method(descriptor.name()));
+    Registered registered = new Registered(descriptor, descriptor.schema(), consumer);
+    local.put(descriptor.name(), registered);
+    consumer.handler(msg -> {
+      JsonObject body = msg.body();
+      invoke(registered, new MethodCall(descriptor.name(), body.getJsonArray("params", new JsonArray()),
+          body.getString("session")))
+          .onComplete(ar -> msg.reply(ar.succeeded()
+              ? new JsonObject().put("result", ar.result())
+              : new JsonObject().put("error", CallError.toErrorDict(ar.cause()).toJson())));
+    });
+    return consumer.completion();
+  }
+
+  public boolean isLocal(String name) {
+    return local.containsKey(name);
+  }
+
+  /** Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link CallError}. */
+  public Future<Object> call(String method, JsonArray params, String session) {
+    Registered registered = local.get(method);
+    if (registered != null) {
+      return invoke(registered, new MethodCall(method, params, session));
+    }
+    JsonObject request = new JsonObject().put("params", params).put("session", session);
+    return vertx.eventBus().<JsonObject>request(Addresses.method(method), request,
+            new DeliveryOptions().setSendTimeout(remoteTimeoutMs))
+        .recover(failure -> Future.failedFuture(remoteFailure(method, failure)))
+        .compose(reply -> {
+          JsonObject body = reply.body();
+          if (body.containsKey("error")) {
+            return Future.failedFuture(new CallError(ErrorDict.fromJson(body.getJsonObject("error"))));
+          }
+          return Future.succeededFuture(body.getValue("result"));
+        });
+  }
+
+  private static CallError remoteFailure(String method, Throwable failure) {
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      return new CallError(ErrorDict.noMethod(method));
+    }
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+      return new CallError(Errno.ETIMEDOUT, "Method '" + method + "' did not answer in time");
+    }
+    return new CallError(CallError.toErrorDict(failure));
+  }
+
+  private static Future<Object> invoke(Registered registered, MethodCall call) {
+    if (registered.schema() != null) {
+      ErrorDict invalid = registered.schema().check(call.params(), call.method());
+      if (invalid != null) {
+        return Future.failedFuture(new CallError(invalid));
+      }
+    }
+    try {
+      Future<Object> result = registered.descriptor().handler().handle(call);
+      return result == null ? Future.succeededFuture() : result;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  public Future<Void> close() {
+    return Future.all(local.values().stream().map(r -> r.consumer().unregister()).toList()).mapEmpty();
+  }
+}

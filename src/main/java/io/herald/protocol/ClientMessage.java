@@ -1,0 +1,27 @@
+package io.herald.protocol;
+
+import io.vertx.core.json.JsonArray;
+
+/** A message from a client, already checked for shape and types by {@link MessageDecoder}. */
+public sealed interface ClientMessage {
+
+  /** {@code {"msg":"connect","version":"1","support":["1"]}}. */
+  record Connect(Object version) implements ClientMessage {
+  }
+
+  /** {@code {"msg":"ping","id":"x"}}; {@code id} is optional and echoed as sent. */
+  record Ping(Object id) implements ClientMessage {
+  }
+
+  /** {@code {"msg":"sub","id":..,"name":"event[:arg]"}}; {@code id} is a string or a number, echoed as sent. */
+  record Sub(Object id, String name) implements ClientMessage {
+  }
+
+  /** {@code {"msg":"unsub","id":..}}. */
+  record Unsub(Object id) implements ClientMessage {
+  }
+
+  /** {@code {"msg":"method","id":..,"method":"svc.name","params":[..]}}; absent params are an empty list. */
+  record Method(Object id, String method, JsonArray params) implements ClientMessage {
+  }
+}

@@ -1,0 +1,100 @@
+package io.herald.protocol;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** Text frame to {@link ClientMessage}: a pure function, no networking. */
+public final class MessageDecoder {
+
+  /** The frame is not JSON at all: the connection is closed with {@link CloseCode#INVALID_JSON}. */
+  public static final class InvalidJson extends Exception {
+    public InvalidJson(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * The frame is JSON but not a valid message: answered with DDP's
+   * {@code {"msg":"error","reason":..,"offendingMessage":..}}, and the connection stays open.
+   */
+  public static final class Malformed extends Exception {
+    public final transient Object offending;
+
+    public Malformed(String reason, Object offending) {
+      super(reason, null, false, false);
+      this.offending = offending;
+    }
+  }
+
+  private MessageDecoder() {
+  }
+
+  public static ClientMessage decode(String text) throws InvalidJson, Malformed {
+    Object value;
+    try {
+      value = Json.decodeValue(text);
+    } catch (DecodeException e) {
+      throw new InvalidJson(e.getMessage());
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw new Malformed("message must be a JSON object", value);
+    }
+    Object msg = json.getValue("msg");
+    if (msg == null) {
+      throw new Malformed("msg is required", json);
+    }
+    if (!(msg instanceof String type)) {
+      throw new Malformed("msg must be a string", json);
+    }
+    return switch (type) {
+      case "connect" -> new ClientMessage.Connect(json.getValue("version"));
+      case "ping" -> new ClientMessage.Ping(optionalId(json));
+      case "sub" -> new ClientMessage.Sub(requiredId(json), requiredString(json, "name"));
+      case "unsub" -> new ClientMessage.Unsub(requiredId(json));
+      case "method" -> new ClientMessage.Method(requiredId(json), requiredString(json, "method"), params(json));
+      default -> throw new Malformed("unknown msg '" + type + "'", json);
+    };
+  }
+
+  private static Object optionalId(JsonObject json) throws Malformed {
+    return json.containsKey("id") ? requiredId(json) : null;
+  }
+
+  private static Object requiredId(JsonObject json) throws Malformed {
+    Object id = json.getValue("id");
+    if (id == null) {
+      throw new Malformed("id is required", json);
+    }
+    if (!(id instanceof String) && !(id instanceof Number)) {
+      throw new Malformed("id must be a string or a number", json);
+    }
+    return id;
+  }
+
+  private static String requiredString(JsonObject json, String key) throws Malformed {
+    Object value = json.getValue(key);
+    if (value == null) {
+      throw new Malformed(key + " is required", json);
+    }
+    if (!(value instanceof String s)) {
+      throw new Malformed(key + " must be a string", json);
+    }
+    if (s.isEmpty()) {
+      throw new Malformed(key + " must not be empty", json);
+    }
+    return s;
+  }
+
+  private static JsonArray params(JsonObject json) throws Malformed {
+    Object params = json.getValue("params");
+    if (params == null) {
+      return new JsonArray();
+    }
+    if (!(params instanceof JsonArray array)) {
+      throw new Malformed("params must be a list", json);
+    }
+    return array;
+  }
+}

@@ -1,0 +1,64 @@
+package io.herald.protocol;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Validator;
+
+/** A compiled JSON Schema (draft 2020-12) whose failures become a VALIDATION {@link ErrorDict}. */
+public final class Schema {
+
+  private static final JsonSchemaOptions OPTIONS = new JsonSchemaOptions()
+      .setDraft(Draft.DRAFT202012)
+      .setBaseUri("https://herald.invalid/")
+      .setOutputFormat(OutputFormat.Basic);
+
+  private final Validator validator;
+
+  private Schema(JsonObject schema) {
+    this.validator = Validator.create(JsonSchema.of(schema.copy()), OPTIONS);
+  }
+
+  public static Schema of(JsonObject schema) {
+    return new Schema(schema);
+  }
+
+  /**
+   * Validates {@code value}.
+   *
+   * @param attribute the name errors are reported under (e.g. {@code reporting.realtime} or {@code core.bulk.params});
+   *                  the failing location inside the value is appended as {@code .key} / {@code .0}
+   * @return null when valid, else the VALIDATION error listing every failure
+   */
+  public ErrorDict check(Object value, String attribute) {
+    OutputUnit out = validator.validate(value);
+    if (Boolean.TRUE.equals(out.getValid())) {
+      return null;
+    }
+    JsonArray extra = new JsonArray();
+    if (out.getErrors() != null) {
+      for (OutputUnit error : out.getErrors()) {
+        extra.add(new JsonArray()
+            .add(attribute + pointerToPath(error.getInstanceLocation()))
+            .add(error.getError())
+            .add(Errno.EINVAL.code));
+      }
+    }
+    if (extra.isEmpty()) {
+      extra.add(new JsonArray().add(attribute).add(String.valueOf(out.getError())).add(Errno.EINVAL.code));
+    }
+    return ErrorDict.validation(extra);
+  }
+
+  private static String pointerToPath(String pointer) {
+    if (pointer == null || pointer.isEmpty() || pointer.equals("#") || pointer.equals("/")) {
+      return "";
+    }
+    String p = pointer.startsWith("#") ? pointer.substring(1) : pointer;
+    return p.replace("~1", "/").replace("~0", "~").replace('/', '.');
+  }
+}

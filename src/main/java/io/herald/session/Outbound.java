@@ -1,0 +1,78 @@
+package io.herald.session;
+
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The bounded outbound side of one connection, and its slow-consumer policy.
+ *
+ * <p>Frames go straight to the socket while Netty's write buffer is below its high-water mark. Past it they wait
+ * here, in order, until the socket drains. A frame with a coalescing key replaces a waiting frame with the same
+ * key in place (latest value wins). When the waiting bytes exceed {@code maxPendingBytes} the connection is
+ * closed through {@code onOverflow}: memory per connection is bounded by Netty's mark plus that limit.
+ *
+ * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to: each write wraps the same array, so an
+ * event is encoded once per node, not once per socket. Confined to the connection's event loop.
+ */
+final class Outbound {
+
+  private final ServerWebSocket ws;
+  private final long maxPendingBytes;
+  private final Runnable onOverflow;
+  private final Map<Object, byte[]> pending = new LinkedHashMap<>();
+  private long pendingBytes;
+  private boolean overflowed;
+
+  Outbound(ServerWebSocket ws, long maxPendingBytes, Runnable onOverflow) {
+    this.ws = ws;
+    this.maxPendingBytes = maxPendingBytes;
+    this.onOverflow = onOverflow;
+    ws.drainHandler(v -> drain());
+  }
+
+  void send(byte[] frame, Object coalesceKey) {
+    if (overflowed) {
+      return;
+    }
+    if (pending.isEmpty() && !ws.writeQueueFull()) {
+      write(frame);
+      return;
+    }
+    Object key = coalesceKey != null ? coalesceKey : new Object();
+    byte[] replaced = pending.put(key, frame);
+    pendingBytes += frame.length - (replaced == null ? 0 : replaced.length);
+    if (pendingBytes > maxPendingBytes) {
+      overflowed = true;
+      clear();
+      onOverflow.run();
+    }
+  }
+
+  long pendingBytes() {
+    return pendingBytes;
+  }
+
+  void clear() {
+    pending.clear();
+    pendingBytes = 0;
+  }
+
+  private void drain() {
+    Iterator<byte[]> it = pending.values().iterator();
+    while (it.hasNext() && !ws.writeQueueFull()) {
+      byte[] frame = it.next();
+      it.remove();
+      pendingBytes -= frame.length;
+      write(frame);
+    }
+  }
+
+  private void write(byte[] frame) {
+    // The public API has no text frame over bytes: textFrame(String) would re-encode per socket.
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame, true));
+  }
+}

@@ -1,0 +1,13 @@
+package io.herald.session;
+
+import io.herald.config.Settings;
+import io.herald.event.EventRegistry;
+import io.herald.event.SourceManager;
+import io.herald.method.MethodRegistry;
+import io.herald.status.NodeStats;
+import io.herald.subscription.SubscriptionHub;
+
+/** What a connection needs from its bridge instance and its node. */
+public record SessionServices(Settings settings, EventRegistry events, MethodRegistry methods, SubscriptionHub hub,
+                              SourceManager sources, NodeStats stats) {
+}

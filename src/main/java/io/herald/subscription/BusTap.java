@@ -1,0 +1,28 @@
+package io.herald.subscription;
+
+import io.herald.event.EventDescriptor;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/**
+ * The one event-bus consumer of a broadcast event in a bridge instance, reference-counted by the subscriptions
+ * that need it. Confined to the hub's event loop.
+ */
+final class BusTap {
+
+  final EventDescriptor event;
+  final MessageConsumer<Object> consumer;
+  /** Completes when the registration is visible cluster-wide. */
+  final Future<Void> ready;
+  /** Coalescing key for latest-value-only events: every frame of this event supersedes the previous one. */
+  final Object coalesceKey;
+  int refs;
+  long lingerTimer = -1;
+
+  BusTap(EventDescriptor event, MessageConsumer<Object> consumer) {
+    this.event = event;
+    this.consumer = consumer;
+    this.ready = consumer.completion();
+    this.coalesceKey = event.latestValueOnly() ? "event:" + event.name() : null;
+  }
+}

@@ -1,0 +1,224 @@
+package io.herald.subscription;
+
+import io.herald.bus.Addresses;
+import io.herald.event.EventDescriptor;
+import io.herald.event.EventRegistry;
+import io.herald.status.NodeStats;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broadcast side of a bridge instance: one {@link BusTap} per event, however many local subscribers it has,
+ * and the index event → subscribers used to fan a frame out. Confined to one event loop.
+ *
+ * <p>Each bus message is the wire frame already encoded by its publisher; it is turned into bytes once here and
+ * the same bytes are written to every matching socket. A connection receives one copy of an event however many
+ * of its subscriptions match it (its exact name, {@code *}, or several subscriptions of either).
+ */
+public final class SubscriptionHub {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SubscriptionHub.class);
+
+  /** A subscriber's hold on the hub; {@link #release} is idempotent. */
+  public interface Handle {
+    void release();
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final EventRegistry registry;
+  private final NodeStats stats;
+  private final long lingerMs;
+  private final Map<String, BusTap> taps = new HashMap<>();
+  private final Map<String, Map<Subscriber, Integer>> exact = new HashMap<>();
+  private final Map<Subscriber, Integer> wildcard = new LinkedHashMap<>();
+  /** Wildcard subscriptions, pending or live; while positive, every wildcard-eligible event is tapped. */
+  private int wildcardHolds;
+  private final List<BusTap> wildcardTaps = new ArrayList<>();
+
+  public SubscriptionHub(Vertx vertx, Context context, EventRegistry registry, NodeStats stats, long lingerMs) {
+    this.vertx = vertx;
+    this.context = context;
+    this.registry = registry;
+    this.stats = stats;
+    this.lingerMs = lingerMs;
+    registry.onLearned(event -> context.runOnContext(v -> learned(event)));
+  }
+
+  /**
+   * Subscribes to a broadcast event. Completes once the bus consumer is registered cluster-wide, at which point
+   * the subscriber is in the index; an event published anywhere after that reaches it.
+   */
+  public Future<Handle> subscribe(EventDescriptor event, Subscriber subscriber) {
+    BusTap tap = acquire(event);
+    return tap.ready
+        .recover(failure -> {
+          release(tap);
+          return Future.failedFuture(failure);
+        })
+        .map(v -> {
+          exact.computeIfAbsent(event.name(), n -> new LinkedHashMap<>()).merge(subscriber, 1, Integer::sum);
+          return once(() -> {
+            Map<Subscriber, Integer> subscribers = exact.get(event.name());
+            if (subscribers != null && decrement(subscribers, subscriber) && subscribers.isEmpty()) {
+              exact.remove(event.name());
+            }
+            release(tap);
+          });
+        });
+  }
+
+  /** Subscribes to {@code *}: every wildcard-eligible event, including those registered later. */
+  public Future<Handle> subscribeWildcard(Subscriber subscriber) {
+    if (wildcardHolds++ == 0) {
+      for (EventDescriptor event : registry.all()) {
+        if (isWildcardEligible(event)) {
+          wildcardTaps.add(acquire(event));
+        }
+      }
+    }
+    List<Future<Void>> ready = wildcardTaps.stream().map(t -> t.ready).toList();
+    return Future.all(ready)
+        .recover(failure -> {
+          dropWildcardHold();
+          return Future.failedFuture(failure);
+        })
+        .map(v -> {
+          wildcard.merge(subscriber, 1, Integer::sum);
+          return once(() -> {
+            decrement(wildcard, subscriber);
+            dropWildcardHold();
+          });
+        });
+  }
+
+  public int tapCount() {
+    return taps.size();
+  }
+
+  private void learned(EventDescriptor event) {
+    if (wildcardHolds > 0 && isWildcardEligible(event)) {
+      wildcardTaps.add(acquire(event));
+    }
+  }
+
+  private void dropWildcardHold() {
+    if (--wildcardHolds == 0) {
+      wildcardTaps.forEach(this::release);
+      wildcardTaps.clear();
+    }
+  }
+
+  private static boolean isWildcardEligible(EventDescriptor event) {
+    return event.kind() == EventDescriptor.Kind.BROADCAST && event.wildcard();
+  }
+
+  private BusTap acquire(EventDescriptor event) {
+    BusTap tap = taps.get(event.name());
+    if (tap == null) {
+      tap = new BusTap(event, vertx.eventBus().consumer(Addresses.event(event.name())));
+      BusTap created = tap;
+      created.consumer.handler(msg -> fanOut(created, msg.body()));
+      taps.put(event.name(), created);
+      stats.busConsumers.incrementAndGet();
+    }
+    if (tap.lingerTimer >= 0) {
+      vertx.cancelTimer(tap.lingerTimer);
+      tap.lingerTimer = -1;
+    }
+    tap.refs++;
+    return tap;
+  }
+
+  /** Drops one reference; the consumer is unregistered after the linger unless it is needed again. */
+  private void release(BusTap tap) {
+    if (--tap.refs > 0) {
+      return;
+    }
+    if (lingerMs <= 0) {
+      unregister(tap);
+    } else {
+      tap.lingerTimer = vertx.setTimer(lingerMs, id -> {
+        tap.lingerTimer = -1;
+        if (tap.refs == 0) {
+          unregister(tap);
+        }
+      });
+    }
+  }
+
+  private void unregister(BusTap tap) {
+    if (taps.remove(tap.event.name(), tap)) {
+      stats.busConsumers.decrementAndGet();
+      tap.consumer.unregister().onFailure(e -> LOG.warn("unregistering {} failed", tap.event.name(), e));
+    }
+  }
+
+  private void fanOut(BusTap tap, Object body) {
+    String text;
+    if (body instanceof String s) {
+      text = s;
+    } else if (body instanceof JsonObject json) {
+      text = json.encode();
+    } else {
+      LOG.warn("dropped a message on {}: body must be the encoded frame, got {}", tap.event.name(),
+          body == null ? "null" : body.getClass().getName());
+      return;
+    }
+    byte[] frame = text.getBytes(StandardCharsets.UTF_8);
+    Map<Subscriber, Integer> named = exact.get(tap.event.name());
+    if (named != null) {
+      for (Subscriber subscriber : named.keySet()) {
+        subscriber.deliver(frame, tap.coalesceKey);
+      }
+    }
+    if (tap.event.wildcard() && !wildcard.isEmpty()) {
+      for (Subscriber subscriber : wildcard.keySet()) {
+        if (named == null || !named.containsKey(subscriber)) {
+          subscriber.deliver(frame, tap.coalesceKey);
+        }
+      }
+    }
+  }
+
+  private static boolean decrement(Map<Subscriber, Integer> counts, Subscriber subscriber) {
+    Integer count = counts.get(subscriber);
+    if (count == null) {
+      return false;
+    }
+    if (count == 1) {
+      counts.remove(subscriber);
+    } else {
+      counts.put(subscriber, count - 1);
+    }
+    return true;
+  }
+
+  private static Handle once(Runnable release) {
+    return new Handle() {
+      boolean released;
+
+      @Override
+      public void release() {
+        if (!released) {
+          released = true;
+          release.run();
+        }
+      }
+    };
+  }
+
+  Context context() {
+    return context;
+  }
+}
