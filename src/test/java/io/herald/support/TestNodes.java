@@ -1,0 +1,67 @@
+package io.herald.support;
+
+import io.herald.Herald;
+import io.herald.config.Settings;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Starts real Herald nodes for tests. */
+public final class TestNodes {
+
+  private TestNodes() {
+  }
+
+  /** A standalone node on a free port, with no consumer linger so that counts drop at once. */
+  public static Herald standalone(Vertx vertx) {
+    return standalone(vertx, new JsonObject());
+  }
+
+  /** As {@link #standalone(Vertx)}, with {@code overrides} as dotted keys, e.g. {@code {"ws.idle-timeout-ms": 500}}. */
+  public static Herald standalone(Vertx vertx, JsonObject overrides) {
+    JsonObject settings = new JsonObject();
+    put(settings, "http.port", 0);
+    put(settings, "http.host", "127.0.0.1");
+    put(settings, "cluster.enabled", false);
+    put(settings, "bus.consumer-linger-ms", 0);
+    overrides.forEach(e -> put(settings, e.getKey(), e.getValue()));
+    return await(Herald.start(vertx, Settings.of(settings)));
+  }
+
+  /** The future's result, failing the test after 30 s. */
+  public static <T> T await(io.vertx.core.Future<T> future) {
+    try {
+      return future.await(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("timed out", e);
+    }
+  }
+
+  private static void put(JsonObject root, String dotted, Object value) {
+    String[] parts = dotted.split("\\.");
+    JsonObject node = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      if (!node.containsKey(parts[i])) {
+        node.put(parts[i], new JsonObject());
+      }
+      node = node.getJsonObject(parts[i]);
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  /** Polls {@code condition} until it holds, failing after {@code ms}. */
+  public static void eventually(long ms, String what, BooleanSupplier condition) {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for: " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+  }
+}
