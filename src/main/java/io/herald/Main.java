@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** Starts a node: reads the settings, joins the cluster, starts Herald, and stops cleanly on SIGTERM / SIGINT. */
 public final class Main {
@@ -49,7 +51,16 @@ public final class Main {
       LOG.info("Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {})", herald.nodeId(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.httpHost(), herald.httpPort(),
           settings.wsPath(), settings.clusterName(), settings.clustered() ? "on" : "off");
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(herald, vertx, settings), "herald-shutdown"));
+      // SIGTERM and SIGINT stop the node and exit 0; other exits still stop it through the shutdown hook.
+      Thread hook = new Thread(() -> shutdown(herald, vertx, settings), "herald-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      SignalHandler stop = signal -> {
+        Runtime.getRuntime().removeShutdownHook(hook);
+        shutdown(herald, vertx, settings);
+        System.exit(0);
+      };
+      Signal.handle(new Signal("TERM"), stop);
+      Signal.handle(new Signal("INT"), stop);
     } catch (Exception e) {
       LOG.error("Herald failed to start: {}", e.getMessage(), e);
       System.exit(1);
