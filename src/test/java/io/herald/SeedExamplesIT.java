@@ -1,0 +1,175 @@
+package io.herald;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.herald.event.EventDescriptor;
+import io.herald.event.EventMessage;
+import io.herald.event.EventSource;
+import io.herald.event.SourceSink;
+import io.herald.support.TestNodes;
+import io.herald.support.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Every request/response example of the user's document (shared/seed/websocket-events.md), sent and checked
+ * verbatim. Test producers stand in for the real jobs and metrics sources, emitting the document's payloads.
+ */
+@ExtendWith(VertxExtension.class)
+class SeedExamplesIT {
+
+  static final String JOB_79_CHANGED = """
+      {
+          "msg": "changed",
+          "collection": "core.get_jobs",
+          "id": 79,
+          "fields": {
+              "id": 79, "method": "zfs.pool.scrub",
+              "arguments": ["vol1", "START"], "logs_path": null,
+              "logs_excerpt": null,
+              "progress": {"percent": 0.001258680822502356, "description": "Scrubbing", "extra": null},
+              "result": null, "error": null, "exception": null, "exc_info": null,
+              "state": "RUNNING", "time_started": {"$date": 1571297741181},
+              "time_finished": null
+          }
+      }""";
+
+  static final String REALTIME_ADDED = """
+      {
+          "msg": "added", "collection": "reporting.realtime",
+          "fields": {
+              "virtual_memory": {
+                  "total": 4784615424, "available": 854155264, "percent": 82.1,
+                  "used": 3779424256, "free": 136634368, "active": 894599168,
+                  "inactive": 717520896, "buffers": 0, "cached": 0,
+                  "shared": 188002304, "wired": 2884825088
+              },
+              "cpu": {"temperature": {}},
+              "interfaces": {
+                  "em0": {
+                      "received_bytes": 1068597254, "received_bytes_last": 1068597254,
+                      "sent_bytes": 78087857, "sent_bytes_last": 78087857
+                  },
+                  "lo0": {
+                      "received_bytes": 358364554, "received_bytes_last": 358364554,
+                      "sent_bytes": 358360787, "sent_bytes_last": 358360787
+                  }
+              }
+          }
+      }""";
+
+  static final String JOB_26_ADDED = """
+      {
+          "msg": "added", "collection": "core.get_jobs", "id": 26,
+          "fields": {
+              "id": 26, "method": "chart.release.redeploy", "arguments": ["abc"],
+              "logs_path": null, "logs_excerpt": null,
+              "progress": {"percent": null, "description": null, "extra": null},
+              "result": null, "error": null, "exception": null, "exc_info": null,
+              "state": "WAITING", "time_started": {"$date": 1571305262662},
+              "time_finished": null
+          }
+      }""";
+
+  private Vertx vertx;
+  private Herald herald;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    this.vertx = vertx;
+    herald = TestNodes.standalone(vertx);
+    TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("core.get_jobs").description("Jobs").build()));
+    JsonObject sample = new JsonObject(REALTIME_ADDED).getJsonObject("fields");
+    TestNodes.await(herald.registerSource(EventDescriptor.source("reporting.realtime")
+        .accepts(new JsonObject().put("type", "object")).build(), argument -> new EventSource() {
+          long timer;
+
+          @Override
+          public Future<Void> start(SourceSink sink) {
+            timer = vertx.setPeriodic(20, id -> sink.emit(EventMessage.added(null, sample)));
+            return Future.succeededFuture();
+          }
+
+          @Override
+          public Future<Void> stop() {
+            vertx.cancelTimer(timer);
+            return Future.succeededFuture();
+          }
+        }));
+  }
+
+  private static EventMessage asPublished(String frame) {
+    return EventMessage.fromFrame(new JsonObject(frame));
+  }
+
+  @Test
+  void wildcardSubscriptionThenJobEvent() {
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.sendText("""
+          {
+              "id": "ad4dea8f-53a8-9a5c-1825-523e218c13ca",
+              "name": "*",
+              "msg": "sub"
+          }""");
+      assertEquals(new JsonObject("""
+          {
+              "msg": "ready",
+              "subs": ["ad4dea8f-53a8-9a5c-1825-523e218c13ca"]
+          }"""), c.next());
+      TestNodes.await(herald.publish("core.get_jobs", asPublished(JOB_79_CHANGED)));
+      assertEquals(new JsonObject(JOB_79_CHANGED), c.next());
+    }
+  }
+
+  @Test
+  void realtimeSubscriptionThenUnsubscription() {
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.sendText("""
+          {
+              "id": "8592f7c2-ce2b-4466-443a-80bbae5937d9",
+              "name": "reporting.realtime",
+              "msg": "sub"
+          }""");
+      assertEquals(new JsonObject("""
+          {
+              "msg": "ready",
+              "subs": ["8592f7c2-ce2b-4466-443a-80bbae5937d9"]
+          }"""), c.next());
+      assertEquals(new JsonObject(REALTIME_ADDED), c.next());
+      c.sendText("""
+          {
+              "id": "8592f7c2-ce2b-4466-443a-80bbae5937d9",
+              "msg": "unsub"
+          }""");
+      TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
+      // "The server does not send a response for this call": only ticks already in flight may follow.
+      c.send(new JsonObject().put("msg", "ping").put("id", "end"));
+      JsonObject last = c.next(m -> !"added".equals(m.getString("msg")));
+      assertEquals(new JsonObject().put("msg", "pong").put("id", "end"), last);
+    }
+  }
+
+  @Test
+  void jobsSubscriptionThenAddedJob() {
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.sendText("""
+          {
+              "id": "19922f7c2-ce2b-4455-443a-80bbae5937a2",
+              "name": "core.get_jobs",
+              "msg": "sub"
+          }""");
+      assertEquals(new JsonObject("""
+          {
+              "msg": "ready",
+              "subs": ["19922f7c2-ce2b-4455-443a-80bbae5937a2"]
+          }"""), c.next());
+      TestNodes.await(herald.publish("core.get_jobs", asPublished(JOB_26_ADDED)));
+      assertEquals(new JsonObject(JOB_26_ADDED), c.next());
+    }
+  }
+}
