@@ -38,6 +38,13 @@ public final class TestNodes {
     }
   }
 
+  /** {@code {"a.b": 1}} → {@code {"a": {"b": 1}}}. */
+  public static JsonObject nested(JsonObject dotted) {
+    JsonObject root = new JsonObject();
+    dotted.forEach(e -> put(root, e.getKey(), e.getValue()));
+    return root;
+  }
+
   private static void put(JsonObject root, String dotted, Object value) {
     String[] parts = dotted.split("\\.");
     JsonObject node = root;

@@ -1,0 +1,86 @@
+package io.herald;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.herald.event.EventDescriptor;
+import io.herald.event.EventMessage;
+import io.herald.method.MethodDescriptor;
+import io.herald.support.ClusterNodes;
+import io.herald.support.TestNodes;
+import io.herald.support.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Two clustered nodes in one JVM: events, registry and methods cross nodes. */
+@ExtendWith(VertxExtension.class)
+class ClusterIT {
+
+  private static ClusterNodes cluster;
+  private static Herald a;
+  private static Herald b;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = new ClusterNodes();
+    a = cluster.start();
+    b = cluster.start();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cluster.close();
+  }
+
+  @Test
+  void eventPublishedOnNodeAReachesSubscriberOnNodeB(Vertx client) {
+    TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.a_to_b").build()));
+    try (WsClient onB = WsClient.connect(client, b.httpPort())) {
+      onB.subscribe("s", "cluster.a_to_b");
+      for (int i = 0; i < 20; i++) {
+        TestNodes.await(a.publish("cluster.a_to_b", EventMessage.changed(i, new JsonObject().put("i", i))));
+      }
+      for (int i = 0; i < 20; i++) {
+        assertEquals(i, onB.next().getInteger("id"), "in publish order");
+      }
+    }
+  }
+
+  @Test
+  void eventRegisteredOnOneNodeIsInTheCatalogueOfEveryNode(Vertx client) {
+    TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.catalogued").description("on A").build()));
+    TestNodes.eventually(5000, "B learns the event", () -> b.events().get("cluster.catalogued") != null);
+    try (WsClient onB = WsClient.connect(client, b.httpPort())) {
+      JsonObject events = onB.call(1, "core.get_events", new JsonArray()).getJsonObject("result");
+      assertEquals("on A", events.getJsonObject("cluster.catalogued").getString("description"));
+    }
+  }
+
+  @Test
+  void conflictingRegistrationOnAnotherNodeIsRefused() {
+    TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.conflict").description("one").build()));
+    Future<Void> other = b.registerEvent(EventDescriptor.broadcast("cluster.conflict").description("two").build());
+    Throwable failure = TestNodes.await(other.transform(ar -> Future.succeededFuture(ar.cause())));
+    assertEquals("Event 'cluster.conflict' is already registered in the cluster with another definition",
+        failure.getMessage());
+  }
+
+  @Test
+  void methodRegisteredOnNodeAIsCallableFromNodeB(Vertx client) {
+    TestNodes.await(a.registerMethod(new MethodDescriptor("cluster.whereami", "", null,
+        call -> Future.succeededFuture(new JsonObject().put("node", a.nodeId()).put("params", call.params())))));
+    try (WsClient onB = WsClient.connect(client, b.httpPort())) {
+      JsonObject result = onB.call(1, "cluster.whereami", new JsonArray().add("x")).getJsonObject("result");
+      assertEquals(a.nodeId(), result.getString("node"));
+      assertEquals(new JsonArray().add("x"), result.getJsonArray("params"));
+      assertEquals("ENOMETHOD", onB.call(2, "cluster.nowhere", new JsonArray())
+          .getJsonObject("error").getString("errname"));
+    }
+  }
+}
