@@ -104,9 +104,13 @@ public final class EventRegistry {
     return list;
   }
 
-  /** Called (on an arbitrary thread) once for every event this node learns of, whichever node registered it. */
-  public void onLearned(Consumer<EventDescriptor> listener) {
+  /**
+   * Calls {@code listener} (on an arbitrary thread) once for every event this node learns of from now on,
+   * whichever node registered it. Run the returned action to stop listening.
+   */
+  public Runnable onLearned(Consumer<EventDescriptor> listener) {
     listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   private void learn(EventDescriptor descriptor) {

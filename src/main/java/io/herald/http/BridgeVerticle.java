@@ -28,6 +28,7 @@ public final class BridgeVerticle extends VerticleBase {
   private final Herald herald;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private HttpServer server;
+  private SubscriptionHub hub;
   private long heartbeatTimer;
 
   public BridgeVerticle(Herald herald) {
@@ -37,7 +38,7 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings settings = herald.settings();
-    SubscriptionHub hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(),
+    hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(),
         settings.consumerLingerMs());
     SourceManager sources = new SourceManager(context, herald.sourceFactories(), herald.stats().sources);
     SessionServices services = new SessionServices(settings, herald.events(), herald.methods(), hub, sources,
@@ -78,6 +79,7 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);
+    hub.close();
     new ArrayList<>(connections).forEach(c -> c.terminate(CloseCode.SERVICE_RESTART));
     return server == null ? Future.succeededFuture() : server.close();
   }

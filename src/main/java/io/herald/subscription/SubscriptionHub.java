@@ -35,7 +35,6 @@ public final class SubscriptionHub {
   }
 
   private final Vertx vertx;
-  private final Context context;
   private final EventRegistry registry;
   private final NodeStats stats;
   private final long lingerMs;
@@ -45,14 +44,19 @@ public final class SubscriptionHub {
   /** Wildcard subscriptions, pending or live; while positive, every wildcard-eligible event is tapped. */
   private int wildcardHolds;
   private final List<BusTap> wildcardTaps = new ArrayList<>();
+  private final Runnable stopListening;
 
   public SubscriptionHub(Vertx vertx, Context context, EventRegistry registry, NodeStats stats, long lingerMs) {
     this.vertx = vertx;
-    this.context = context;
     this.registry = registry;
     this.stats = stats;
     this.lingerMs = lingerMs;
-    registry.onLearned(event -> context.runOnContext(v -> learned(event)));
+    this.stopListening = registry.onLearned(event -> context.runOnContext(v -> learned(event)));
+  }
+
+  /** Stops following registrations; the bus consumers go with the verticle's undeployment. */
+  public void close() {
+    stopListening.run();
   }
 
   /**
@@ -216,9 +220,5 @@ public final class SubscriptionHub {
         }
       }
     };
-  }
-
-  Context context() {
-    return context;
   }
 }
