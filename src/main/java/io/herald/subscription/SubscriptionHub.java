@@ -54,9 +54,10 @@ public final class SubscriptionHub {
     this.stopListening = registry.onLearned(event -> context.runOnContext(v -> learned(event)));
   }
 
-  /** Stops following registrations; the bus consumers go with the verticle's undeployment. */
+  /** Stops following registrations and unregisters every bus consumer. */
   public void close() {
     stopListening.run();
+    new ArrayList<>(taps.values()).forEach(this::unregister);
   }
 
   /**
