@@ -7,6 +7,10 @@ import io.herald.event.EventMessage;
 import io.herald.event.EventRegistry;
 import io.herald.event.SourceFactory;
 import io.herald.http.BridgeVerticle;
+import io.herald.jobs.BuiltinJobs;
+import io.herald.jobs.JobHandler;
+import io.herald.jobs.JobManager;
+import io.herald.jobs.JobMethods;
 import io.herald.method.CoreMethods;
 import io.herald.method.MethodDescriptor;
 import io.herald.method.MethodRegistry;
@@ -19,6 +23,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Counter;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +49,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Herald {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Herald.class);
   private static final Map<Vertx, Herald> NODES = new ConcurrentHashMap<>();
 
   private final Vertx vertx;
@@ -49,6 +58,7 @@ public final class Herald {
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final NodeStats stats = new NodeStats();
+  private final JobManager jobs;
   private final Map<String, SourceFactory> sourceFactories = new ConcurrentHashMap<>();
   private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile int httpPort;
@@ -58,6 +68,10 @@ public final class Herald {
     this.settings = settings;
     this.events = new EventRegistry(vertx);
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
+    this.jobs = new JobManager(vertx, vertx.getOrCreateContext(), new JobManager.Limits(settings.jobsMaxRunning(),
+        settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
+        (event, message) -> publish(event, message).onFailure(e -> LOG.warn("job event lost: {}", e.toString())),
+        () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet));
   }
 
   /** Starts a node on {@code vertx} (clustered or not): registry, built-in methods, then the HTTP servers. */
@@ -68,6 +82,8 @@ public final class Herald {
     }
     return herald.events.start()
         .compose(v -> CoreMethods.register(herald))
+        .compose(v -> JobMethods.register(herald, herald.jobs))
+        .compose(v -> BuiltinJobs.register(herald))
         .compose(v -> herald.deployBridges())
         .map(herald)
         .onFailure(e -> NODES.remove(vertx, herald));
@@ -155,6 +171,17 @@ public final class Herald {
     return methods.register(method);
   }
 
+  /**
+   * Registers a job method: a call queues a job running {@code handler} and returns the job id at once; the
+   * job's progress and end are reported on {@code core.get_jobs}.
+   *
+   * @param params JSON Schema of the params list, or null
+   */
+  public Future<Void> registerJobMethod(String name, String description, JsonObject params, JobHandler handler) {
+    return methods.register(new MethodDescriptor(name, description, params,
+        call -> jobs.submit(name, call.params(), handler).map(id -> id)));
+  }
+
   /** {@code {name: {description, wildcard_subscription, accepts, returns}}} of every non-private event. */
   public JsonObject catalogue() {
     JsonObject catalogue = new JsonObject();
@@ -178,6 +205,10 @@ public final class Herald {
 
   public MethodRegistry methods() {
     return methods;
+  }
+
+  public JobManager jobs() {
+    return jobs;
   }
 
   public NodeStats stats() {

@@ -37,6 +37,12 @@ public final class Settings {
           .put("config", "cluster.xml"))
       .put("data", new JsonObject()
           .put("dir", "data"))
+      .put("jobs", new JsonObject()
+          .put("max-running", 4)
+          .put("history-size", 1000)
+          .put("progress-interval-ms", 250))
+      .put("files", new JsonObject()
+          .put("roots", ""))
       .put("shutdown", new JsonObject()
           .put("grace-ms", 5000));
 
@@ -164,5 +170,18 @@ public final class Settings {
   public String clusterHost() { return (String) get("cluster.host"); }
   public String clusterConfig() { return (String) get("cluster.config"); }
   public String dataDir() { return (String) get("data.dir"); }
+  public int jobsMaxRunning() { return integer("jobs.max-running"); }
+  public int jobsHistorySize() { return integer("jobs.history-size"); }
+  public long jobsProgressIntervalMs() { return integer("jobs.progress-interval-ms"); }
+
+  /** Directories whose files clients may read (checksum, tail): {@code files.roots}, else the log dir and /var/log. */
+  public java.util.List<java.nio.file.Path> filesRoots() {
+    String roots = (String) get("files.roots");
+    if (roots == null || roots.isBlank()) {
+      return java.util.List.of(java.nio.file.Path.of(dataDir(), "logs"), java.nio.file.Path.of("/var/log"));
+    }
+    return java.util.Arrays.stream(roots.split(":")).filter(s -> !s.isBlank()).map(java.nio.file.Path::of).toList();
+  }
+
   public long shutdownGraceMs() { return integer("shutdown.grace-ms"); }
 }

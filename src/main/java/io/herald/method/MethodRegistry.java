@@ -5,7 +5,9 @@ import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
 import io.herald.protocol.Schema;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -59,8 +61,28 @@ public final class MethodRegistry {
     return local.containsKey(name);
   }
 
-  /** Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link CallError}. */
+  /**
+   * Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link CallError}.
+   * The future completes on the caller's context, whichever thread the handler completed it on.
+   */
   public Future<Object> call(String method, JsonArray params, String session) {
+    Context caller = Vertx.currentContext();
+    Future<Object> result = dispatch(method, params, session);
+    if (caller == null) {
+      return result;
+    }
+    Promise<Object> onCaller = Promise.promise();
+    result.onComplete(ar -> {
+      if (Vertx.currentContext() == caller) {
+        onCaller.handle(ar);
+      } else {
+        caller.runOnContext(v -> onCaller.handle(ar));
+      }
+    });
+    return onCaller.future();
+  }
+
+  private Future<Object> dispatch(String method, JsonArray params, String session) {
     Registered registered = local.get(method);
     if (registered != null) {
       return invoke(registered, new MethodCall(method, params, session));

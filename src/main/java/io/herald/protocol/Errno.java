@@ -5,6 +5,7 @@ public enum Errno {
   EACCES(13),
   EFAULT(14),
   EEXIST(17),
+  EINTR(4),
   EINVAL(22),
   ENOENT(2),
   ETIMEDOUT(110),

@@ -26,6 +26,7 @@ public final class WsClient implements AutoCloseable {
   private final WebSocketClient client;
   private final WebSocket ws;
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+  private final java.util.List<JsonObject> backlog = new java.util.ArrayList<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
 
   private WsClient(WebSocketClient client, WebSocket ws) {
@@ -63,33 +64,42 @@ public final class WsClient implements AutoCloseable {
 
   /** The next message, failing the test when none arrives in time. */
   public JsonObject next() {
-    try {
-      JsonObject message = received.poll(WAIT_MS, TimeUnit.MILLISECONDS);
-      assertNotNull(message, "no message within " + WAIT_MS + " ms");
-      return message;
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+    return next(m -> true);
   }
 
-  /** The next message matching {@code filter}, skipping (and dropping) others. */
+  /**
+   * The next message matching {@code filter}. Messages it passes over are kept, in order, for later calls: a
+   * {@link #call} that waits for its result does not lose the events that arrived before it.
+   */
   public JsonObject next(Predicate<JsonObject> filter) {
+    for (java.util.Iterator<JsonObject> it = backlog.iterator(); it.hasNext(); ) {
+      JsonObject message = it.next();
+      if (filter.test(message)) {
+        it.remove();
+        return message;
+      }
+    }
     long deadline = System.currentTimeMillis() + WAIT_MS;
     while (System.currentTimeMillis() < deadline) {
       try {
         JsonObject message = received.poll(deadline - System.currentTimeMillis(), TimeUnit.MILLISECONDS);
-        if (message != null && filter.test(message)) {
+        if (message == null) {
+          break;
+        }
+        if (filter.test(message)) {
           return message;
         }
+        backlog.add(message);
       } catch (InterruptedException e) {
         throw new AssertionError(e);
       }
     }
-    return fail("no matching message within " + WAIT_MS + " ms");
+    return fail("no matching message within " + WAIT_MS + " ms; passed over: " + backlog);
   }
 
-  /** Asserts that nothing arrives for {@code ms}. */
+  /** Asserts that nothing arrives for {@code ms} (and that nothing was passed over before). */
   public void expectSilence(long ms) {
+    assertEquals(java.util.List.of(), backlog, "unexpected messages");
     try {
       assertNull(received.poll(ms, TimeUnit.MILLISECONDS), "unexpected message");
     } catch (InterruptedException e) {
@@ -125,7 +135,7 @@ public final class WsClient implements AutoCloseable {
   }
 
   public int pending() {
-    return received.size();
+    return received.size() + backlog.size();
   }
 
   public WebSocket socket() {

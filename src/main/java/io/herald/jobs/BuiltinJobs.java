@@ -1,0 +1,116 @@
+package io.herald.jobs;
+
+import io.herald.Herald;
+import io.herald.files.FileRoots;
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** The built-in job methods {@code filesystem.checksum} and {@code core.bulk}. */
+public final class BuiltinJobs {
+
+  private static final Map<String, String> ALGORITHMS = Map.of(
+      "md5", "MD5", "sha1", "SHA-1", "sha256", "SHA-256", "sha512", "SHA-512");
+  private static final int CHUNK = 1 << 16;
+
+  private BuiltinJobs() {
+  }
+
+  public static Future<Void> register(Herald herald) {
+    FileRoots roots = new FileRoots(herald.settings().filesRoots());
+    return Future.all(
+        herald.registerJobMethod("filesystem.checksum", """
+                Hashes a file, or every regular file of a directory tree, with `algorithm` (`md5`, `sha1`, \
+                `sha256` (default), `sha512`). Progress by bytes. Result: the hex digest of a file, or \
+                `{relative path: digest}` for a directory. Only paths inside the configured `files.roots`.""",
+            new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 2)
+                .put("prefixItems", new JsonArray()
+                    .add(new JsonObject().put("type", "string"))
+                    .add(new JsonObject().put("enum", new JsonArray(List.copyOf(ALGORITHMS.keySet().stream().sorted().toList()))))),
+            job -> herald.vertx().executeBlocking(() -> checksum(job, roots), false)),
+        herald.registerJobMethod("core.bulk", """
+                Calls `method` once per entry of `params_list` (each a params list), one after the other. \
+                Result: a list of `{"result": .., "error": ..}` in the same order.""",
+            new JsonObject().put("type", "array").put("minItems", 2).put("maxItems", 2)
+                .put("prefixItems", new JsonArray()
+                    .add(new JsonObject().put("type", "string"))
+                    .add(new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "array")))),
+            job -> bulk(herald, job, job.params().getString(0), job.params().getJsonArray(1), 0, new JsonArray()))
+    ).mapEmpty();
+  }
+
+  private static Object checksum(JobHandle job, FileRoots roots) throws IOException, NoSuchAlgorithmException {
+    Path root = roots.check(job.params().getString(0));
+    JsonArray params = job.params();
+    String algorithm = ALGORITHMS.get(params.size() > 1 ? params.getString(1) : "sha256");
+    List<Path> files;
+    if (Files.isDirectory(root)) {
+      try (Stream<Path> walk = Files.walk(root)) {
+        files = walk.filter(Files::isRegularFile).sorted().toList();
+      }
+    } else {
+      files = List.of(root);
+    }
+    long total = 0;
+    for (Path file : files) {
+      total += Files.size(file);
+    }
+    long[] done = {0};
+    JsonObject digests = new JsonObject();
+    for (Path file : files) {
+      String name = Files.isDirectory(root) ? root.relativize(file).toString() : file.toString();
+      job.setProgress(percent(done[0], total), "Hashing " + name, null);
+      digests.put(name, digest(job, file, MessageDigest.getInstance(algorithm), done, total, name));
+    }
+    job.setProgress(100, "Done", null);
+    return Files.isDirectory(root) ? digests : digests.getString(root.toString());
+  }
+
+  private static String digest(JobHandle job, Path file, MessageDigest md, long[] done, long total, String name)
+      throws IOException {
+    byte[] buffer = new byte[CHUNK];
+    try (InputStream in = Files.newInputStream(file)) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        if (job.isAborted()) {
+          throw new CallError(Errno.EINTR, "aborted");
+        }
+        md.update(buffer, 0, n);
+        done[0] += n;
+        job.setProgress(percent(done[0], total), "Hashing " + name, null);
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static double percent(long done, long total) {
+    return total == 0 ? 100.0 : done * 100.0 / total;
+  }
+
+  private static Future<Object> bulk(Herald herald, JobHandle job, String method, JsonArray paramsList, int i,
+                                     JsonArray results) {
+    if (i == paramsList.size() || job.isAborted()) {
+      return Future.succeededFuture(results);
+    }
+    return herald.methods().call(method, paramsList.getJsonArray(i), null)
+        .transform(ar -> {
+          results.add(new JsonObject()
+              .put("result", ar.succeeded() ? ar.result() : null)
+              .put("error", ar.succeeded() ? null : CallError.toErrorDict(ar.cause()).reason()));
+          job.setProgress((i + 1) * 100.0 / paramsList.size(), "Call " + (i + 1) + " of " + paramsList.size(), null);
+          return bulk(herald, job, method, paramsList, i + 1, results);
+        });
+  }
+}

@@ -1,0 +1,70 @@
+package io.herald.jobs;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/** One job's state. Confined to the job engine's context; {@link #toJson} is the seed's job object. */
+final class Job {
+
+  static final int EXCERPT_LINES = 10;
+
+  final long id;
+  final String method;
+  final JsonArray arguments;
+  final long timeStarted;
+  JobState state = JobState.WAITING;
+  Long timeFinished;
+  Number percent;
+  String progressDescription;
+  Object progressExtra;
+  String description;
+  Object result;
+  String error;
+  String exception;
+  JsonObject excInfo;
+  String logsPath;
+  final Deque<String> logTail = new ArrayDeque<>();
+  boolean abortRequested;
+
+  Job(long id, String method, JsonArray arguments, long timeStarted) {
+    this.id = id;
+    this.method = method;
+    this.arguments = arguments;
+    this.timeStarted = timeStarted;
+  }
+
+  JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id)
+        .put("method", method)
+        .put("arguments", arguments.copy())
+        .put("description", description)
+        .put("abortable", true)
+        .put("logs_path", logsPath)
+        .put("logs_excerpt", logTail.isEmpty() ? null : String.join("\n", logTail))
+        .put("progress", new JsonObject()
+            .put("percent", percent)
+            .put("description", progressDescription)
+            .put("extra", progressExtra))
+        .put("result", result)
+        .put("error", error)
+        .put("exception", exception)
+        .put("exc_info", excInfo)
+        .put("state", state.name())
+        .put("time_started", date(timeStarted))
+        .put("time_finished", timeFinished == null ? null : date(timeFinished));
+  }
+
+  void appendLog(String line) {
+    logTail.addLast(line);
+    while (logTail.size() > EXCERPT_LINES) {
+      logTail.removeFirst();
+    }
+  }
+
+  private static JsonObject date(long ms) {
+    return new JsonObject().put("$date", ms);
+  }
+}

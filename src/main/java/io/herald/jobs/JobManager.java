@@ -1,0 +1,345 @@
+package io.herald.jobs;
+
+import io.herald.event.EventMessage;
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.herald.protocol.ErrorDict;
+import io.herald.query.Filters;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job engine of a node: a queue with a concurrency limit, the job states, their {@code core.get_jobs}
+ * events, a bounded history of finished jobs, abort and wait.
+ *
+ * <p>All state is confined to the engine's context; every public method may be called from any thread and its
+ * future completes on the engine's context.
+ *
+ * <p>Event contract: {@code added} (WAITING) when queued; {@code changed} on every state change, on progress
+ * (throttled, see {@link ProgressThrottle}) and on description changes; always a final {@code changed} with the
+ * terminal state and {@code time_finished}; {@code removed} when a finished job leaves the history.
+ */
+public final class JobManager {
+
+  public static final String EVENT = "core.get_jobs";
+  private static final Logger LOG = LoggerFactory.getLogger(JobManager.class);
+
+  /** Settings of the engine. */
+  public record Limits(int maxRunning, int historySize, long progressIntervalMs, Path logsDir) {
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Limits limits;
+  private final BiConsumer<String, EventMessage> publisher;
+  private final Supplier<Future<Long>> ids;
+  private final Map<Long, Entry> jobs = new LinkedHashMap<>();
+  private final Deque<Entry> waiting = new ArrayDeque<>();
+  private final Deque<Long> finished = new ArrayDeque<>();
+  private int running;
+
+  /**
+   * @param publisher publishes a {@code core.get_jobs} message
+   * @param ids       the next job id (unique across the cluster)
+   */
+  public JobManager(Vertx vertx, Context context, Limits limits, BiConsumer<String, EventMessage> publisher,
+                    Supplier<Future<Long>> ids) {
+    this.vertx = vertx;
+    this.context = context;
+    this.limits = limits;
+    this.publisher = publisher;
+    this.ids = ids;
+  }
+
+  private final class Entry implements JobHandle {
+    final Job job;
+    final JobHandler handler;
+    final ProgressThrottle throttle = new ProgressThrottle(limits.progressIntervalMs());
+    final Promise<Void> abort = Promise.promise();
+    final Promise<Void> done = Promise.promise();
+    AsyncFile log;
+    Future<AsyncFile> logOpening;
+
+    Entry(Job job, JobHandler handler) {
+      this.job = job;
+      this.handler = handler;
+    }
+
+    @Override
+    public long id() {
+      return job.id;
+    }
+
+    @Override
+    public JsonArray params() {
+      return job.arguments.copy();
+    }
+
+    @Override
+    public void setProgress(Number percent, String description, Object extra) {
+      onContext(() -> progress(this, percent, description, extra));
+    }
+
+    @Override
+    public void setDescription(String description) {
+      onContext(() -> {
+        if (!job.state.terminal() && !java.util.Objects.equals(description, job.description)) {
+          job.description = description;
+          emit(EventMessage.changed(job.id, job.toJson()));
+        }
+      });
+    }
+
+    @Override
+    public void log(String line) {
+      onContext(() -> appendLog(this, line));
+    }
+
+    @Override
+    public boolean isAborted() {
+      return job.abortRequested;
+    }
+
+    @Override
+    public Future<Void> abortRequested() {
+      return abort.future();
+    }
+  }
+
+  /** Queues a job; completes with its id as soon as it is queued (its {@code added} event is out). */
+  public Future<Long> submit(String method, JsonArray params, JobHandler handler) {
+    return ids.get().compose(id -> call(() -> {
+      Entry entry = new Entry(new Job(id, method, params.copy(), System.currentTimeMillis()), handler);
+      jobs.put(id, entry);
+      waiting.addLast(entry);
+      emit(EventMessage.added(id, entry.job.toJson()));
+      pump();
+      return id;
+    }));
+  }
+
+  /** {@code core.get_jobs(filters, options)} over every job this engine knows. */
+  public Future<Object> query(JsonArray filters, JsonObject options) {
+    return call(() -> {
+      List<JsonObject> all = new ArrayList<>(jobs.size());
+      jobs.values().forEach(e -> all.add(e.job.toJson()));
+      return Filters.apply(all, filters, options);
+    });
+  }
+
+  /** Requests an abort: a waiting job ends ABORTED at once, a running one when its handler returns. */
+  public Future<Void> abort(long id) {
+    return call(() -> {
+      Entry entry = find(id);
+      if (entry.job.state.terminal()) {
+        return null;
+      }
+      entry.job.abortRequested = true;
+      if (entry.job.state == JobState.WAITING) {
+        waiting.remove(entry);
+        finish(entry, JobState.ABORTED, null, null);
+      } else {
+        entry.abort.tryComplete();
+      }
+      return null;
+    });
+  }
+
+  /** The job's result once it has ended; a FAILED or ABORTED job fails the future with its error. */
+  public Future<Object> await(long id) {
+    return call(() -> find(id)).compose(entry -> entry.done.future().transform(ignored -> call(() -> {
+      Job job = entry.job;
+      if (job.state == JobState.SUCCESS) {
+        return job.result;
+      }
+      if (job.state == JobState.ABORTED) {
+        throw new CallError(Errno.EINTR, "Job " + id + " was aborted");
+      }
+      throw new CallError(job.excInfo != null && job.excInfo.getValue("errname") instanceof String errname
+          ? ErrorDict.of(errno(errname), job.error) : ErrorDict.of(Errno.EFAULT, job.error));
+    })));
+  }
+
+  private static Errno errno(String name) {
+    try {
+      return Errno.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      return Errno.EFAULT;
+    }
+  }
+
+  private Entry find(long id) {
+    Entry entry = jobs.get(id);
+    if (entry == null) {
+      throw new CallError(Errno.ENOENT, "Job " + id + " does not exist");
+    }
+    return entry;
+  }
+
+  private void pump() {
+    while (running < limits.maxRunning() && !waiting.isEmpty()) {
+      Entry entry = waiting.removeFirst();
+      running++;
+      entry.job.state = JobState.RUNNING;
+      emit(EventMessage.changed(entry.job.id, entry.job.toJson()));
+      Future<Object> work;
+      try {
+        work = entry.handler.run(entry);
+        work = work == null ? Future.succeededFuture() : work;
+      } catch (RuntimeException e) {
+        work = Future.failedFuture(e);
+      }
+      work.onComplete(ar -> onContext(() -> {
+        running--;
+        if (entry.job.abortRequested) {
+          finish(entry, JobState.ABORTED, null, null);
+        } else if (ar.succeeded()) {
+          finish(entry, JobState.SUCCESS, ar.result(), null);
+        } else {
+          finish(entry, JobState.FAILED, null, ar.cause());
+        }
+        pump();
+      }));
+    }
+  }
+
+  private void progress(Entry entry, Number percent, String description, Object extra) {
+    Job job = entry.job;
+    if (job.state.terminal()) {
+      return;
+    }
+    boolean significant = entry.throttle.significant(percent, description);
+    job.percent = percent;
+    job.progressDescription = description;
+    job.progressExtra = extra;
+    if (!significant || entry.throttle.trailingTimer >= 0) {
+      return;
+    }
+    long delay = entry.throttle.delay(System.currentTimeMillis());
+    if (delay == 0) {
+      emitProgress(entry);
+    } else {
+      entry.throttle.trailingTimer = vertx.setTimer(delay, t -> onContext(() -> {
+        entry.throttle.trailingTimer = -1;
+        if (!job.state.terminal()) {
+          emitProgress(entry);
+        }
+      }));
+    }
+  }
+
+  private void emitProgress(Entry entry) {
+    entry.throttle.emitted(System.currentTimeMillis(), entry.job.percent, entry.job.progressDescription);
+    emit(EventMessage.changed(entry.job.id, entry.job.toJson()));
+  }
+
+  private void finish(Entry entry, JobState state, Object result, Throwable failure) {
+    Job job = entry.job;
+    if (entry.throttle.trailingTimer >= 0) {
+      vertx.cancelTimer(entry.throttle.trailingTimer);
+      entry.throttle.trailingTimer = -1;
+    }
+    job.state = state;
+    job.timeFinished = System.currentTimeMillis();
+    job.result = result;
+    if (state == JobState.SUCCESS && job.percent != null) {
+      job.percent = 100;
+    }
+    if (failure != null) {
+      ErrorDict error = CallError.toErrorDict(failure);
+      job.error = error.reason();
+      StringWriter trace = new StringWriter();
+      failure.printStackTrace(new PrintWriter(trace));
+      job.exception = trace.toString();
+      job.excInfo = new JsonObject()
+          .put("repr", failure.toString())
+          .put("type", failure.getClass().getSimpleName())
+          .put("errno", error.errno().code)
+          .put("errname", error.errno().name())
+          .put("extra", error.extra());
+    } else if (state == JobState.ABORTED) {
+      job.error = "Job aborted";
+    }
+    closeLog(entry);
+    entry.abort.tryComplete();
+    emit(EventMessage.changed(job.id, job.toJson()));
+    entry.done.tryComplete();
+    finished.addLast(job.id);
+    while (finished.size() > limits.historySize()) {
+      Long evicted = finished.removeFirst();
+      jobs.remove(evicted);
+      emit(EventMessage.removed(evicted));
+    }
+  }
+
+  private void appendLog(Entry entry, String line) {
+    entry.job.appendLog(line);
+    if (entry.job.state.terminal()) {
+      return;
+    }
+    if (entry.logOpening == null) {
+      Path path = limits.logsDir().resolve(entry.job.id + ".log");
+      entry.job.logsPath = path.toString();
+      entry.logOpening = vertx.fileSystem().mkdirs(limits.logsDir().toString())
+          .compose(v -> vertx.fileSystem().open(path.toString(), new OpenOptions().setAppend(true).setCreate(true)))
+          .onSuccess(file -> entry.log = file)
+          .onFailure(e -> LOG.warn("job {}: cannot write its log: {}", entry.job.id, e.toString()));
+    }
+    entry.logOpening.onSuccess(file -> file.write(io.vertx.core.buffer.Buffer.buffer(line + "\n")));
+  }
+
+  private void closeLog(Entry entry) {
+    if (entry.logOpening != null) {
+      entry.logOpening.onSuccess(AsyncFile::close);
+    }
+  }
+
+  private void emit(EventMessage message) {
+    publisher.accept(EVENT, message);
+  }
+
+  /** Runs {@code action} on the engine's context; its exception (a {@link CallError}) fails the future. */
+  private <T> Future<T> call(Supplier<T> action) {
+    Promise<T> promise = Promise.promise();
+    onContext(() -> {
+      try {
+        promise.complete(action.get());
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  private void onContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  /** Live and finished jobs held, for tests and status. */
+  public Future<Integer> size() {
+    return call(() -> jobs.size());
+  }
+}

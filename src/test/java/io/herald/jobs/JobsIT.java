@@ -1,0 +1,257 @@
+package io.herald.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.Herald;
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.herald.support.TestNodes;
+import io.herald.support.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Jobs through the real protocol: their events, their methods, the built-in jobs. */
+@ExtendWith(VertxExtension.class)
+class JobsIT {
+
+  private Herald start(Vertx vertx, JsonObject overrides) {
+    Herald herald = TestNodes.standalone(vertx, overrides.copy().put("jobs.progress-interval-ms",
+        overrides.getInteger("jobs.progress-interval-ms", 0)));
+    TestNodes.await(herald.registerJobMethod("test.succeed", "", null, job -> {
+      job.setProgress(25, "quarter", null);
+      job.setProgress(25.5, "quarter", null);
+      job.setProgress(50, "half", new JsonObject().put("k", 1));
+      job.log("halfway");
+      return Future.succeededFuture(new JsonObject().put("answer", 42));
+    }));
+    TestNodes.await(herald.registerJobMethod("test.fail", "", null,
+        job -> Future.failedFuture(new CallError(Errno.EINVAL, "bad input"))));
+    TestNodes.await(herald.registerJobMethod("test.block", "", null,
+        job -> job.abortRequested().map(v -> "unblocked")));
+    return herald;
+  }
+
+  private static JsonObject jobEvent(WsClient c, long id) {
+    JsonObject m = c.next(x -> "core.get_jobs".equals(x.getString("collection")) && x.getLong("id") == id);
+    assertEquals(id, m.getJsonObject("fields", new JsonObject().put("id", id)).getLong("id"));
+    return m;
+  }
+
+  private static String state(JsonObject event) {
+    return event.getJsonObject("fields").getString("state");
+  }
+
+  @Test
+  void succeedingJobSendsAddedRunningProgressAndSuccess(Vertx vertx) {
+    Herald herald = start(vertx, new JsonObject());
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("jobs", "core.get_jobs");
+      long id = c.call(1, "test.succeed", new JsonArray().add("abc")).getLong("result");
+
+      JsonObject added = jobEvent(c, id);
+      assertEquals("added", added.getString("msg"));
+      JsonObject fields = added.getJsonObject("fields");
+      assertEquals("WAITING", fields.getString("state"));
+      assertEquals("test.succeed", fields.getString("method"));
+      assertEquals(new JsonArray().add("abc"), fields.getJsonArray("arguments"));
+      assertEquals(new JsonObject().putNull("percent").putNull("description").putNull("extra"),
+          fields.getJsonObject("progress"));
+      assertNotNull(fields.getJsonObject("time_started").getLong("$date"));
+      for (String key : List.of("logs_path", "logs_excerpt", "result", "error", "exception", "exc_info",
+          "time_finished")) {
+        assertTrue(fields.containsKey(key) && fields.getValue(key) == null, key + " present and null");
+      }
+
+      assertEquals("RUNNING", state(jobEvent(c, id)));
+      JsonObject quarter = jobEvent(c, id);
+      assertEquals(25, quarter.getJsonObject("fields").getJsonObject("progress").getInteger("percent"));
+      JsonObject half = jobEvent(c, id);
+      assertEquals("half", half.getJsonObject("fields").getJsonObject("progress").getString("description"));
+      JsonObject done = jobEvent(c, id);
+      assertEquals("changed", done.getString("msg"));
+      assertEquals("SUCCESS", state(done));
+      assertEquals(new JsonObject().put("answer", 42), done.getJsonObject("fields").getJsonObject("result"));
+      assertNotNull(done.getJsonObject("fields").getJsonObject("time_finished").getLong("$date"));
+      assertEquals("halfway", done.getJsonObject("fields").getString("logs_excerpt"));
+      c.expectSilence(200);
+
+      assertEquals(new JsonObject().put("answer", 42),
+          c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonObject("result"));
+    }
+  }
+
+  @Test
+  void failingJobEndsFailedWithErrorAndExcInfo(Vertx vertx) {
+    Herald herald = start(vertx, new JsonObject());
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("jobs", "core.get_jobs");
+      long id = c.call(1, "test.fail", new JsonArray()).getLong("result");
+      assertEquals("WAITING", state(jobEvent(c, id)));
+      assertEquals("RUNNING", state(jobEvent(c, id)));
+      JsonObject failed = jobEvent(c, id).getJsonObject("fields");
+      assertEquals("FAILED", failed.getString("state"));
+      assertEquals("bad input", failed.getString("error"));
+      assertTrue(failed.getString("exception").contains("bad input"));
+      assertEquals("EINVAL", failed.getJsonObject("exc_info").getString("errname"));
+      JsonObject error = c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonObject("error");
+      assertEquals("EINVAL", error.getString("errname"));
+      assertEquals("bad input", error.getString("reason"));
+    }
+  }
+
+  @Test
+  void abortedJobsEndAbortedWhetherWaitingOrRunning(Vertx vertx) {
+    Herald herald = start(vertx, new JsonObject().put("jobs.max-running", 1));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("jobs", "core.get_jobs");
+      long running = c.call(1, "test.block", new JsonArray()).getLong("result");
+      long queued = c.call(2, "test.block", new JsonArray()).getLong("result");
+      assertEquals("WAITING", state(jobEvent(c, running)));
+      assertEquals("RUNNING", state(jobEvent(c, running)));
+      assertEquals("WAITING", state(jobEvent(c, queued)));
+
+      assertNull(c.call(3, "core.job_abort", new JsonArray().add(queued)).getValue("result"));
+      assertEquals("ABORTED", state(jobEvent(c, queued)));
+      c.call(4, "core.job_abort", new JsonArray().add(running));
+      JsonObject aborted = jobEvent(c, running).getJsonObject("fields");
+      assertEquals("ABORTED", aborted.getString("state"));
+      assertNotNull(aborted.getJsonObject("time_finished"));
+      assertEquals("EINTR", c.call(5, "core.job_wait", new JsonArray().add(running))
+          .getJsonObject("error").getString("errname"));
+    }
+  }
+
+  @Test
+  void concurrencyLimitQueuesJobs(Vertx vertx) {
+    Herald herald = start(vertx, new JsonObject().put("jobs.max-running", 2));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        ids.add(c.call(i, "test.block", new JsonArray()).getLong("result"));
+      }
+      JsonArray running = c.call("q", "core.get_jobs", new JsonArray()
+          .add(new JsonArray().add(new JsonArray().add("state").add("=").add("RUNNING")))).getJsonArray("result");
+      assertEquals(2, running.size());
+      c.call("a", "core.job_abort", new JsonArray().add(ids.get(0)));
+      TestNodes.eventually(5000, "third job starts", () -> count(herald, "RUNNING") == 2 && count(herald, "WAITING") == 1);
+    }
+  }
+
+  private static int count(Herald herald, String state) {
+    return (Integer) TestNodes.await(herald.jobs().query(
+        new JsonArray().add(new JsonArray().add("state").add("=").add(state)), new JsonObject().put("count", true)));
+  }
+
+  @Test
+  void progressIsThrottledButTheLatestValueGoesOut(Vertx vertx) {
+    Herald herald = TestNodes.standalone(vertx, new JsonObject().put("jobs.progress-interval-ms", 200));
+    TestNodes.await(herald.registerJobMethod("test.chatty", "", null, job -> {
+      for (int i = 0; i <= 1000; i++) {
+        job.setProgress(i / 10.0, "step", null);
+      }
+      return vertx.timer(700).map(t -> null);
+    }));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("jobs", "core.get_jobs");
+      long id = c.call(1, "test.chatty", new JsonArray()).getLong("result");
+      List<JsonObject> events = new ArrayList<>();
+      JsonObject e;
+      do {
+        e = jobEvent(c, id);
+        events.add(e);
+      } while (!"SUCCESS".equals(state(e)));
+      // added, RUNNING, the first progress at once, one trailing event with the latest value, SUCCESS.
+      assertEquals(5, events.size(), events.toString());
+      assertEquals(100, events.get(3).getJsonObject("fields").getJsonObject("progress").getInteger("percent"));
+    }
+  }
+
+  @Test
+  void historyEvictsTheOldestFinishedJobWithRemoved(Vertx vertx) {
+    Herald herald = start(vertx, new JsonObject().put("jobs.history-size", 2));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("jobs", "core.get_jobs");
+      long first = c.call(1, "test.fail", new JsonArray()).getLong("result");
+      TestNodes.await(herald.jobs().await(first).otherwiseEmpty());
+      long second = c.call(2, "test.fail", new JsonArray()).getLong("result");
+      TestNodes.await(herald.jobs().await(second).otherwiseEmpty());
+      long third = c.call(3, "test.fail", new JsonArray()).getLong("result");
+      JsonObject removed = c.next(m -> "removed".equals(m.getString("msg")));
+      assertEquals(new JsonObject().put("msg", "removed").put("collection", "core.get_jobs").put("id", first), removed);
+      JsonArray left = c.call(4, "core.get_jobs", new JsonArray().add(new JsonArray())
+          .add(new JsonObject().put("order_by", new JsonArray().add("id")).put("select", new JsonArray().add("id"))))
+          .getJsonArray("result");
+      assertEquals(new JsonArray().add(new JsonObject().put("id", second)).add(new JsonObject().put("id", third)), left);
+    }
+  }
+
+  @Test
+  void checksumHashesADirectoryTreeWithProgress(Vertx vertx, @TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("a.txt"), "alpha");
+    Files.write(dir.resolve("sub/b.bin"), new byte[300_000]);
+    Herald herald = start(vertx, new JsonObject().put("files.roots", dir.toString()));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("jobs", "core.get_jobs");
+      long id = c.call(1, "filesystem.checksum", new JsonArray().add(dir.toString()).add("sha256")).getLong("result");
+      JsonObject end;
+      int progressEvents = 0;
+      do {
+        end = jobEvent(c, id);
+        if (end.getJsonObject("fields").getJsonObject("progress").getValue("percent") != null) {
+          progressEvents++;
+        }
+      } while (!end.getJsonObject("fields").getString("state").matches("SUCCESS|FAILED"));
+      assertEquals("SUCCESS", state(end), end.encodePrettily());
+      assertTrue(progressEvents >= 1);
+      assertEquals(new JsonObject()
+              .put("a.txt", sha256("alpha".getBytes(StandardCharsets.UTF_8)))
+              .put("sub/b.bin", sha256(new byte[300_000])),
+          end.getJsonObject("fields").getJsonObject("result"));
+    }
+  }
+
+  @Test
+  void checksumOutsideTheRootsFailsWithEacces(Vertx vertx, @TempDir Path dir) {
+    Herald herald = start(vertx, new JsonObject().put("files.roots", dir.resolve("nothing-here").toString()));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      long id = c.call(1, "filesystem.checksum", new JsonArray().add("/etc/hostname")).getLong("result");
+      JsonObject error = c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonObject("error");
+      assertEquals("EACCES", error.getString("errname"));
+    }
+  }
+
+  @Test
+  void bulkCallsAMethodPerParamsEntry(Vertx vertx) {
+    Herald herald = start(vertx, new JsonObject());
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      long id = c.call(1, "core.bulk", new JsonArray().add("core.ping")
+          .add(new JsonArray().add(new JsonArray()).add(new JsonArray().add("extra")))).getLong("result");
+      JsonArray results = c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonArray("result");
+      assertEquals("pong", results.getJsonObject(0).getString("result"));
+      assertNull(results.getJsonObject(0).getValue("error"));
+      assertNull(results.getJsonObject(1).getValue("result"));
+      assertTrue(results.getJsonObject(1).getString("error").contains("core.ping"));
+    }
+  }
+
+  private static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+}
