@@ -15,6 +15,7 @@ import io.herald.method.CoreMethods;
 import io.herald.method.MethodDescriptor;
 import io.herald.method.MethodRegistry;
 import io.herald.protocol.CallError;
+import io.herald.sources.BuiltinSources;
 import io.herald.protocol.Errno;
 import io.herald.status.NodeStats;
 import io.vertx.core.DeploymentOptions;
@@ -84,6 +85,7 @@ public final class Herald {
         .compose(v -> CoreMethods.register(herald))
         .compose(v -> JobMethods.register(herald, herald.jobs))
         .compose(v -> BuiltinJobs.register(herald))
+        .compose(v -> BuiltinSources.register(herald))
         .compose(v -> herald.deployBridges())
         .map(herald)
         .onFailure(e -> NODES.remove(vertx, herald));

@@ -6,6 +6,7 @@ public enum Errno {
   EFAULT(14),
   EEXIST(17),
   EINTR(4),
+  EIO(5),
   EINVAL(22),
   ENOENT(2),
   ETIMEDOUT(110),
