@@ -1,6 +1,7 @@
 package io.herald.event;
 
 import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * A producer of one {@code name:arg} stream, shared by all its subscribers on a node. The
@@ -17,4 +18,13 @@ public interface EventSource {
   Future<Void> start(SourceSink sink);
 
   Future<Void> stop();
+
+  /**
+   * What a subscriber gets before the stream, e.g. the last lines of a followed file. Called on the manager's
+   * context once per subscriber, after {@link #start}. Stream messages emitted while it is pending reach that
+   * subscriber after it, so a source whose snapshot ends where its stream resumes loses and repeats nothing.
+   */
+  default Future<List<EventMessage>> snapshot() {
+    return Future.succeededFuture(List.of());
+  }
 }

@@ -74,7 +74,9 @@ public final class SourceManager {
       instance.subscribers.add(subscriber);
     }
     Instance joined = instance;
-    return joined.started.future().map(v -> () -> joined.leave(subscriber));
+    return joined.started.future()
+        .compose(v -> joined.sendSnapshot(subscriber))
+        .map(v -> () -> joined.leave(subscriber));
   }
 
   public int instanceCount() {
@@ -87,6 +89,8 @@ public final class SourceManager {
     final EventSource source;
     final Set<SourceSubscriber> subscribers = new LinkedHashSet<>();
     final Promise<Void> started = Promise.promise();
+    /** Subscribers whose snapshot is pending, with the stream frames held for them meanwhile. */
+    final Map<SourceSubscriber, List<byte[]>> holding = new HashMap<>();
     boolean finished;
 
     Instance(String key, EventDescriptor event, EventSource source) {
@@ -115,7 +119,30 @@ public final class SourceManager {
       });
     }
 
+    Future<Void> sendSnapshot(SourceSubscriber subscriber) {
+      holding.put(subscriber, new ArrayList<>());
+      Future<List<EventMessage>> snapshot;
+      try {
+        snapshot = source.snapshot();
+      } catch (RuntimeException e) {
+        snapshot = Future.failedFuture(e);
+      }
+      return snapshot.transform(ar -> {
+        List<byte[]> held = holding.remove(subscriber);
+        if (ar.failed()) {
+          leave(subscriber);
+          return Future.failedFuture(ar.cause());
+        }
+        if (held != null && subscribers.contains(subscriber)) {
+          ar.result().forEach(m -> subscriber.deliver(encode(m, subscriber.collection()), false));
+          held.forEach(frame -> subscriber.deliver(frame, event.latestValueOnly()));
+        }
+        return Future.succeededFuture();
+      });
+    }
+
     void leave(SourceSubscriber subscriber) {
+      holding.remove(subscriber);
       if (subscribers.remove(subscriber) && subscribers.isEmpty()) {
         finish();
       }
@@ -141,9 +168,13 @@ public final class SourceManager {
         }
         Map<String, byte[]> frames = new HashMap<>(2);
         for (SourceSubscriber subscriber : new ArrayList<>(subscribers)) {
-          byte[] frame = frames.computeIfAbsent(subscriber.collection(),
-              c -> message.toFrame(c).encode().getBytes(StandardCharsets.UTF_8));
-          subscriber.deliver(frame, event.latestValueOnly());
+          byte[] frame = frames.computeIfAbsent(subscriber.collection(), c -> encode(message, c));
+          List<byte[]> held = holding.get(subscriber);
+          if (held != null) {
+            held.add(frame);
+          } else {
+            subscriber.deliver(frame, event.latestValueOnly());
+          }
         }
       });
     }
@@ -171,6 +202,10 @@ public final class SourceManager {
         started.tryFail(new CallError(error != null ? error
             : ErrorDict.of(Errno.ENOENT, "Event source '" + event.name() + "' ended before it started")));
       }
+    }
+
+    private byte[] encode(EventMessage message, String collection) {
+      return message.toFrame(collection).encode().getBytes(StandardCharsets.UTF_8);
     }
 
     private void onContext(Runnable action) {

@@ -1,6 +1,7 @@
 package io.herald.sources;
 
 import io.herald.Herald;
+import io.herald.sources.files.TailFollowSource;
 import io.herald.sources.reporting.RealtimeSource;
 import io.vertx.core.Future;
 
@@ -11,6 +12,6 @@ public final class BuiltinSources {
   }
 
   public static Future<Void> register(Herald herald) {
-    return RealtimeSource.register(herald);
+    return Future.all(RealtimeSource.register(herald), TailFollowSource.register(herald)).mapEmpty();
   }
 }
