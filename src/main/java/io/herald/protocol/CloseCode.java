@@ -9,7 +9,9 @@ public enum CloseCode {
   SERVICE_RESTART(1012, "service restart", true),
   /** The client sent a binary frame: only text frames carry the protocol. */
   UNSUPPORTED_DATA(1003, "binary frames are not supported", false),
-  /** A text frame that is not valid JSON. */
+  /** A frame that breaks RFC 6455 framing (e.g. an unmasked client frame, a stray continuation). */
+  PROTOCOL_ERROR(1002, "protocol error", false),
+  /** A text message that is not valid UTF-8 JSON. */
   INVALID_JSON(1007, "invalid JSON", false),
   /** A message larger than the configured limit. */
   MESSAGE_TOO_BIG(1009, "message too big", false),

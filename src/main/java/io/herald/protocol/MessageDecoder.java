@@ -59,7 +59,7 @@ public final class MessageDecoder {
   }
 
   private static Object optionalId(JsonObject json) throws Malformed {
-    return json.containsKey("id") ? requiredId(json) : null;
+    return json.getValue("id") != null ? requiredId(json) : null;
   }
 
   private static Object requiredId(JsonObject json) throws Malformed {

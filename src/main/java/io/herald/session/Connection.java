@@ -11,13 +11,18 @@ import io.herald.protocol.MessageDecoder;
 import io.herald.protocol.ServerMessages;
 import io.herald.event.SourceSubscriber;
 import io.herald.subscription.Subscriber;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,7 +52,10 @@ public final class Connection implements Subscriber {
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final Consumer<Connection> onClosed;
   private final Context context = Vertx.currentContext();
+  private final int maxMessageBytes;
   private long lastSeen = System.nanoTime();
+  /** The fragments received so far of a text message whose last frame has not arrived. */
+  private Buffer partial;
   private int callsInFlight;
   private boolean closed;
 
@@ -57,12 +65,19 @@ public final class Connection implements Subscriber {
     this.onClosed = onClosed;
     this.outbound = new Outbound(ws, services.settings().maxPendingBytes(), () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> terminate(CloseCode.UNSUPPORTED_DATA));
-    ws.pongHandler(b -> lastSeen = System.nanoTime());
+    this.maxMessageBytes = services.settings().maxMessageBytes();
+    // Messages are assembled here, not by Vert.x: its aggregator reports an over-long fragmented message only to
+    // the exception handler, with the socket left open, and decodes invalid UTF-8 with replacement characters.
+    ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
     ws.exceptionHandler(e -> {
       LOG.debug("session {}: {}", session, e.toString());
+      if (e instanceof CorruptedWebSocketFrameException corrupted) {
+        // Netty's decoder refused a frame (e.g. one frame over the size limit); Vert.x closes the channel right
+        // after this handler without a close frame, so send ours now.
+        terminate(corrupted.closeStatus().code() == CloseCode.MESSAGE_TOO_BIG.code
+            ? CloseCode.MESSAGE_TOO_BIG : CloseCode.PROTOCOL_ERROR);
+      }
       cleanup();
     });
   }
@@ -106,11 +121,52 @@ public final class Connection implements Subscriber {
     }
   }
 
-  private void onText(String text) {
+  /** Every inbound frame counts as liveness; data frames are assembled into messages of at most the limit. */
+  private void onFrame(WebSocketFrame frame) {
     lastSeen = System.nanoTime();
     if (closed) {
       return;
     }
+    if (frame.isBinary()) {
+      terminate(CloseCode.UNSUPPORTED_DATA);
+      return;
+    }
+    if (!frame.isText() && !frame.isContinuation()) {
+      return; // ping, pong, close: handled by Vert.x
+    }
+    Buffer data = frame.binaryData();
+    if (frame.isText()) {
+      partial = null;
+    } else if (partial == null) {
+      return; // the rest of a message already refused (binary, or too big)
+    }
+    long size = (partial == null ? 0 : partial.length()) + data.length();
+    if (size > maxMessageBytes) {
+      partial = null;
+      terminate(CloseCode.MESSAGE_TOO_BIG);
+      return;
+    }
+    if (!frame.isFinal()) {
+      partial = (partial == null ? Buffer.buffer() : partial).appendBuffer(data);
+      return;
+    }
+    Buffer message = partial == null ? data : partial.appendBuffer(data);
+    partial = null;
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(message.getBytes()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      terminate(CloseCode.INVALID_JSON);
+      return;
+    }
+    onText(text);
+  }
+
+  private void onText(String text) {
     ClientMessage message;
     try {
       message = MessageDecoder.decode(text);

@@ -35,7 +35,8 @@ final class Outbound {
   }
 
   void send(byte[] frame, Object coalesceKey) {
-    if (overflowed) {
+    // Closed: the peer's close frame has arrived but the close handler has not run yet. The socket would throw.
+    if (overflowed || ws.isClosed()) {
       return;
     }
     if (pending.isEmpty() && !ws.writeQueueFull()) {
@@ -62,6 +63,9 @@ final class Outbound {
   }
 
   private void drain() {
+    if (ws.isClosed()) {
+      return;
+    }
     Iterator<byte[]> it = pending.values().iterator();
     while (it.hasNext() && !ws.writeQueueFull()) {
       byte[] frame = it.next();

@@ -184,15 +184,24 @@ public final class SubscriptionHub {
     Map<Subscriber, Integer> named = exact.get(tap.event.name());
     if (named != null) {
       for (Subscriber subscriber : named.keySet()) {
-        subscriber.deliver(frame, tap.coalesceKey);
+        deliver(subscriber, tap, frame);
       }
     }
     if (tap.event.wildcard() && !wildcard.isEmpty()) {
       for (Subscriber subscriber : wildcard.keySet()) {
         if (named == null || !named.containsKey(subscriber)) {
-          subscriber.deliver(frame, tap.coalesceKey);
+          deliver(subscriber, tap, frame);
         }
       }
+    }
+  }
+
+  /** One subscriber's failure must not cost the subscribers after it the event. */
+  private static void deliver(Subscriber subscriber, BusTap tap, byte[] frame) {
+    try {
+      subscriber.deliver(frame, tap.coalesceKey);
+    } catch (RuntimeException e) {
+      LOG.error("delivering {} to a subscriber failed", tap.event.name(), e);
     }
   }
 
