@@ -5,6 +5,8 @@ import io.herald.config.Settings;
 import io.herald.event.EventDescriptor;
 import io.herald.event.EventMessage;
 import io.herald.event.EventRegistry;
+import io.herald.event.Snapshot;
+import io.herald.event.SnapshotProvider;
 import io.herald.event.SourceFactory;
 import io.herald.http.BridgeVerticle;
 import io.herald.jobs.BuiltinJobs;
@@ -21,6 +23,7 @@ import io.herald.status.NodeStats;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -31,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Herald node, and the API other verticles use to work with it. Obtain it with {@link #get(Vertx)} from any
@@ -61,6 +65,8 @@ public final class Herald {
   private final NodeStats stats = new NodeStats();
   private final JobManager jobs;
   private final Map<String, SourceFactory> sourceFactories = new ConcurrentHashMap<>();
+  private final Map<String, SnapshotProvider> snapshots = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> positions = new ConcurrentHashMap<>();
   private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile int httpPort;
 
@@ -72,7 +78,8 @@ public final class Herald {
     this.jobs = new JobManager(vertx, vertx.getOrCreateContext(), new JobManager.Limits(settings.jobsMaxRunning(),
         settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
         (event, message) -> publish(event, message).onFailure(e -> LOG.warn("job event lost: {}", e.toString())),
-        () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet));
+        () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet),
+        () -> Map.of(nodeId, position(JobManager.EVENT)));
   }
 
   /** Starts a node on {@code vertx} (clustered or not): registry, built-in methods, then the HTTP servers. */
@@ -149,6 +156,8 @@ public final class Herald {
    * here, once; the bus carries it as a string.
    */
   public Future<Void> publish(String event, EventMessage message) {
+    // Counted before the (possibly asynchronous) lookup: the position is the order of the calls.
+    long position = positions.computeIfAbsent(event, e -> new AtomicLong()).incrementAndGet();
     return events.lookup(event).compose(descriptor -> {
       if (descriptor == null) {
         return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
@@ -157,9 +166,24 @@ public final class Herald {
         return Future.failedFuture(new CallError(Errno.EINVAL,
             "Event '" + event + "' is produced by its source, not published"));
       }
-      vertx.eventBus().publish(Addresses.event(event), message.toFrame(event).encode());
+      vertx.eventBus().publish(Addresses.event(event), message.toFrame(event).encode(), new DeliveryOptions()
+          .addHeader(Addresses.POSITION_HEADER, nodeId + ":" + position));
       return Future.succeededFuture();
     });
+  }
+
+  /** How many messages of {@code event} this node has published; see {@link Snapshot#positions()}. */
+  public long position(String event) {
+    AtomicLong counter = positions.get(event);
+    return counter == null ? 0 : counter.get();
+  }
+
+  /**
+   * Lets subscriptions to a broadcast event ask for its current items first. The provider runs on this node;
+   * it must honour the {@link SnapshotProvider} contract.
+   */
+  public void registerSnapshot(String event, SnapshotProvider provider) {
+    snapshots.put(event, provider);
   }
 
   /** Receives every message published for a broadcast event, on any node. Unregister the consumer when done. */
@@ -219,6 +243,10 @@ public final class Herald {
 
   public Map<String, SourceFactory> sourceFactories() {
     return sourceFactories;
+  }
+
+  public Map<String, SnapshotProvider> snapshotProviders() {
+    return snapshots;
   }
 
   public String nodeId() {

@@ -42,7 +42,7 @@ public final class BridgeVerticle extends VerticleBase {
         settings.consumerLingerMs());
     SourceManager sources = new SourceManager(context, herald.sourceFactories(), herald.stats().sources);
     SessionServices services = new SessionServices(settings, herald.events(), herald.methods(), hub, sources,
-        herald.stats());
+        herald.snapshotProviders(), herald.stats());
 
     Router router = Router.router(vertx);
     HttpRoutes.mount(router, herald);

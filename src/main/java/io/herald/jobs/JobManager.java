@@ -1,6 +1,7 @@
 package io.herald.jobs;
 
 import io.herald.event.EventMessage;
+import io.herald.event.Snapshot;
 import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
@@ -52,6 +53,7 @@ public final class JobManager {
   private final Limits limits;
   private final BiConsumer<String, EventMessage> publisher;
   private final Supplier<Future<Long>> ids;
+  private final Supplier<Map<String, Long>> positions;
   private final Map<Long, Entry> jobs = new LinkedHashMap<>();
   private final Deque<Entry> waiting = new ArrayDeque<>();
   private final Deque<Long> finished = new ArrayDeque<>();
@@ -60,14 +62,16 @@ public final class JobManager {
   /**
    * @param publisher publishes a {@code core.get_jobs} message
    * @param ids       the next job id (unique across the cluster)
+   * @param positions the publication positions of {@code core.get_jobs} (see {@link Snapshot#positions()})
    */
   public JobManager(Vertx vertx, Context context, Limits limits, BiConsumer<String, EventMessage> publisher,
-                    Supplier<Future<Long>> ids) {
+                    Supplier<Future<Long>> ids, Supplier<Map<String, Long>> positions) {
     this.vertx = vertx;
     this.context = context;
     this.limits = limits;
     this.publisher = publisher;
     this.ids = ids;
+    this.positions = positions;
   }
 
   private final class Entry implements JobHandle {
@@ -143,6 +147,15 @@ public final class JobManager {
       List<JsonObject> all = new ArrayList<>(jobs.size());
       jobs.values().forEach(e -> all.add(e.job.toJson()));
       return Filters.apply(all, filters, options);
+    });
+  }
+
+  /** Every job as an {@code added} message, read on the engine's context together with the publication position. */
+  public Future<Snapshot> snapshot() {
+    return call(() -> {
+      List<EventMessage> items = new ArrayList<>(jobs.size());
+      jobs.values().forEach(e -> items.add(EventMessage.added(e.job.id, e.job.toJson())));
+      return new Snapshot(items, positions.get());
     });
   }
 

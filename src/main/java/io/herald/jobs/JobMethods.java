@@ -41,6 +41,7 @@ public final class JobMethods {
   }
 
   public static Future<Void> register(Herald herald, JobManager jobs) {
+    herald.registerSnapshot(JobManager.EVENT, jobs::snapshot);
     return herald.registerEvent(EVENT).compose(v -> Future.all(
         herald.registerMethod(new MethodDescriptor("core.get_jobs",
             "Jobs matching `filters` (e.g. `[[\"state\", \"=\", \"RUNNING\"]]`), shaped by `options` "

@@ -5,9 +5,8 @@ import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
 import io.herald.protocol.Schema;
-import io.vertx.core.Context;
+import io.herald.util.OnContext;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -66,20 +65,7 @@ public final class MethodRegistry {
    * The future completes on the caller's context, whichever thread the handler completed it on.
    */
   public Future<Object> call(String method, JsonArray params, String session) {
-    Context caller = Vertx.currentContext();
-    Future<Object> result = dispatch(method, params, session);
-    if (caller == null) {
-      return result;
-    }
-    Promise<Object> onCaller = Promise.promise();
-    result.onComplete(ar -> {
-      if (Vertx.currentContext() == caller) {
-        onCaller.handle(ar);
-      } else {
-        caller.runOnContext(v -> onCaller.handle(ar));
-      }
-    });
-    return onCaller.future();
+    return OnContext.on(Vertx.currentContext(), dispatch(method, params, session));
   }
 
   private Future<Object> dispatch(String method, JsonArray params, String session) {

@@ -13,8 +13,15 @@ public sealed interface ClientMessage {
   record Ping(Object id) implements ClientMessage {
   }
 
-  /** {@code {"msg":"sub","id":..,"name":"event[:arg]"}}; {@code id} is a string or a number, echoed as sent. */
-  record Sub(Object id, String name) implements ClientMessage {
+  /**
+   * {@code {"msg":"sub","id":..,"name":"event[:arg]"}}; {@code id} is a string or a number, echoed as sent.
+   * {@code "snapshot": true} asks for the event's current items (as {@code added}) before {@code ready}.
+   */
+  record Sub(Object id, String name, boolean snapshot) implements ClientMessage {
+
+    public Sub(Object id, String name) {
+      this(id, name, false);
+    }
   }
 
   /** {@code {"msg":"unsub","id":..}}. */

@@ -51,7 +51,7 @@ public final class MessageDecoder {
     return switch (type) {
       case "connect" -> new ClientMessage.Connect(json.getValue("version"));
       case "ping" -> new ClientMessage.Ping(optionalId(json));
-      case "sub" -> new ClientMessage.Sub(requiredId(json), requiredString(json, "name"));
+      case "sub" -> new ClientMessage.Sub(requiredId(json), requiredString(json, "name"), flag(json, "snapshot"));
       case "unsub" -> new ClientMessage.Unsub(requiredId(json));
       case "method" -> new ClientMessage.Method(requiredId(json), requiredString(json, "method"), params(json));
       default -> throw new Malformed("unknown msg '" + type + "'", json);
@@ -85,6 +85,14 @@ public final class MessageDecoder {
       throw new Malformed(key + " must not be empty", json);
     }
     return s;
+  }
+
+  private static boolean flag(JsonObject json, String key) throws Malformed {
+    Object value = json.getValue(key);
+    if (value != null && !(value instanceof Boolean)) {
+      throw new Malformed(key + " must be a boolean", json);
+    }
+    return Boolean.TRUE.equals(value);
   }
 
   private static JsonArray params(JsonObject json) throws Malformed {

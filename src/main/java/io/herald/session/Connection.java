@@ -2,6 +2,8 @@ package io.herald.session;
 
 import io.herald.event.Argument;
 import io.herald.event.EventDescriptor;
+import io.herald.event.Snapshot;
+import io.herald.event.SnapshotProvider;
 import io.herald.protocol.CallError;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
@@ -11,6 +13,7 @@ import io.herald.protocol.MessageDecoder;
 import io.herald.protocol.ServerMessages;
 import io.herald.event.SourceSubscriber;
 import io.herald.subscription.Subscriber;
+import io.herald.util.OnContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -109,7 +112,7 @@ public final class Connection implements Subscriber {
   }
 
   @Override
-  public void deliver(byte[] frame, Object coalesceKey) {
+  public void deliver(byte[] frame, Object coalesceKey, String position) {
     if (!closed) {
       outbound.send(frame, coalesceKey);
     }
@@ -192,7 +195,7 @@ public final class Connection implements Subscriber {
     } else if (message instanceof ClientMessage.Ping p) {
       send(ServerMessages.pong(p.id()));
     } else if (message instanceof ClientMessage.Sub s) {
-      subscribe(s.id(), s.name());
+      subscribe(s.id(), s.name(), s.snapshot());
     } else if (message instanceof ClientMessage.Unsub u) {
       unsubscribe(u.id());
     } else if (message instanceof ClientMessage.Method m) {
@@ -206,7 +209,7 @@ public final class Connection implements Subscriber {
     return Json.encode(id);
   }
 
-  private void subscribe(Object id, String name) {
+  private void subscribe(Object id, String name, boolean snapshot) {
     String key = key(id);
     Subscription previous = subscriptions.remove(key);
     if (previous != null) {
@@ -221,12 +224,13 @@ public final class Connection implements Subscriber {
     services.stats().subscriptions.incrementAndGet();
     Future<Runnable> accepted;
     if ("*".equals(name)) {
-      accepted = services.hub().subscribeWildcard(this).map(h -> h::release);
+      accepted = snapshot ? noSnapshot(name) : services.hub().subscribeWildcard(this).map(h -> h::release);
     } else {
       int colon = name.indexOf(':');
       String event = colon < 0 ? name : name.substring(0, colon);
       String arg = colon < 0 ? null : name.substring(colon + 1);
-      accepted = services.events().lookup(event).compose(descriptor -> accept(sub, event, descriptor, arg));
+      accepted = services.events().lookup(event)
+          .compose(descriptor -> accept(sub, event, descriptor, arg, snapshot));
     }
     accepted.onComplete(ar -> {
       if (sub.cancelled) {
@@ -249,10 +253,55 @@ public final class Connection implements Subscriber {
         sub.early.forEach(frame -> outbound.send(frame, null));
         sub.early = null;
       }
+      if (sub.onLive != null) {
+        sub.onLive.run();
+        sub.onLive = null;
+      }
     });
   }
 
-  private Future<Runnable> accept(Subscription sub, String event, EventDescriptor descriptor, String rawArg) {
+  private static Future<Runnable> noSnapshot(String name) {
+    return Future.failedFuture(new CallError(Errno.EINVAL, "'" + name + "' has no snapshot"));
+  }
+
+  /**
+   * Snapshot, then stream: the subscription's place in the hub is taken first (held by a gate), then the
+   * snapshot is read; its items go out as {@code added}, then {@code ready}, then the held messages newer than
+   * the snapshot, and from then on the live stream — no gap and no duplicate.
+   */
+  private Future<Runnable> subscribeWithSnapshot(Subscription sub, EventDescriptor descriptor) {
+    SnapshotProvider provider = services.snapshots().get(descriptor.name());
+    if (provider == null) {
+      return noSnapshot(descriptor.name());
+    }
+    SnapshotGate gate = new SnapshotGate();
+    return services.hub().subscribe(descriptor, gate).compose(membership ->
+        OnContext.on(context, provider.snapshot()).transform(ar -> {
+          if (ar.failed()) {
+            membership.release();
+            return Future.failedFuture(ar.cause());
+          }
+          Snapshot snapshot = ar.result();
+          if (!sub.cancelled) {
+            snapshot.items().forEach(item -> send(item.toFrame(descriptor.name())));
+          }
+          sub.onLive = () -> {
+            // Messages this connection already got through another subscription are not sent twice.
+            boolean alreadyReceiving = services.hub().receives(descriptor, this);
+            for (SnapshotGate.Held held : gate.held) {
+              if (!alreadyReceiving && snapshot.isNewer(held.position())) {
+                outbound.send(held.frame(), held.coalesceKey());
+              }
+            }
+            gate.held.clear();
+            membership.moveTo(this);
+          };
+          return Future.succeededFuture(membership::release);
+        }));
+  }
+
+  private Future<Runnable> accept(Subscription sub, String event, EventDescriptor descriptor, String rawArg,
+                                  boolean snapshot) {
     if (descriptor == null) {
       return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
     }
@@ -260,7 +309,13 @@ public final class Connection implements Subscriber {
       if (rawArg != null) {
         return Future.failedFuture(new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
       }
+      if (snapshot) {
+        return subscribeWithSnapshot(sub, descriptor);
+      }
       return services.hub().subscribe(descriptor, this).map(h -> h::release);
+    }
+    if (snapshot) {
+      return noSnapshot(sub.collection);
     }
     Object argument = rawArg == null ? null : Argument.parse(rawArg);
     if (argument != null) {

@@ -16,6 +16,8 @@ final class Subscription {
   boolean cancelled;
   Runnable release;
   List<byte[]> early;
+  /** Run once, right after {@code ready} is sent (a snapshot subscription joins the live stream there). */
+  Runnable onLive;
 
   Subscription(Object id, String collection) {
     this.id = id;
@@ -36,6 +38,7 @@ final class Subscription {
   void cancel() {
     cancelled = true;
     early = null;
+    onLive = null;
     if (release != null) {
       Runnable r = release;
       release = null;

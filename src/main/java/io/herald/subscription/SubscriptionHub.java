@@ -34,6 +34,46 @@ public final class SubscriptionHub {
     void release();
   }
 
+  /** A subscriber's place in the index of one broadcast event. */
+  public final class Membership implements Handle {
+    private final String event;
+    private final BusTap tap;
+    private Subscriber subscriber;
+    private boolean released;
+
+    private Membership(String event, BusTap tap, Subscriber subscriber) {
+      this.event = event;
+      this.tap = tap;
+      this.subscriber = subscriber;
+      exact.computeIfAbsent(event, n -> new LinkedHashMap<>()).merge(subscriber, 1, Integer::sum);
+    }
+
+    /** Hands the place to {@code other} at once: the next message of the event goes to it, none is lost. */
+    public void moveTo(Subscriber other) {
+      if (!released) {
+        leave();
+        subscriber = other;
+        exact.computeIfAbsent(event, n -> new LinkedHashMap<>()).merge(other, 1, Integer::sum);
+      }
+    }
+
+    @Override
+    public void release() {
+      if (!released) {
+        released = true;
+        leave();
+        SubscriptionHub.this.release(tap);
+      }
+    }
+
+    private void leave() {
+      Map<Subscriber, Integer> subscribers = exact.get(event);
+      if (subscribers != null && decrement(subscribers, subscriber) && subscribers.isEmpty()) {
+        exact.remove(event);
+      }
+    }
+  }
+
   private final Vertx vertx;
   private final EventRegistry registry;
   private final NodeStats stats;
@@ -64,23 +104,20 @@ public final class SubscriptionHub {
    * Subscribes to a broadcast event. Completes once the bus consumer is registered cluster-wide, at which point
    * the subscriber is in the index; an event published anywhere after that reaches it.
    */
-  public Future<Handle> subscribe(EventDescriptor event, Subscriber subscriber) {
+  public Future<Membership> subscribe(EventDescriptor event, Subscriber subscriber) {
     BusTap tap = acquire(event);
     return tap.ready
         .recover(failure -> {
           release(tap);
           return Future.failedFuture(failure);
         })
-        .map(v -> {
-          exact.computeIfAbsent(event.name(), n -> new LinkedHashMap<>()).merge(subscriber, 1, Integer::sum);
-          return once(() -> {
-            Map<Subscriber, Integer> subscribers = exact.get(event.name());
-            if (subscribers != null && decrement(subscribers, subscriber) && subscribers.isEmpty()) {
-              exact.remove(event.name());
-            }
-            release(tap);
-          });
-        });
+        .map(v -> new Membership(event.name(), tap, subscriber));
+  }
+
+  /** Whether {@code subscriber} currently gets the messages of {@code event}, by name or through {@code *}. */
+  public boolean receives(EventDescriptor event, Subscriber subscriber) {
+    Map<Subscriber, Integer> named = exact.get(event.name());
+    return named != null && named.containsKey(subscriber) || event.wildcard() && wildcard.containsKey(subscriber);
   }
 
   /** Subscribes to {@code *}: every wildcard-eligible event, including those registered later. */
@@ -133,7 +170,7 @@ public final class SubscriptionHub {
     if (tap == null) {
       tap = new BusTap(event, vertx.eventBus().consumer(Addresses.event(event.name())));
       BusTap created = tap;
-      created.consumer.handler(msg -> fanOut(created, msg.body()));
+      created.consumer.handler(msg -> fanOut(created, msg.body(), msg.headers().get(Addresses.POSITION_HEADER)));
       taps.put(event.name(), created);
       stats.busConsumers.incrementAndGet();
     }
@@ -169,7 +206,7 @@ public final class SubscriptionHub {
     }
   }
 
-  private void fanOut(BusTap tap, Object body) {
+  private void fanOut(BusTap tap, Object body, String position) {
     String text;
     if (body instanceof String s) {
       text = s;
@@ -184,22 +221,22 @@ public final class SubscriptionHub {
     Map<Subscriber, Integer> named = exact.get(tap.event.name());
     if (named != null) {
       for (Subscriber subscriber : named.keySet()) {
-        deliver(subscriber, tap, frame);
+        deliver(subscriber, tap, frame, position);
       }
     }
     if (tap.event.wildcard() && !wildcard.isEmpty()) {
       for (Subscriber subscriber : wildcard.keySet()) {
         if (named == null || !named.containsKey(subscriber)) {
-          deliver(subscriber, tap, frame);
+          deliver(subscriber, tap, frame, position);
         }
       }
     }
   }
 
   /** One subscriber's failure must not cost the subscribers after it the event. */
-  private static void deliver(Subscriber subscriber, BusTap tap, byte[] frame) {
+  private static void deliver(Subscriber subscriber, BusTap tap, byte[] frame, String position) {
     try {
-      subscriber.deliver(frame, tap.coalesceKey);
+      subscriber.deliver(frame, tap.coalesceKey, position);
     } catch (RuntimeException e) {
       LOG.error("delivering {} to a subscriber failed", tap.event.name(), e);
     }

@@ -1,0 +1,110 @@
+package io.herald.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.Herald;
+import io.herald.support.TestNodes;
+import io.herald.support.WsClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code "snapshot": true}: the current jobs first, then ready, then the changes — under churn. */
+@ExtendWith(VertxExtension.class)
+class SnapshotIT {
+
+  private static final int JOBS = 300;
+  private static final int CLIENTS = 6;
+
+  @Test
+  void everyJobsFinalStateIsSeenExactlyOnceUnderChurn(Vertx vertx) throws Exception {
+    Herald herald = TestNodes.standalone(vertx, new JsonObject()
+        .put("jobs.max-running", 8).put("jobs.progress-interval-ms", 0).put("jobs.history-size", 10_000));
+    JobHandler churn = job -> {
+      Future<Void> steps = Future.succeededFuture();
+      for (int i = 1; i <= 3; i++) {
+        int step = i;
+        steps = steps.compose(v -> vertx.timer(ThreadLocalRandom.current().nextInt(1, 4)).map(t -> {
+          job.setProgress(step * 25, "step " + step, null);
+          return null;
+        }));
+      }
+      return steps.map(v -> "ok");
+    };
+
+    List<WsClient> clients = new ArrayList<>();
+    List<Long> submitted = new ArrayList<>();
+    for (int i = 0; i < JOBS; i++) {
+      submitted.add(TestNodes.await(herald.jobs().submit("test.churn", new JsonArray(), churn)));
+      if (i % (JOBS / CLIENTS) == JOBS / CLIENTS / 2) {
+        WsClient c = WsClient.connect(vertx, herald.httpPort());
+        c.send(new JsonObject().put("msg", "sub").put("id", "s").put("name", "core.get_jobs").put("snapshot", true));
+        clients.add(c);
+      }
+      if (i % 20 == 0) {
+        Thread.sleep(5);
+      }
+    }
+    for (long id : submitted) {
+      TestNodes.await(herald.jobs().await(id));
+    }
+
+    for (WsClient c : clients) {
+      try (c) {
+        // Collect everything up to a pong sent after the last job ended: all earlier messages precede it.
+        c.send(new JsonObject().put("msg", "ping").put("id", "end"));
+        List<JsonObject> messages = new ArrayList<>();
+        JsonObject m;
+        while (!"pong".equals((m = c.next()).getString("msg"))) {
+          messages.add(m);
+        }
+        assertSnapshotThenStream(messages, submitted);
+      }
+    }
+  }
+
+  private static void assertSnapshotThenStream(List<JsonObject> messages, List<Long> submitted) {
+    int ready = -1;
+    for (int i = 0; i < messages.size(); i++) {
+      if ("ready".equals(messages.get(i).getString("msg"))) {
+        assertEquals(-1, ready, "one ready");
+        ready = i;
+      }
+    }
+    assertTrue(ready >= 0, "ready received");
+    for (int i = 0; i < ready; i++) {
+      assertEquals("added", messages.get(i).getString("msg"), "only the snapshot's added before ready");
+    }
+    Map<Long, Integer> finals = new HashMap<>();
+    Map<Long, Boolean> known = new HashMap<>();
+    for (int i = 0; i < messages.size(); i++) {
+      JsonObject m = messages.get(i);
+      if (i == ready) {
+        continue;
+      }
+      long id = m.getLong("id");
+      String state = m.getJsonObject("fields").getString("state");
+      if ("added".equals(m.getString("msg"))) {
+        assertTrue(known.putIfAbsent(id, true) == null, "job " + id + " added once");
+      } else {
+        assertTrue(known.containsKey(id), "job " + id + " changed before it was added or in the snapshot");
+      }
+      if ("SUCCESS".equals(state)) {
+        finals.merge(id, 1, Integer::sum);
+      }
+    }
+    for (long id : submitted) {
+      assertEquals(1, finals.getOrDefault(id, 0), "final state of job " + id + " seen exactly once");
+    }
+  }
+}
