@@ -1,10 +1,14 @@
 package io.herald.http;
 
 import io.herald.Herald;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 
 /** Plain HTTP routes of a node. */
 final class HttpRoutes {
+
+  /** The HTML page loads nothing and runs nothing: inline styles only. */
+  private static final String PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
   private HttpRoutes() {
   }
@@ -12,6 +16,17 @@ final class HttpRoutes {
   static void mount(Router router, Herald herald) {
     router.get("/api/status").handler(ctx -> ctx.json(herald.stats().toJson()
         .put("node", herald.nodeId())));
+    // The same object as core.get_events.
     router.get("/api/events").handler(ctx -> ctx.json(herald.catalogue()));
+    // The catalogue is read per request: events registered on any node since show at once.
+    router.get("/docs/events.md").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, EventsPage.MARKDOWN_TYPE)
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .end(EventsPage.markdown(herald.catalogue())));
+    router.get("/docs/events").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, EventsPage.HTML_TYPE)
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("Content-Security-Policy", PAGE_CSP)
+        .end(EventsPage.html(EventsPage.markdown(herald.catalogue()))));
   }
 }
