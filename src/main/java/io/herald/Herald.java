@@ -1,6 +1,7 @@
 package io.herald;
 
 import io.herald.bus.Addresses;
+import io.herald.cluster.ClusterMembers;
 import io.herald.config.Settings;
 import io.herald.event.EventDescriptor;
 import io.herald.event.EventMessage;
@@ -20,6 +21,7 @@ import io.herald.protocol.CallError;
 import io.herald.sources.BuiltinSources;
 import io.herald.protocol.Errno;
 import io.herald.status.NodeStats;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -27,7 +29,10 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.shareddata.Counter;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,11 +60,16 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Herald {
 
   private static final Logger LOG = LoggerFactory.getLogger(Herald.class);
+  /** The version of this build (from the jar's manifest; "dev" when run from classes). */
+  public static final String VERSION = java.util.Objects.requireNonNullElse(
+      Herald.class.getPackage().getImplementationVersion(), "dev");
   private static final Map<Vertx, Herald> NODES = new ConcurrentHashMap<>();
 
   private final Vertx vertx;
   private final Settings settings;
-  private final String nodeId = UUID.randomUUID().toString();
+  private final String nodeId;
+  private final Context context;
+  private ClusterMembers members;
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final NodeStats stats = new NodeStats();
@@ -73,9 +83,12 @@ public final class Herald {
   private Herald(Vertx vertx, Settings settings) {
     this.vertx = vertx;
     this.settings = settings;
+    // Clustered: the node id is the cluster member's, so that a member that leaves names the Herald node.
+    this.nodeId = vertx.isClustered() ? clusterManager(vertx).getNodeId() : UUID.randomUUID().toString();
+    this.context = vertx.getOrCreateContext();
     this.events = new EventRegistry(vertx);
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
-    this.jobs = new JobManager(vertx, vertx.getOrCreateContext(), new JobManager.Limits(settings.jobsMaxRunning(),
+    this.jobs = new JobManager(vertx, context, new JobManager.Limits(settings.jobsMaxRunning(),
         settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
         (event, message) -> publish(event, message).onFailure(e -> LOG.warn("job event lost: {}", e.toString())),
         () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet),
@@ -94,6 +107,7 @@ public final class Herald {
         .compose(v -> BuiltinJobs.register(herald))
         .compose(v -> BuiltinSources.register(herald))
         .compose(v -> herald.deployBridges())
+        .compose(v -> herald.joinMembers())
         .map(herald)
         .onFailure(e -> NODES.remove(vertx, herald));
   }
@@ -113,6 +127,16 @@ public final class Herald {
     return chain;
   }
 
+  private Future<Void> joinMembers() {
+    members = new ClusterMembers(this, context, vertx.isClustered()
+        ? ((HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance() : null);
+    return members.start();
+  }
+
+  private static ClusterManager clusterManager(Vertx vertx) {
+    return ((VertxInternal) vertx).clusterManager();
+  }
+
   /** The node running on {@code vertx}. */
   public static Herald get(Vertx vertx) {
     Herald herald = NODES.get(vertx);
@@ -125,7 +149,8 @@ public final class Herald {
   /** Closes every websocket with 1012 and stops the servers, then unregisters the node's methods. */
   public Future<Void> close() {
     NODES.remove(vertx, this);
-    return Future.all(deployments.stream().map(vertx::undeploy).toList())
+    return (members == null ? Future.<Void>succeededFuture() : members.leave())
+        .compose(v -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
         .compose(v -> methods.close())
         .compose(v -> events.stop());
   }
@@ -231,6 +256,10 @@ public final class Herald {
 
   public MethodRegistry methods() {
     return methods;
+  }
+
+  public ClusterMembers members() {
+    return members;
   }
 
   public JobManager jobs() {

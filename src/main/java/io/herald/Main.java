@@ -96,10 +96,10 @@ public final class Main {
   private static void shutdown(Herald herald, Vertx vertx, Settings settings) {
     LOG.info("Herald node {} stopping", herald.nodeId());
     try {
-      herald.close()
-          .transform(ar -> vertx.close())
-          .toCompletionStage().toCompletableFuture()
+      // One after the other from this thread: a close chained on an event loop would complete on a dead one.
+      herald.close().toCompletionStage().toCompletableFuture()
           .get(settings.shutdownGraceMs() + 5000, TimeUnit.MILLISECONDS);
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("Herald node {} stopped", herald.nodeId());
     } catch (Exception e) {
       LOG.warn("Herald node {} did not stop cleanly: {}", herald.nodeId(), e.toString());

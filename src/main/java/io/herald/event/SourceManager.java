@@ -92,6 +92,8 @@ public final class SourceManager {
     /** Subscribers whose snapshot is pending, with the stream frames held for them meanwhile. */
     final Map<SourceSubscriber, List<byte[]>> holding = new HashMap<>();
     boolean finished;
+    /** end() came before start completed: the end is delivered once the subscribers are ready. */
+    boolean endedEarly;
 
     Instance(String key, EventDescriptor event, EventSource source) {
       this.key = key;
@@ -163,7 +165,7 @@ public final class SourceManager {
     @Override
     public void emit(EventMessage message) {
       onContext(() -> {
-        if (finished) {
+        if (finished || endedEarly) {
           return;
         }
         Map<String, byte[]> frames = new HashMap<>(2);
@@ -193,14 +195,20 @@ public final class SourceManager {
       if (finished) {
         return;
       }
+      if (error == null && !started.future().isComplete()) {
+        // A source that finishes before its start completes (a one-shot source) has still produced its output:
+        // its subscribers get ready, that output, then nosub without error. A failing start still wins.
+        endedEarly = true;
+        started.future().onSuccess(v -> context.runOnContext(x -> close(null)));
+        return;
+      }
       List<SourceSubscriber> ending = new ArrayList<>(subscribers);
       subscribers.clear();
       finish();
       if (started.future().isComplete()) {
         ending.forEach(s -> s.ended(error));
       } else {
-        started.tryFail(new CallError(error != null ? error
-            : ErrorDict.of(Errno.ENOENT, "Event source '" + event.name() + "' ended before it started")));
+        started.tryFail(new CallError(error));
       }
     }
 

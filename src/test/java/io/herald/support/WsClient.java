@@ -97,6 +97,16 @@ public final class WsClient implements AutoCloseable {
     return fail("no matching message within " + WAIT_MS + " ms; passed over: " + backlog);
   }
 
+  /** The next message matching {@code filter}; every message before it is discarded. */
+  public JsonObject skipUntil(Predicate<JsonObject> filter) {
+    while (true) {
+      JsonObject message = next();
+      if (filter.test(message)) {
+        return message;
+      }
+    }
+  }
+
   /** Asserts that nothing arrives for {@code ms} (and that nothing was passed over before). */
   public void expectSilence(long ms) {
     assertEquals(java.util.List.of(), backlog, "unexpected messages");
