@@ -61,13 +61,18 @@ class SnapshotIT {
 
     for (WsClient c : clients) {
       try (c) {
-        // Collect everything up to a pong sent after the last job ended: all earlier messages precede it.
-        c.send(new JsonObject().put("msg", "ping").put("id", "end"));
+        // Collect until every job's final state has arrived (bus delivery is asynchronous), then make sure
+        // nothing else follows: a duplicate would.
         List<JsonObject> messages = new ArrayList<>();
-        JsonObject m;
-        while (!"pong".equals((m = c.next()).getString("msg"))) {
+        java.util.Set<Long> ended = new java.util.HashSet<>();
+        while (ended.size() < submitted.size()) {
+          JsonObject m = c.next();
           messages.add(m);
+          if (m.getJsonObject("fields") != null && "SUCCESS".equals(m.getJsonObject("fields").getString("state"))) {
+            ended.add(m.getLong("id"));
+          }
         }
+        c.expectSilence(300);
         assertSnapshotThenStream(messages, submitted);
       }
     }
