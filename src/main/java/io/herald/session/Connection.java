@@ -1,9 +1,5 @@
 package io.herald.session;
 
-import io.herald.event.Argument;
-import io.herald.event.EventDescriptor;
-import io.herald.event.Snapshot;
-import io.herald.event.SnapshotProvider;
 import io.herald.protocol.CallError;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
@@ -11,25 +7,15 @@ import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
 import io.herald.protocol.MessageDecoder;
 import io.herald.protocol.ServerMessages;
-import io.herald.event.SourceSubscriber;
 import io.herald.subscription.Subscriber;
-import io.herald.util.OnContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -45,20 +31,16 @@ import org.slf4j.LoggerFactory;
 public final class Connection implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
-  /** Source frames kept for a subscription while its {@code ready} is not yet sent. */
-  private static final int EARLY_FRAMES = 64;
 
   private final ServerWebSocket ws;
   private final SessionServices services;
   private final String session = UUID.randomUUID().toString();
   private final Outbound outbound;
-  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final Subscriptions subscriptions;
   private final Consumer<Connection> onClosed;
   private final Context context = Vertx.currentContext();
-  private final int maxMessageBytes;
+  private final MessageAssembler assembler;
   private long lastSeen = System.nanoTime();
-  /** The fragments received so far of a text message whose last frame has not arrived. */
-  private Buffer partial;
   private int callsInFlight;
   private boolean closed;
 
@@ -68,21 +50,26 @@ public final class Connection implements Subscriber {
     this.onClosed = onClosed;
     this.outbound = new Outbound(ws, services.settings().maxPendingBytes(), () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
-    this.maxMessageBytes = services.settings().maxMessageBytes();
-    // Messages are assembled here, not by Vert.x: its aggregator reports an over-long fragmented message only to
-    // the exception handler, with the socket left open, and decodes invalid UTF-8 with replacement characters.
+    this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
+    this.subscriptions = new Subscriptions(services, this, outbound, context);
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
     ws.exceptionHandler(e -> {
       LOG.debug("session {}: {}", session, e.toString());
-      if (e instanceof CorruptedWebSocketFrameException corrupted) {
-        // Netty's decoder refused a frame (e.g. one frame over the size limit); Vert.x closes the channel right
-        // after this handler without a close frame, so send ours now.
-        terminate(corrupted.closeStatus().code() == CloseCode.MESSAGE_TOO_BIG.code
-            ? CloseCode.MESSAGE_TOO_BIG : CloseCode.PROTOCOL_ERROR);
-      }
+      // Vert.x closes the channel right after this handler without a close frame: send ours first.
+      terminate(closeCodeFor(e));
       cleanup();
     });
+  }
+
+  /** The close code for a failure the socket reports: Netty's decoder refused a frame, or anything else. */
+  private static CloseCode closeCodeFor(Throwable e) {
+    if (e instanceof CorruptedWebSocketFrameException corrupted) {
+      int code = corrupted.closeStatus().code();
+      return code == CloseCode.MESSAGE_TOO_BIG.code ? CloseCode.MESSAGE_TOO_BIG
+          : code == CloseCode.INVALID_JSON.code ? CloseCode.INVALID_JSON : CloseCode.PROTOCOL_ERROR;
+    }
+    return CloseCode.INTERNAL_ERROR;
   }
 
   public String session() {
@@ -124,49 +111,22 @@ public final class Connection implements Subscriber {
     }
   }
 
-  /** Every inbound frame counts as liveness; data frames are assembled into messages of at most the limit. */
+  /** Every inbound frame counts as liveness. */
   private void onFrame(WebSocketFrame frame) {
     lastSeen = System.nanoTime();
     if (closed) {
       return;
     }
-    if (frame.isBinary()) {
-      terminate(CloseCode.UNSUPPORTED_DATA);
-      return;
-    }
-    if (!frame.isText() && !frame.isContinuation()) {
-      return; // ping, pong, close: handled by Vert.x
-    }
-    Buffer data = frame.binaryData();
-    if (frame.isText()) {
-      partial = null;
-    } else if (partial == null) {
-      return; // the rest of a message already refused (binary, or too big)
-    }
-    long size = (partial == null ? 0 : partial.length()) + data.length();
-    if (size > maxMessageBytes) {
-      partial = null;
-      terminate(CloseCode.MESSAGE_TOO_BIG);
-      return;
-    }
-    if (!frame.isFinal()) {
-      partial = (partial == null ? Buffer.buffer() : partial).appendBuffer(data);
-      return;
-    }
-    Buffer message = partial == null ? data : partial.appendBuffer(data);
-    partial = null;
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(message.getBytes()))
-          .toString();
-    } catch (CharacterCodingException e) {
-      terminate(CloseCode.INVALID_JSON);
+      text = assembler.accept(frame);
+    } catch (MessageAssembler.Refused refused) {
+      terminate(refused.code);
       return;
     }
-    onText(text);
+    if (text != null) {
+      onText(text);
+    }
   }
 
   private void onText(String text) {
@@ -195,182 +155,12 @@ public final class Connection implements Subscriber {
     } else if (message instanceof ClientMessage.Ping p) {
       send(ServerMessages.pong(p.id()));
     } else if (message instanceof ClientMessage.Sub s) {
-      subscribe(s.id(), s.name(), s.snapshot());
+      subscriptions.subscribe(s.id(), s.name(), s.snapshot());
     } else if (message instanceof ClientMessage.Unsub u) {
-      unsubscribe(u.id());
+      subscriptions.unsubscribe(u.id());
     } else if (message instanceof ClientMessage.Method m) {
       call(m);
     }
-  }
-
-  // --- subscriptions ---
-
-  private static String key(Object id) {
-    return Json.encode(id);
-  }
-
-  private void subscribe(Object id, String name, boolean snapshot) {
-    String key = key(id);
-    Subscription previous = subscriptions.remove(key);
-    if (previous != null) {
-      drop(previous);
-    } else if (subscriptions.size() >= services.settings().maxSubscriptions()) {
-      send(ServerMessages.nosub(id, name, ErrorDict.of(Errno.ETOOMANYREFS,
-          "Too many subscriptions on this connection (limit " + services.settings().maxSubscriptions() + ")")));
-      return;
-    }
-    Subscription sub = new Subscription(id, name);
-    subscriptions.put(key, sub);
-    services.stats().subscriptions.incrementAndGet();
-    Future<Runnable> accepted;
-    if ("*".equals(name)) {
-      accepted = snapshot ? noSnapshot(name) : services.hub().subscribeWildcard(this).map(h -> h::release);
-    } else {
-      int colon = name.indexOf(':');
-      String event = colon < 0 ? name : name.substring(0, colon);
-      String arg = colon < 0 ? null : name.substring(colon + 1);
-      accepted = services.events().lookup(event)
-          .compose(descriptor -> accept(sub, event, descriptor, arg, snapshot));
-    }
-    accepted.onComplete(ar -> {
-      if (sub.cancelled) {
-        if (ar.succeeded()) {
-          ar.result().run();
-        }
-        return;
-      }
-      if (ar.failed()) {
-        subscriptions.remove(key, sub);
-        services.stats().subscriptions.decrementAndGet();
-        sub.cancelled = true;
-        send(ServerMessages.nosub(id, name, CallError.toErrorDict(ar.cause())));
-        return;
-      }
-      sub.release = ar.result();
-      send(ServerMessages.ready(id));
-      sub.live = true;
-      if (sub.early != null) {
-        sub.early.forEach(frame -> outbound.send(frame, null));
-        sub.early = null;
-      }
-      if (sub.onLive != null) {
-        sub.onLive.run();
-        sub.onLive = null;
-      }
-    });
-  }
-
-  private static Future<Runnable> noSnapshot(String name) {
-    return Future.failedFuture(new CallError(Errno.EINVAL, "'" + name + "' has no snapshot"));
-  }
-
-  /**
-   * Snapshot, then stream: the subscription's place in the hub is taken first (held by a gate), then the
-   * snapshot is read; its items go out as {@code added}, then {@code ready}, then the held messages newer than
-   * the snapshot, and from then on the live stream — no gap and no duplicate.
-   */
-  private Future<Runnable> subscribeWithSnapshot(Subscription sub, EventDescriptor descriptor) {
-    SnapshotProvider provider = services.snapshots().get(descriptor.name());
-    if (provider == null) {
-      return noSnapshot(descriptor.name());
-    }
-    SnapshotGate gate = new SnapshotGate();
-    return services.hub().subscribe(descriptor, gate).compose(membership ->
-        OnContext.on(context, provider.snapshot()).transform(ar -> {
-          if (ar.failed()) {
-            membership.release();
-            return Future.failedFuture(ar.cause());
-          }
-          Snapshot snapshot = ar.result();
-          if (!sub.cancelled) {
-            snapshot.items().forEach(item -> send(item.toFrame(descriptor.name())));
-          }
-          sub.onLive = () -> {
-            // Messages this connection already got through another subscription are not sent twice.
-            boolean alreadyReceiving = services.hub().receives(descriptor, this);
-            for (SnapshotGate.Held held : gate.held) {
-              if (!alreadyReceiving && snapshot.isNewer(held.position())) {
-                outbound.send(held.frame(), held.coalesceKey());
-              }
-            }
-            gate.held.clear();
-            membership.moveTo(this);
-          };
-          return Future.succeededFuture(membership::release);
-        }));
-  }
-
-  private Future<Runnable> accept(Subscription sub, String event, EventDescriptor descriptor, String rawArg,
-                                  boolean snapshot) {
-    if (descriptor == null) {
-      return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
-    }
-    if (descriptor.kind() == EventDescriptor.Kind.BROADCAST) {
-      if (rawArg != null) {
-        return Future.failedFuture(new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
-      }
-      if (snapshot) {
-        return subscribeWithSnapshot(sub, descriptor);
-      }
-      return services.hub().subscribe(descriptor, this).map(h -> h::release);
-    }
-    if (snapshot) {
-      return noSnapshot(sub.collection);
-    }
-    Object argument = rawArg == null ? null : Argument.parse(rawArg);
-    if (argument != null) {
-      if (descriptor.accepts() == null) {
-        return Future.failedFuture(new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
-      }
-      ErrorDict invalid = io.herald.protocol.Schema.of(descriptor.accepts()).check(argument, event);
-      if (invalid != null) {
-        return Future.failedFuture(new CallError(invalid));
-      }
-    }
-    return services.sources().subscribe(descriptor, argument, sourceSubscriber(sub)).map(h -> h::release);
-  }
-
-  private SourceSubscriber sourceSubscriber(Subscription sub) {
-    return new SourceSubscriber() {
-      @Override
-      public String collection() {
-        return sub.collection;
-      }
-
-      @Override
-      public void deliver(byte[] frame, boolean latestValueOnly) {
-        if (sub.cancelled || closed) {
-          return;
-        }
-        if (sub.live) {
-          outbound.send(frame, latestValueOnly ? sub : null);
-        } else {
-          sub.holdEarly(frame, EARLY_FRAMES);
-        }
-      }
-
-      @Override
-      public void ended(ErrorDict error) {
-        if (subscriptions.remove(key(sub.id), sub)) {
-          services.stats().subscriptions.decrementAndGet();
-          sub.cancelled = true;
-          sub.release = null;
-          send(ServerMessages.nosub(sub.id, sub.collection, error));
-        }
-      }
-    };
-  }
-
-  private void unsubscribe(Object id) {
-    Subscription sub = subscriptions.remove(key(id));
-    if (sub != null) {
-      drop(sub);
-    }
-  }
-
-  private void drop(Subscription sub) {
-    services.stats().subscriptions.decrementAndGet();
-    sub.cancel();
   }
 
   // --- methods ---
@@ -399,10 +189,7 @@ public final class Connection implements Subscriber {
       return;
     }
     closed = true;
-    for (Subscription sub : new ArrayList<>(subscriptions.values())) {
-      drop(sub);
-    }
-    subscriptions.clear();
+    subscriptions.cancelAll();
     outbound.clear();
     services.stats().connections.decrementAndGet();
     onClosed.accept(this);
