@@ -22,6 +22,7 @@ import io.herald.sources.BuiltinSources;
 import io.herald.protocol.Errno;
 import io.herald.status.NodeStats;
 import io.vertx.core.Context;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -146,7 +147,18 @@ public final class Herald {
     return herald;
   }
 
-  /** Closes every websocket with 1012 and stops the servers, then unregisters the node's methods. */
+  /**
+   * Deploys a verticle that belongs to the node (a built-in engine such as the alerts): it is undeployed, with the
+   * servers, when the node closes.
+   */
+  public Future<String> deploy(Deployable verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions()).onSuccess(deployments::add);
+  }
+
+  /**
+   * Closes every websocket with 1012 and stops the servers and the node's other verticles, then unregisters the
+   * node's methods.
+   */
   public Future<Void> close() {
     NODES.remove(vertx, this);
     return (members == null ? Future.<Void>succeededFuture() : members.leave())

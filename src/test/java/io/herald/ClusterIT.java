@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.herald.event.EventDescriptor;
 import io.herald.event.EventMessage;
 import io.herald.method.MethodDescriptor;
+import io.herald.sources.alerts.AlertConfig;
+import io.herald.sources.alerts.Alerts;
+import io.herald.sources.alerts.HostMetrics;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -81,6 +84,30 @@ class ClusterIT {
       assertEquals(new JsonArray().add("x"), result.getJsonArray("params"));
       assertEquals("ENOMETHOD", onB.call(2, "cluster.nowhere", new JsonArray())
           .getJsonObject("error").getString("errname"));
+    }
+  }
+
+  @Test
+  void aFailedJobIsAlertedOnceByItsOwnNodeAndReachesEveryNode(Vertx client) {
+    AlertConfig quiet = new AlertConfig(3_600_000, 3_600_000, new AlertConfig.Thresholds(90, 95, 85),
+        new AlertConfig.Thresholds(90, 95, 85), new AlertConfig.Thresholds(2, 4, 1.5));
+    TestNodes.await(Alerts.start(a, quiet, () -> new HostMetrics(null, null, null)));
+    TestNodes.await(Alerts.start(b, quiet, () -> new HostMetrics(null, null, null)));
+    TestNodes.await(a.registerJobMethod("cluster.fail_on_a", "", null, job -> Future.failedFuture("on A")));
+    TestNodes.await(b.registerJobMethod("cluster.fail_on_b", "", null, job -> Future.failedFuture("on B")));
+    try (WsClient onB = WsClient.connect(client, b.httpPort())) {
+      onB.subscribe("alerts", Alerts.EVENT);
+      long onA = onB.call(1, "cluster.fail_on_a", new JsonArray()).getLong("result");
+      JsonObject first = onB.next(m -> Alerts.EVENT.equals(m.getString("collection"))).getJsonObject("fields");
+      assertEquals(a.nodeId(), first.getString("node"));
+      assertEquals(Long.toString(onA), first.getString("key"));
+
+      long onBId = onB.call(2, "cluster.fail_on_b", new JsonArray()).getLong("result");
+      JsonObject second = onB.next(m -> Alerts.EVENT.equals(m.getString("collection"))).getJsonObject("fields");
+      assertEquals(b.nodeId() + " " + onBId, second.getString("node") + " " + second.getString("key"),
+          "B raised no alert for A's job");
+      assertEquals(new JsonArray().add(second), onB.call(3, "alert.list", new JsonArray()).getJsonArray("result"),
+          "alert.list answers with the alerts of the client's node");
     }
   }
 }

@@ -43,6 +43,22 @@ public final class Settings {
           .put("progress-interval-ms", 250))
       .put("files", new JsonObject()
           .put("roots", ""))
+      .put("alerts", new JsonObject()
+          .put("enabled", true)
+          .put("interval-ms", 5000)
+          .put("one-shot-ttl-ms", 86400000)
+          .put("memory", new JsonObject()
+              .put("warning", 90)
+              .put("critical", 95)
+              .put("clear", 85))
+          .put("disk", new JsonObject()
+              .put("warning", 90)
+              .put("critical", 95)
+              .put("clear", 85))
+          .put("load", new JsonObject()
+              .put("warning", 200)
+              .put("critical", 400)
+              .put("clear", 150)))
       .put("shutdown", new JsonObject()
           .put("grace-ms", 5000));
 
@@ -184,4 +200,13 @@ public final class Settings {
   }
 
   public long shutdownGraceMs() { return integer("shutdown.grace-ms"); }
+  public boolean alertsEnabled() { return (Boolean) get("alerts.enabled"); }
+  public long alertsIntervalMs() { return integer("alerts.interval-ms"); }
+  public long alertsOneShotTtlMs() { return integer("alerts.one-shot-ttl-ms"); }
+
+  /**
+   * {@code alerts.<rule>.<level>}: rule {@code memory}, {@code disk} (percent) or {@code load} (hundredths per
+   * core); level {@code warning}, {@code critical} or {@code clear}.
+   */
+  public int alertsThreshold(String rule, String level) { return integer("alerts." + rule + "." + level); }
 }

@@ -40,7 +40,7 @@ public final class ClusterNodes implements AutoCloseable {
         .buildClustered());
     vertxes.add(vertx);
     JsonObject settings = new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1")
-        .put("bus.consumer-linger-ms", 0);
+        .put("bus.consumer-linger-ms", 0).put("alerts.enabled", false);
     overrides.forEach(e -> settings.put(e.getKey(), e.getValue()));
     Herald herald = TestNodes.await(Herald.start(vertx, Settings.of(TestNodes.nested(settings))));
     nodes.add(herald);

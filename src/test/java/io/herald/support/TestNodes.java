@@ -18,13 +18,18 @@ public final class TestNodes {
     return standalone(vertx, new JsonObject());
   }
 
-  /** As {@link #standalone(Vertx)}, with {@code overrides} as dotted keys, e.g. {@code {"ws.idle-timeout-ms": 500}}. */
+  /**
+   * As {@link #standalone(Vertx)}, with {@code overrides} as dotted keys, e.g. {@code {"ws.idle-timeout-ms": 500}}.
+   * The alert engine is off unless the overrides turn it on: alerts raised by this host's real load would reach
+   * the {@code *} subscribers of unrelated tests.
+   */
   public static Herald standalone(Vertx vertx, JsonObject overrides) {
     JsonObject settings = new JsonObject();
     put(settings, "http.port", 0);
     put(settings, "http.host", "127.0.0.1");
     put(settings, "cluster.enabled", false);
     put(settings, "bus.consumer-linger-ms", 0);
+    put(settings, "alerts.enabled", false);
     overrides.forEach(e -> put(settings, e.getKey(), e.getValue()));
     return await(Herald.start(vertx, Settings.of(settings)));
   }

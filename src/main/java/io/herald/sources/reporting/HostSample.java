@@ -11,10 +11,10 @@ import java.util.stream.Stream;
 
 /**
  * One reading of the host's counters from {@code /proc} and {@code /sys}. Blocking: read on a worker thread.
- * Parsing is separate from reading so that it can be tested on fixed text.
+ * Parsing is separate from reading so that it can be tested on fixed text; the alert engine reuses the parsers.
  */
-record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, long[]> cpu, Map<String, long[]> disks,
-                  Map<String, Nic> nics, double[] loadavg, Map<String, Double> temperatures) {
+public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, long[]> cpu, Map<String, long[]> disks,
+                         Map<String, Nic> nics, double[] loadavg, Map<String, Double> temperatures) {
 
   /** Counters of one network interface; {@code speed} in Mb/s, null when the link has none. */
   record Nic(long rxBytes, long txBytes, String operstate, Integer speed) {
@@ -35,7 +35,7 @@ record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, long[]> 
   }
 
   /** {@code /proc/meminfo}, values in bytes. */
-  static Map<String, Long> meminfo(String text) {
+  public static Map<String, Long> meminfo(String text) {
     Map<String, Long> values = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
       String[] parts = line.trim().split("\\s+");
@@ -48,7 +48,7 @@ record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, long[]> 
   }
 
   /** {@code /proc/stat} cpu lines: {@code cpu} (the total) and {@code cpuN}, jiffies per state. */
-  static Map<String, long[]> cpu(String text) {
+  public static Map<String, long[]> cpu(String text) {
     Map<String, long[]> cpus = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
       if (line.startsWith("cpu")) {
@@ -79,7 +79,8 @@ record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, long[]> 
     return disks;
   }
 
-  static double[] loadavg(String text) {
+  /** {@code /proc/loadavg}: the 1, 5 and 15-minute load averages. */
+  public static double[] loadavg(String text) {
     String[] p = text.trim().split("\\s+");
     return new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2])};
   }

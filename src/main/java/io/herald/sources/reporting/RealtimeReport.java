@@ -8,7 +8,7 @@ import java.util.Map;
  * Builds the {@code reporting.realtime} payload from two consecutive {@link HostSample}s: the seed's keys and
  * shapes, plus the newer original's per-core CPU usage, disks, interface rates and link state. Pure function.
  */
-final class RealtimeReport {
+public final class RealtimeReport {
 
   private static final String[] CPU_STATES =
       {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"};
@@ -29,7 +29,7 @@ final class RealtimeReport {
   }
 
   /** psutil's definitions: cached includes reclaimable slab; used = total - free - buffers - cached. */
-  static JsonObject memory(Map<String, Long> m) {
+  public static JsonObject memory(Map<String, Long> m) {
     long total = m.getOrDefault("MemTotal", 0L);
     long free = m.getOrDefault("MemFree", 0L);
     long buffers = m.getOrDefault("Buffers", 0L);

@@ -1,0 +1,94 @@
+package io.herald.sources.alerts;
+
+import io.herald.Herald;
+import io.herald.event.EventDescriptor;
+import io.herald.method.MethodDescriptor;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * {@code alert.list}: the node's alerts. A broadcast, wildcard-eligible event ({@code added} when an alert is
+ * raised, {@code changed} when its level or value changes or it is dismissed, {@code removed} when it clears),
+ * the method {@code alert.list} (the alerts standing on the node the client is connected to) and
+ * {@code alert.dismiss(uuid)}. The rules: memory use, space used per local filesystem, load per core (with
+ * hysteresis, see {@link AlertBook}), and a one-shot alert for every job of this node that ends FAILED.
+ */
+public final class Alerts {
+
+  public static final String EVENT = "alert.list";
+
+  static final JsonObject DATE = new JsonObject().put("type", "object")
+      .put("properties", new JsonObject().put("$date", new JsonObject().put("type", "integer")))
+      .put("required", new JsonArray().add("$date"));
+
+  static final JsonObject ALERT_SCHEMA = new JsonObject()
+      .put("type", "object")
+      .put("required", new JsonArray().add("uuid").add("id").add("node").add("source").add("klass").add("level")
+          .add("key").add("args").add("formatted").add("text").add("datetime").add("last_occurrence")
+          .add("dismissed").add("one_shot"))
+      .put("properties", new JsonObject()
+          .put("uuid", new JsonObject().put("type", "string"))
+          .put("id", new JsonObject().put("type", "string"))
+          .put("node", new JsonObject().put("type", "string"))
+          .put("source", new JsonObject().put("type", "string"))
+          .put("klass", new JsonObject().put("type", "string"))
+          .put("level", new JsonObject().put("enum", new JsonArray().add("WARNING").add("CRITICAL")))
+          .put("key", new JsonObject().put("type", "string"))
+          .put("args", new JsonObject().put("type", "object"))
+          .put("formatted", new JsonObject().put("type", "string"))
+          .put("text", new JsonObject().put("type", "string"))
+          .put("datetime", DATE)
+          .put("last_occurrence", DATE)
+          .put("dismissed", new JsonObject().put("type", "boolean"))
+          .put("one_shot", new JsonObject().put("type", "boolean")));
+
+  public static final EventDescriptor DESCRIPTOR = EventDescriptor.broadcast(EVENT)
+      .description("""
+          Alerts of every node: `added` when an alert is raised, `changed` when its level (`WARNING` / \
+          `CRITICAL`) or its reported value changes or it is dismissed, `removed` when it clears. `id` is the \
+          alert's uuid; `fields` is the whole alert (`source` is the rule: `MemoryUsage`, `DiskUsage` (`key` = \
+          the mount point), `LoadAverage`, `JobFailed` (one-shot, `key` = the job id); `node` is the node it is \
+          about). A rule alert is raised at its warning threshold and clears only below its lower clear \
+          threshold (`alerts.*` settings).""")
+      .returns(ALERT_SCHEMA)
+      .build();
+
+  private Alerts() {
+  }
+
+  /** The node's alert engine on this host's metrics, with the {@code alerts.*} settings; nothing when disabled. */
+  public static Future<Void> register(Herald herald) {
+    if (!herald.settings().alertsEnabled()) {
+      return Future.succeededFuture();
+    }
+    AlertConfig config;
+    try {
+      config = AlertConfig.from(herald.settings());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return start(herald, config, HostMetrics::read).mapEmpty();
+  }
+
+  /**
+   * Deploys an alert engine on {@code herald} (undeployed when the node closes), then registers the event and
+   * the methods served by it. Once per node.
+   */
+  public static Future<AlertEngine> start(Herald herald, AlertConfig config, AlertEngine.MetricSource metrics) {
+    AlertEngine engine = new AlertEngine(herald, config, metrics);
+    return herald.deploy(engine)
+        .compose(id -> herald.registerEvent(DESCRIPTOR))
+        .compose(v -> herald.registerMethod(new MethodDescriptor(EVENT,
+            "The alerts standing on this node (the one the client is connected to), oldest first.",
+            new JsonObject().put("type", "array").put("maxItems", 0),
+            call -> engine.list().map(list -> list))))
+        .compose(v -> herald.registerMethod(new MethodDescriptor("alert.dismiss",
+            "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
+                + "`dismissed` until it clears.",
+            new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1)
+                .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "string"))),
+            call -> engine.dismiss(call.params().getString(0)).map(x -> null))))
+        .map(engine);
+  }
+}
