@@ -95,6 +95,10 @@ class DocExamplesIT {
   private static void registerExamples() {
     TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.jobs")
         .description("Example jobs.").build()));
+    // The snapshot of example.jobs holds job 7, as of the publications made so far.
+    herald.registerSnapshot("example.jobs", () -> io.vertx.core.Future.succeededFuture(new io.herald.event.Snapshot(
+        java.util.List.of(EventMessage.added(7, new JsonObject().put("id", 7).put("state", "RUNNING"))),
+        java.util.Map.of(herald.nodeId(), herald.position("example.jobs")))));
     TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.audit")
         .description("Example audit records.").wildcard(false).build()));
     TestNodes.await(herald.registerSource(EventDescriptor.source("example.ticks")

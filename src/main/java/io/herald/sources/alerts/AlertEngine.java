@@ -2,6 +2,7 @@ package io.herald.sources.alerts;
 
 import io.herald.Herald;
 import io.herald.event.EventMessage;
+import io.herald.event.Snapshot;
 import io.herald.jobs.JobManager;
 import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
@@ -109,6 +110,18 @@ public final class AlertEngine extends VerticleBase {
   /** The standing alerts of this node, oldest first. */
   public Future<JsonArray> list() {
     return onContext(() -> book.list());
+  }
+
+  /** The standing alerts as {@code added} messages, read with the position of the last one published. */
+  public Future<Snapshot> snapshot() {
+    return onContext(() -> {
+      List<EventMessage> items = new java.util.ArrayList<>();
+      for (Object alert : book.list()) {
+        JsonObject json = (JsonObject) alert;
+        items.add(EventMessage.added(json.getString("uuid"), json));
+      }
+      return new Snapshot(items, java.util.Map.of(herald.nodeId(), herald.position(Alerts.EVENT)));
+    });
   }
 
   /**

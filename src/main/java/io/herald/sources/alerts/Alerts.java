@@ -77,6 +77,7 @@ public final class Alerts {
    */
   public static Future<AlertEngine> start(Herald herald, AlertConfig config, AlertEngine.MetricSource metrics) {
     AlertEngine engine = new AlertEngine(herald, config, metrics);
+    herald.registerSnapshot(EVENT, engine::snapshot);
     return herald.deploy(engine)
         .compose(id -> herald.registerEvent(DESCRIPTOR))
         .compose(v -> herald.registerMethod(new MethodDescriptor(EVENT,

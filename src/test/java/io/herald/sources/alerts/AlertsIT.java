@@ -106,6 +106,13 @@ class AlertsIT {
 
       assertEquals(added, alertEvent(all), "* subscribers get alert events");
       assertEquals(new JsonArray().add(alert), listed(c, 1), "the only alert: disks and load are below threshold");
+
+      // A later subscriber asking for the snapshot gets the standing alert before its ready.
+      try (WsClient late = WsClient.connect(vertx, herald.httpPort())) {
+        late.send(new JsonObject().put("msg", "sub").put("id", "late").put("name", Alerts.EVENT).put("snapshot", true));
+        assertEquals(added, late.next());
+        assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add("late")), late.next());
+      }
     }
   }
 
