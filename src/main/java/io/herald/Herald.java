@@ -1,6 +1,7 @@
 package io.herald;
 
 import io.herald.bus.Addresses;
+import io.herald.bus.Reachability;
 import io.herald.cluster.ClusterMembers;
 import io.herald.config.Settings;
 import io.herald.event.EventDescriptor;
@@ -37,6 +38,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +73,7 @@ public final class Herald {
   private final String nodeId;
   private final Context context;
   private ClusterMembers members;
+  private MessageConsumer<JsonObject> probes;
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final NodeStats stats = new NodeStats();
@@ -102,7 +105,9 @@ public final class Herald {
     if (NODES.putIfAbsent(vertx, herald) != null) {
       return Future.failedFuture(new IllegalStateException("a Herald node already runs on this Vert.x instance"));
     }
-    return herald.events.start()
+    herald.probes = Reachability.serve(vertx, herald.nodeId);
+    return herald.probes.completion()
+        .compose(v -> herald.events.start())
         .compose(v -> CoreMethods.register(herald))
         .compose(v -> JobMethods.register(herald, herald.jobs))
         .compose(v -> BuiltinJobs.register(herald))
@@ -164,6 +169,7 @@ public final class Herald {
     return (members == null ? Future.<Void>succeededFuture() : members.leave())
         .compose(v -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
         .compose(v -> methods.close())
+        .compose(v -> probes.unregister())
         .compose(v -> events.stop());
   }
 
@@ -225,8 +231,21 @@ public final class Herald {
 
   /** Receives every message published for a broadcast event, on any node. Unregister the consumer when done. */
   public MessageConsumer<String> consume(String event, Handler<EventMessage> handler) {
-    return vertx.eventBus().<String>consumer(Addresses.event(event),
-        msg -> handler.handle(EventMessage.fromFrame(new JsonObject(msg.body()))));
+    return vertx.eventBus().<String>consumer(Addresses.event(event), msg -> {
+      if (msg.headers().get(Addresses.PROBE_HEADER) == null) {
+        handler.handle(EventMessage.fromFrame(new JsonObject(msg.body())));
+      }
+    });
+  }
+
+  /** The ids of the cluster's other nodes (none when standalone). */
+  public List<String> otherNodes() {
+    if (!vertx.isClustered()) {
+      return List.of();
+    }
+    List<String> nodes = new java.util.ArrayList<>(clusterManager(vertx).getNodes());
+    nodes.remove(nodeId);
+    return nodes;
   }
 
   /** Registers a method callable by clients of every node. */

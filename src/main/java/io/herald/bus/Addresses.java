@@ -8,6 +8,7 @@ package io.herald.bus;
  *   <li>{@code herald.method.<name>} — request/reply; request {@code {"params":[..],"session":".."}}, reply
  *       {@code {"result":..}} or {@code {"error":{ERROR dict}}}</li>
  *   <li>{@code herald.registry.events} — published on every event registration; the descriptor's JSON</li>
+ *   <li>{@code herald.node.<id>.probe} — request/reply; see {@link Reachability}</li>
  * </ul>
  */
 public final class Addresses {
@@ -21,6 +22,11 @@ public final class Addresses {
    * snapshot subscription can drop the messages its snapshot already contains.
    */
   public static final String POSITION_HEADER = "herald-pos";
+  /**
+   * Header of probe messages: an empty-string body published to an event address to check that a new consumer
+   * is reachable from the publishing node (see {@link Reachability}). Consumers of event addresses drop them.
+   */
+  public static final String PROBE_HEADER = "herald-probe";
 
   private Addresses() {
   }
@@ -31,5 +37,10 @@ public final class Addresses {
 
   public static String method(String name) {
     return METHOD_PREFIX + name;
+  }
+
+  /** Where a node serves probe requests ({@code {"address", "token"}}). */
+  public static String probe(String nodeId) {
+    return "herald.node." + nodeId + ".probe";
   }
 }

@@ -29,7 +29,9 @@ public final class Settings {
           .put("max-concurrent-calls", 20))
       .put("bus", new JsonObject()
           .put("consumer-linger-ms", 2000)
-          .put("method-timeout-ms", 30000))
+          .put("method-timeout-ms", 30000)
+          .put("probe-attempt-ms", 100)
+          .put("probe-attempts", 30))
       .put("cluster", new JsonObject()
           .put("enabled", true)
           .put("name", "herald")
@@ -181,6 +183,8 @@ public final class Settings {
   public int maxConcurrentCalls() { return integer("limits.max-concurrent-calls"); }
   public long consumerLingerMs() { return integer("bus.consumer-linger-ms"); }
   public long methodTimeoutMs() { return integer("bus.method-timeout-ms"); }
+  public long probeAttemptMs() { return integer("bus.probe-attempt-ms"); }
+  public int probeAttempts() { return integer("bus.probe-attempts"); }
   public boolean clustered() { return (Boolean) get("cluster.enabled"); }
   public String clusterName() { return (String) get("cluster.name"); }
   public String clusterHost() { return (String) get("cluster.host"); }

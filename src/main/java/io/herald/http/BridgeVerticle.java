@@ -1,6 +1,7 @@
 package io.herald.http;
 
 import io.herald.Herald;
+import io.herald.bus.Reachability;
 import io.herald.config.Settings;
 import io.herald.event.SourceManager;
 import io.herald.protocol.CloseCode;
@@ -38,8 +39,8 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings settings = herald.settings();
-    hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(),
-        settings.consumerLingerMs());
+    hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(), settings.consumerLingerMs(),
+        new Reachability(vertx, herald::otherNodes, settings.probeAttemptMs(), settings.probeAttempts()));
     SourceManager sources = new SourceManager(context, herald.sourceFactories(), herald.stats().sources);
     SessionServices services = new SessionServices(settings, herald.events(), herald.methods(), hub, sources,
         herald.snapshotProviders(), herald.stats());

@@ -12,8 +12,8 @@ final class BusTap {
 
   final EventDescriptor event;
   final MessageConsumer<Object> consumer;
-  /** Completes when the registration is visible cluster-wide. */
-  final Future<Void> ready;
+  /** Completes when every node's publications reach the consumer (see {@link io.herald.bus.Reachability}). */
+  Future<Void> ready;
   /** Coalescing key for latest-value-only events: every frame of this event supersedes the previous one. */
   final Object coalesceKey;
   int refs;
@@ -22,7 +22,6 @@ final class BusTap {
   BusTap(EventDescriptor event, MessageConsumer<Object> consumer) {
     this.event = event;
     this.consumer = consumer;
-    this.ready = consumer.completion();
     this.coalesceKey = event.latestValueOnly() ? "event:" + event.name() : null;
   }
 }

@@ -1,6 +1,7 @@
 package io.herald.subscription;
 
 import io.herald.bus.Addresses;
+import io.herald.bus.Reachability;
 import io.herald.event.EventDescriptor;
 import io.herald.event.EventRegistry;
 import io.herald.status.NodeStats;
@@ -78,6 +79,7 @@ public final class SubscriptionHub {
   private final EventRegistry registry;
   private final NodeStats stats;
   private final long lingerMs;
+  private final Reachability reachability;
   private final Map<String, BusTap> taps = new HashMap<>();
   private final Map<String, Map<Subscriber, Integer>> exact = new HashMap<>();
   private final Map<Subscriber, Integer> wildcard = new LinkedHashMap<>();
@@ -86,8 +88,10 @@ public final class SubscriptionHub {
   private final List<BusTap> wildcardTaps = new ArrayList<>();
   private final Runnable stopListening;
 
-  public SubscriptionHub(Vertx vertx, Context context, EventRegistry registry, NodeStats stats, long lingerMs) {
+  public SubscriptionHub(Vertx vertx, Context context, EventRegistry registry, NodeStats stats, long lingerMs,
+                         Reachability reachability) {
     this.vertx = vertx;
+    this.reachability = reachability;
     this.registry = registry;
     this.stats = stats;
     this.lingerMs = lingerMs;
@@ -168,9 +172,15 @@ public final class SubscriptionHub {
   private BusTap acquire(EventDescriptor event) {
     BusTap tap = taps.get(event.name());
     if (tap == null) {
-      tap = new BusTap(event, vertx.eventBus().consumer(Addresses.event(event.name())));
+      String address = Addresses.event(event.name());
+      tap = new BusTap(event, vertx.eventBus().consumer(address));
       BusTap created = tap;
-      created.consumer.handler(msg -> fanOut(created, msg.body(), msg.headers().get(Addresses.POSITION_HEADER)));
+      created.consumer.handler(msg -> {
+        if (!reachability.onProbe(msg.headers().get(Addresses.PROBE_HEADER))) {
+          fanOut(created, msg.body(), msg.headers().get(Addresses.POSITION_HEADER));
+        }
+      });
+      created.ready = created.consumer.completion().compose(v -> reachability.confirm(address));
       taps.put(event.name(), created);
       stats.busConsumers.incrementAndGet();
     }

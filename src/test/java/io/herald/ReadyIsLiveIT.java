@@ -1,0 +1,54 @@
+package io.herald;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.herald.event.EventDescriptor;
+import io.herald.event.EventMessage;
+import io.herald.support.ClusterNodes;
+import io.herald.support.TestNodes;
+import io.herald.support.WsClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code ready} means live across the cluster: an event published on another node right after the client saw
+ * {@code ready} reaches it — even when the publishing node has a cached view of the event's consumers that
+ * predates the new subscription (the case a plain {@code completion()} does not cover).
+ */
+@ExtendWith(VertxExtension.class)
+class ReadyIsLiveIT {
+
+  private static final int ITERATIONS = 40;
+
+  @Test
+  void eventPublishedElsewhereRightAfterReadyIsDelivered(Vertx client) {
+    try (ClusterNodes cluster = new ClusterNodes()) {
+      Herald publisher = cluster.start();
+      Herald subscriberNode = cluster.start();
+      Herald bystander = cluster.start();
+      try (WsClient ws = WsClient.connect(client, subscriberNode.httpPort())) {
+        for (int i = 0; i < ITERATIONS; i++) {
+          String event = "ready.e" + i;
+          TestNodes.await(publisher.registerEvent(EventDescriptor.broadcast(event).wildcard(false).build()));
+          // A consumer on a third node, and a first publication: the publisher now caches [bystander].
+          MessageConsumer<String> standing = bystander.consume(event, m -> { });
+          TestNodes.await(standing.completion());
+          TestNodes.await(publisher.publish(event, EventMessage.changed(0, new JsonObject())));
+
+          TestNodes.eventually(5000, "subscriber node knows " + event,
+              () -> subscriberNode.events().get(event) != null);
+          ws.subscribe("s" + i, event);
+          TestNodes.await(publisher.publish(event, EventMessage.changed(i + 1, new JsonObject())));
+          JsonObject got = ws.next();
+          assertEquals(event, got.getString("collection"), "iteration " + i);
+          assertEquals(i + 1, got.getInteger("id"), "iteration " + i);
+          TestNodes.await(standing.unregister());
+        }
+      }
+    }
+  }
+}
