@@ -12,6 +12,7 @@ import io.herald.event.SnapshotProvider;
 import io.herald.event.SourceFactory;
 import io.herald.http.BridgeVerticle;
 import io.herald.jobs.BuiltinJobs;
+import io.herald.jobs.ClusterJobs;
 import io.herald.jobs.JobHandler;
 import io.herald.jobs.JobManager;
 import io.herald.jobs.JobMethods;
@@ -74,10 +75,12 @@ public final class Herald {
   private final Context context;
   private ClusterMembers members;
   private MessageConsumer<JsonObject> probes;
+  private Future<Void> closing;
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final NodeStats stats = new NodeStats();
   private final JobManager jobs;
+  private final ClusterJobs clusterJobs;
   private final Map<String, SourceFactory> sourceFactories = new ConcurrentHashMap<>();
   private final Map<String, SnapshotProvider> snapshots = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> positions = new ConcurrentHashMap<>();
@@ -94,9 +97,10 @@ public final class Herald {
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
     this.jobs = new JobManager(vertx, context, new JobManager.Limits(settings.jobsMaxRunning(),
         settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
-        (event, message) -> publish(event, message).onFailure(e -> LOG.warn("job event lost: {}", e.toString())),
+        this::publishJobEvent,
         () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet),
         () -> Map.of(nodeId, position(JobManager.EVENT)));
+    this.clusterJobs = new ClusterJobs(this, jobs);
   }
 
   /** Starts a node on {@code vertx} (clustered or not): registry, built-in methods, then the HTTP servers. */
@@ -109,7 +113,8 @@ public final class Herald {
     return herald.probes.completion()
         .compose(v -> herald.events.start())
         .compose(v -> CoreMethods.register(herald))
-        .compose(v -> JobMethods.register(herald, herald.jobs))
+        .compose(v -> herald.clusterJobs.start())
+        .compose(v -> JobMethods.register(herald, herald.clusterJobs))
         .compose(v -> BuiltinJobs.register(herald))
         .compose(v -> BuiltinSources.register(herald))
         .compose(v -> herald.deployBridges())
@@ -133,9 +138,15 @@ public final class Herald {
     return chain;
   }
 
+  private void publishJobEvent(String event, EventMessage message) {
+    publish(event, message).onFailure(e -> LOG.warn("job event lost: {}", e.toString()));
+    clusterJobs.published(message);
+  }
+
   private Future<Void> joinMembers() {
     members = new ClusterMembers(this, context, vertx.isClustered()
         ? ((HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance() : null);
+    members.onDeath(clusterJobs::settle);
     return members.start();
   }
 
@@ -161,16 +172,21 @@ public final class Herald {
   }
 
   /**
-   * Closes every websocket with 1012 and stops the servers and the node's other verticles, then unregisters the
-   * node's methods.
+   * Stops the node, once (later calls get the same future): its unfinished jobs end FAILED and its job history
+   * goes to a survivor; it withdraws from {@code cluster.nodes}; every websocket is closed with 1012 and the
+   * servers and the node's other verticles stop; then its methods and probes are unregistered.
    */
-  public Future<Void> close() {
-    NODES.remove(vertx, this);
-    return (members == null ? Future.<Void>succeededFuture() : members.leave())
-        .compose(v -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
-        .compose(v -> methods.close())
-        .compose(v -> probes.unregister())
-        .compose(v -> events.stop());
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      NODES.remove(vertx, this);
+      closing = clusterJobs.handOver()
+          .compose(v -> members == null ? Future.<Void>succeededFuture() : members.leave())
+          .compose(v -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
+          .compose(v -> methods.close())
+          .compose(v -> probes.unregister())
+          .compose(v -> events.stop());
+    }
+    return closing;
   }
 
   // --- the API for verticles ---

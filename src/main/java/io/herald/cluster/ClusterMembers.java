@@ -30,6 +30,8 @@ public final class ClusterMembers {
 
   public static final String EVENT = "cluster.nodes";
   private static final Logger LOG = LoggerFactory.getLogger(ClusterMembers.class);
+  /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   public static final EventDescriptor DESCRIPTOR = EventDescriptor.broadcast(EVENT)
       .description("""
@@ -79,7 +81,11 @@ public final class ClusterMembers {
 
               @Override
               public void memberRemoved(MembershipEvent event) {
-                context.runOnContext(v -> removed(event.getMember().getUuid().toString()));
+                // Vert.x's node id (= the Herald node id) is a member attribute, not the member's uuid.
+                String nodeId = event.getMember().getAttribute(VERTX_NODE_ID);
+                if (nodeId != null) {
+                  context.runOnContext(v -> removed(nodeId));
+                }
               }
             });
           }
@@ -96,7 +102,10 @@ public final class ClusterMembers {
     });
   }
 
-  /** Called (on the node's context) with the id of every node that died, on the one survivor that handles it. */
+  /**
+   * Called (on the node's context) with the id of every node that left the cluster, on the one survivor that
+   * handles it; listeners must tolerate a node that left cleanly.
+   */
   public void onDeath(Consumer<String> listener) {
     deathListeners.add(listener);
   }
@@ -118,13 +127,15 @@ public final class ClusterMembers {
     if (!isOldestSurvivor()) {
       return;
     }
-    nodes.remove(nodeId).onSuccess(record -> {
-      if (record == null) {
-        return; // it left cleanly and withdrew itself
+    nodes.remove(nodeId).onComplete(ar -> {
+      JsonObject record = ar.succeeded() ? ar.result() : null;
+      if (record != null) {
+        // Still recorded: it did not withdraw itself, so it died.
+        LOG.warn("node {} ({}:{}) left the cluster without saying goodbye", nodeId, record.getString("host"),
+            record.getInteger("http_port"));
+        herald.publish(EVENT, EventMessage.removed(nodeId));
       }
-      LOG.warn("node {} ({}:{}) left the cluster without saying goodbye", nodeId, record.getString("host"),
-          record.getInteger("http_port"));
-      herald.publish(EVENT, EventMessage.removed(nodeId));
+      // Run either way: what a node that left cleanly handed over is gone from the shared maps already.
       deathListeners.forEach(l -> l.accept(nodeId));
     });
   }

@@ -35,6 +35,30 @@ final class Job {
     this.timeStarted = timeStarted;
   }
 
+  /** A job described by another node's {@link #toJson}; its log lines are not carried over. */
+  static Job fromJson(JsonObject json) {
+    JsonObject started = json.getJsonObject("time_started");
+    Job job = new Job(json.getLong("id"), json.getString("method"), json.getJsonArray("arguments", new JsonArray()),
+        started == null ? 0 : started.getLong("$date"));
+    job.state = JobState.valueOf(json.getString("state"));
+    JsonObject finished = json.getJsonObject("time_finished");
+    job.timeFinished = finished == null ? null : finished.getLong("$date");
+    JsonObject progress = json.getJsonObject("progress", new JsonObject());
+    job.percent = progress.getNumber("percent");
+    job.progressDescription = progress.getString("description");
+    job.progressExtra = progress.getValue("extra");
+    job.description = json.getString("description");
+    job.result = json.getValue("result");
+    job.error = json.getString("error");
+    job.exception = json.getString("exception");
+    job.excInfo = json.getJsonObject("exc_info");
+    job.logsPath = json.getString("logs_path");
+    if (json.getString("logs_excerpt") != null) {
+      job.appendLog(json.getString("logs_excerpt"));
+    }
+    return job;
+  }
+
   JsonObject toJson() {
     return new JsonObject()
         .put("id", id)

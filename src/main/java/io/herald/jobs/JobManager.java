@@ -159,6 +159,49 @@ public final class JobManager {
     });
   }
 
+  /**
+   * Takes over jobs of another node (dead, or handing over as it stops) that have ended or that this node ends
+   * now as FAILED with {@code failure}: they join this node's history, and those ended here are announced with
+   * their final {@code changed}.
+   */
+  public Future<Void> adopt(List<JsonObject> others, String failure) {
+    return call(() -> {
+      for (JsonObject json : others) {
+        Job job = Job.fromJson(json);
+        if (jobs.containsKey(job.id)) {
+          continue;
+        }
+        Entry entry = new Entry(job, null);
+        jobs.put(job.id, entry);
+        if (job.state.terminal()) {
+          entry.done.tryComplete();
+          remember(job.id);
+        } else {
+          finish(entry, JobState.FAILED, null, new CallError(Errno.EFAULT, failure));
+        }
+      }
+      return null;
+    });
+  }
+
+  /**
+   * The node is stopping: waiting and running jobs end FAILED with {@code reason} (their final {@code changed} goes
+   * out now; handlers still running are ignored when they return). Returns every job, for a survivor to adopt.
+   */
+  public Future<List<JsonObject>> stop(String reason) {
+    return call(() -> {
+      waiting.clear();
+      List<JsonObject> all = new ArrayList<>();
+      for (Entry entry : new ArrayList<>(jobs.values())) {
+        if (!entry.job.state.terminal()) {
+          finish(entry, JobState.FAILED, null, new CallError(Errno.EFAULT, reason));
+        }
+        all.add(entry.job.toJson());
+      }
+      return all;
+    });
+  }
+
   /** Requests an abort: a waiting job ends ABORTED at once, a running one when its handler returns. */
   public Future<Void> abort(long id) {
     return call(() -> {
@@ -223,6 +266,10 @@ public final class JobManager {
       }
       work.onComplete(ar -> onContext(() -> {
         running--;
+        if (entry.job.state.terminal()) {
+          pump(); // ended meanwhile: the node is stopping
+          return;
+        }
         if (entry.job.abortRequested) {
           finish(entry, JobState.ABORTED, null, null);
         } else if (ar.succeeded()) {
@@ -296,7 +343,12 @@ public final class JobManager {
     entry.abort.tryComplete();
     emit(EventMessage.changed(job.id, job.toJson()));
     entry.done.tryComplete();
-    finished.addLast(job.id);
+    remember(job.id);
+  }
+
+  /** Keeps a finished job in the bounded history; the oldest beyond it are removed with {@code removed}. */
+  private void remember(long id) {
+    finished.addLast(id);
     while (finished.size() > limits.historySize()) {
       Long evicted = finished.removeFirst();
       jobs.remove(evicted);

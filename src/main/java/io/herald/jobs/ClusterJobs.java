@@ -1,0 +1,220 @@
+package io.herald.jobs;
+
+import io.herald.Herald;
+import io.herald.event.EventMessage;
+import io.herald.event.Snapshot;
+import io.herald.protocol.CallError;
+import io.herald.protocol.Errno;
+import io.herald.protocol.ErrorDict;
+import io.herald.query.Filters;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs of every node, seen from any node. Each node keeps its own jobs ({@link JobManager}) and serves them
+ * at {@code herald.node.<id>.jobs}; queries, snapshots, aborts and waits go to every node and are merged here.
+ *
+ * <p>Each node also mirrors its unfinished jobs in the cluster-wide map {@code herald.jobs.live}. When a node
+ * dies, the survivor that handles its death (see {@link io.herald.cluster.ClusterMembers#onDeath}) adopts them as
+ * FAILED, naming the lost node, and announces their final {@code changed}: no job stays RUNNING forever. A node
+ * that stops cleanly fails its own unfinished jobs and hands its whole history to a survivor.
+ */
+public final class ClusterJobs {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterJobs.class);
+  /** A wait is renewed this often, so that a waiter notices when the job's node dies. */
+  private static final long WAIT_RENEW_MS = 5_000;
+
+  private final Herald herald;
+  private final JobManager local;
+  private MessageConsumer<JsonObject> service;
+  private AsyncMap<Long, JsonObject> live;
+
+  public ClusterJobs(Herald herald, JobManager local) {
+    this.herald = herald;
+    this.local = local;
+  }
+
+  static String address(String nodeId) {
+    return "herald.node." + nodeId + ".jobs";
+  }
+
+  public Future<Void> start() {
+    service = herald.vertx().eventBus().consumer(address(herald.nodeId()), this::serve);
+    return service.completion()
+        .compose(v -> herald.vertx().sharedData().<Long, JsonObject>getAsyncMap("herald.jobs.live"))
+        .onSuccess(map -> live = map)
+        .mapEmpty();
+  }
+
+  /** Publishes a job event of this node and keeps the map of unfinished jobs current. */
+  public void published(EventMessage message) {
+    if (live == null) {
+      return;
+    }
+    Long id = ((Number) message.id()).longValue();
+    JsonObject fields = message.fields();
+    if (fields == null || JobState.valueOf(fields.getString("state")).terminal()) {
+      live.remove(id);
+    } else {
+      live.put(id, new JsonObject().put("node", herald.nodeId()).put("job", fields));
+    }
+  }
+
+  // --- what clients call ---
+
+  /** {@code core.get_jobs}: filters applied on every node, options on the merged list. */
+  public Future<Object> query(JsonArray filters, JsonObject options) {
+    JsonObject request = new JsonObject().put("op", "list").put("filters", filters);
+    return everyNode(request, WAIT_RENEW_MS).map(answers -> {
+      List<JsonObject> all = new ArrayList<>();
+      answers.forEach(a -> ((JsonArray) a).forEach(j -> all.add((JsonObject) j)));
+      return Filters.apply(all, new JsonArray(), options);
+    });
+  }
+
+  /** Every node's jobs with every node's position: each node's part is atomic, so the merge is too. */
+  public Future<Snapshot> snapshot() {
+    return everyNode(new JsonObject().put("op", "snapshot"), WAIT_RENEW_MS).map(answers -> {
+      List<EventMessage> items = new ArrayList<>();
+      Map<String, Long> positions = new HashMap<>();
+      for (Object answer : answers) {
+        JsonObject part = (JsonObject) answer;
+        part.getJsonArray("jobs").forEach(j -> items.add(EventMessage.added(((JsonObject) j).getLong("id"), (JsonObject) j)));
+        part.getJsonObject("positions").forEach(e -> positions.put(e.getKey(), ((Number) e.getValue()).longValue()));
+      }
+      return new Snapshot(items, positions);
+    });
+  }
+
+  public Future<Void> abort(long id) {
+    return owner(new JsonObject().put("op", "abort").put("id", id), WAIT_RENEW_MS).mapEmpty();
+  }
+
+  /**
+   * The job's result once it ends, wherever it runs. Renewed every few seconds, so that the death of its node is
+   * noticed; while a dead node's job waits to be settled (it is still in the map of unfinished jobs but on no
+   * node), the wait goes on.
+   */
+  public Future<Object> await(long id) {
+    return owner(new JsonObject().put("op", "wait").put("id", id), WAIT_RENEW_MS).recover(e -> {
+      if (e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
+        return await(id);
+      }
+      if (e instanceof CallError c && c.error.errno() == Errno.ENOENT && live != null) {
+        return live.get(id).compose(unsettled -> unsettled == null ? Future.failedFuture(e)
+            : herald.vertx().timer(WAIT_RENEW_MS / 10).compose(t -> await(id)));
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  // --- a node's death and departure ---
+
+  /** Adopts the unfinished jobs of a dead node as FAILED; called on the one survivor handling its death. */
+  public void settle(String deadNode) {
+    live.entries().onSuccess(entries -> {
+      List<JsonObject> orphans = new ArrayList<>();
+      entries.forEach((id, entry) -> {
+        if (deadNode.equals(entry.getString("node"))) {
+          orphans.add(entry.getJsonObject("job"));
+        }
+      });
+      if (orphans.isEmpty()) {
+        return;
+      }
+      LOG.warn("settling {} unfinished job(s) of lost node {}", orphans.size(), deadNode);
+      local.adopt(orphans, "Node " + deadNode + " left the cluster while the job was unfinished")
+          .onComplete(v -> orphans.forEach(job -> live.remove(job.getLong("id"))));
+    });
+  }
+
+  /** This node stops: its unfinished jobs end FAILED, and its history goes to a survivor (if any). */
+  public Future<Void> handOver() {
+    List<String> others = herald.otherNodes();
+    return local.stop("Node " + herald.nodeId() + " stopped while the job was unfinished")
+        .compose(all -> others.isEmpty() ? Future.succeededFuture()
+            : herald.vertx().eventBus().request(address(others.get(0)),
+                new JsonObject().put("op", "adopt").put("jobs", new JsonArray(new ArrayList<>(all))),
+                new DeliveryOptions().setSendTimeout(WAIT_RENEW_MS)).mapEmpty())
+        .recover(e -> {
+          LOG.warn("jobs not handed over: {}", e.toString());
+          return Future.succeededFuture();
+        })
+        .compose(v -> service.unregister());
+  }
+
+  // --- serving this node's part ---
+
+  private void serve(Message<JsonObject> request) {
+    JsonObject body = request.body();
+    Future<?> answer = switch (body.getString("op")) {
+      case "list" -> local.query(body.getJsonArray("filters", new JsonArray()), new JsonObject());
+      case "snapshot" -> local.snapshot().map(s -> new JsonObject()
+          .put("jobs", new JsonArray(s.items().stream().map(EventMessage::fields).toList()))
+          .put("positions", new JsonObject(new HashMap<>(s.positions()))));
+      case "abort" -> local.abort(body.getLong("id"));
+      case "wait" -> local.await(body.getLong("id"));
+      case "adopt" -> local.adopt(body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "");
+      default -> Future.failedFuture(new CallError(Errno.EINVAL, "unknown jobs operation"));
+    };
+    answer.onComplete(ar -> request.reply(ar.succeeded()
+        ? new JsonObject().put("result", ar.result())
+        : new JsonObject().put("error", CallError.toErrorDict(ar.cause()).toJson())));
+  }
+
+  // --- asking the nodes ---
+
+  private List<String> nodes() {
+    List<String> nodes = new ArrayList<>(herald.otherNodes());
+    nodes.add(0, herald.nodeId());
+    return nodes;
+  }
+
+  private Future<Object> ask(String node, JsonObject request, long timeoutMs) {
+    return herald.vertx().eventBus().<JsonObject>request(address(node), request,
+            new DeliveryOptions().setSendTimeout(timeoutMs))
+        .compose(reply -> reply.body().containsKey("error")
+            ? Future.failedFuture(new CallError(ErrorDict.fromJson(reply.body().getJsonObject("error"))))
+            : Future.succeededFuture(reply.body().getValue("result")));
+  }
+
+  /** Every node's answer; a node that does not answer (it is leaving) is left out. */
+  private Future<List<Object>> everyNode(JsonObject request, long timeoutMs) {
+    List<Future<Object>> answers = nodes().stream()
+        .map(node -> ask(node, request, timeoutMs).otherwise(e -> null))
+        .toList();
+    return Future.all(answers).map(all -> answers.stream().map(Future::result).filter(r -> r != null).toList());
+  }
+
+  /** The answer of the node that has the job: ENOENT from every other node; ENOENT when none has it. */
+  private Future<Object> owner(JsonObject request, long timeoutMs) {
+    List<Future<Object>> answers = nodes().stream().map(node -> ask(node, request, timeoutMs)).toList();
+    return Future.join(answers).transform(ar -> {
+      for (Future<Object> answer : answers) {
+        if (answer.succeeded()) {
+          return Future.succeededFuture(answer.result());
+        }
+      }
+      for (Future<Object> answer : answers) {
+        if (!(answer.cause() instanceof CallError e && e.error.errno() == Errno.ENOENT)) {
+          return Future.failedFuture(answer.cause());
+        }
+      }
+      return Future.failedFuture(new CallError(Errno.ENOENT, "Job " + request.getLong("id") + " does not exist"));
+    });
+  }
+}
