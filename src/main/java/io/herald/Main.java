@@ -1,19 +1,13 @@
 package io.herald;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.XmlConfigBuilder;
+import io.herald.cluster.HazelcastConfigs;
 import io.herald.config.ConfigLoader;
 import io.herald.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.File;
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,25 +66,15 @@ public final class Main {
     if (!settings.clustered()) {
       return Future.succeededFuture(Vertx.vertx(options));
     }
-    options.setEventBusOptions(new EventBusOptions().setHost(settings.clusterHost()));
-    Config config = hazelcastConfig(settings);
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(config)).buildClustered();
-  }
-
-  /** {@code cluster.config} when that file exists, else the {@code cluster.xml} packaged in the jar. */
-  static Config hazelcastConfig(Settings settings) {
-    File file = new File(settings.clusterConfig());
-    Config config;
-    if (file.isFile()) {
-      try (InputStream in = new FileInputStream(file)) {
-        config = new XmlConfigBuilder(in).build();
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read " + file, e);
-      }
-    } else {
-      config = ConfigUtil.loadConfig();
+    // cluster.host "" leaves the host unset: the event bus then binds to and advertises Hazelcast's own address.
+    EventBusOptions bus = new EventBusOptions().setPort(settings.clusterBusPort());
+    if (!settings.clusterHost().isBlank()) {
+      bus.setHost(settings.clusterHost());
     }
-    return config.setClusterName(settings.clusterName());
+    options.setEventBusOptions(bus);
+    return Vertx.builder().with(options)
+        .withClusterManager(new HazelcastClusterManager(HazelcastConfigs.build(settings)))
+        .buildClustered();
   }
 
   private static void shutdown(Herald herald, Vertx vertx, Settings settings) {

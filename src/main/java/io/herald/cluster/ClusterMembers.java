@@ -58,7 +58,7 @@ public final class ClusterMembers {
   public Future<Void> start() {
     JsonObject self = new JsonObject()
         .put("id", herald.nodeId())
-        .put("host", herald.settings().clusterHost())
+        .put("host", host())
         .put("http_port", herald.httpPort())
         .put("started", new JsonObject().put("$date", System.currentTimeMillis()))
         .put("version", Herald.VERSION);
@@ -90,6 +90,12 @@ public final class ClusterMembers {
             });
           }
         });
+  }
+
+  /** The address the node's event bus advertises: {@code cluster.host}, or Hazelcast's address when that is "". */
+  private String host() {
+    String host = herald.settings().clusterHost();
+    return host.isBlank() && hazelcast != null ? hazelcast.getCluster().getLocalMember().getAddress().getHost() : host;
   }
 
   /** Every node's record, oldest first. */

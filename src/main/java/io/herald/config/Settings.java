@@ -36,7 +36,10 @@ public final class Settings {
           .put("enabled", true)
           .put("name", "herald")
           .put("host", "127.0.0.1")
-          .put("config", "cluster.xml"))
+          .put("config", "cluster.xml")
+          .put("members", "")
+          .put("port", 5701)
+          .put("bus-port", 0))
       .put("data", new JsonObject()
           .put("dir", "data"))
       .put("jobs", new JsonObject()
@@ -189,6 +192,9 @@ public final class Settings {
   public String clusterName() { return (String) get("cluster.name"); }
   public String clusterHost() { return (String) get("cluster.host"); }
   public String clusterConfig() { return (String) get("cluster.config"); }
+  public String clusterMembers() { return (String) get("cluster.members"); }
+  public int clusterPort() { return integer("cluster.port"); }
+  public int clusterBusPort() { return integer("cluster.bus-port"); }
   public String dataDir() { return (String) get("data.dir"); }
   public int jobsMaxRunning() { return integer("jobs.max-running"); }
   public int jobsHistorySize() { return integer("jobs.history-size"); }

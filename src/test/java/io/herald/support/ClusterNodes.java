@@ -1,17 +1,13 @@
 package io.herald.support;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.XmlConfigBuilder;
 import io.herald.Herald;
+import io.herald.cluster.HazelcastConfigs;
 import io.herald.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -29,24 +25,28 @@ public final class ClusterNodes implements AutoCloseable {
     return start(new JsonObject());
   }
 
+  /**
+   * Starts a node with {@code overrides} as dotted keys. The {@code cluster.*} settings shape its Hazelcast
+   * configuration as they do in {@code Main} ({@code cluster.config}, {@code cluster.members}, {@code cluster.port});
+   * the cluster name is this instance's own unless overridden.
+   */
   public Herald start(JsonObject overrides) {
-    Config config;
-    try (InputStream in = new FileInputStream("cluster.xml")) {
-      config = new XmlConfigBuilder(in).build().setClusterName(clusterName);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    JsonObject flat = new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1")
+        .put("bus.consumer-linger-ms", 0).put("alerts.enabled", false).put("cluster.name", clusterName);
+    overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
+    Settings settings = Settings.of(TestNodes.nested(flat));
+    EventBusOptions bus = new EventBusOptions().setPort(settings.clusterBusPort());
+    if (!settings.clusterHost().isBlank()) {
+      bus.setHost(settings.clusterHost());
     }
-    HazelcastClusterManager manager = new HazelcastClusterManager(config);
+    HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastConfigs.build(settings));
     Vertx vertx = TestNodes.await(Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")))
+        .with(new VertxOptions().setEventBusOptions(bus))
         .withClusterManager(manager)
         .buildClustered());
     vertxes.add(vertx);
     managers.add(manager);
-    JsonObject settings = new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1")
-        .put("bus.consumer-linger-ms", 0).put("alerts.enabled", false);
-    overrides.forEach(e -> settings.put(e.getKey(), e.getValue()));
-    Herald herald = TestNodes.await(Herald.start(vertx, Settings.of(TestNodes.nested(settings))));
+    Herald herald = TestNodes.await(Herald.start(vertx, settings));
     nodes.add(herald);
     return herald;
   }

@@ -1,0 +1,87 @@
+package io.herald.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.herald.config.Settings;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the settings
+ * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it.
+ */
+public final class HazelcastConfigs {
+
+  /** The default of {@code cluster.config}: the loopback configuration, packaged in the jar. */
+  public static final String DEFAULT_FILE = "cluster.xml";
+
+  private HazelcastConfigs() {
+  }
+
+  /** The configuration file of {@code cluster.config} with the node's settings applied. */
+  public static Config build(Settings settings) {
+    return apply(load(settings.clusterConfig()), settings);
+  }
+
+  /**
+   * Parses {@code path}: a file, else a classpath resource of that name (the jar packages {@code cluster.xml} and
+   * {@code conf/cluster-*.xml}). For the default {@code cluster.xml} without such a file, Vert.x's own lookup
+   * ({@code -Dvertx.hazelcast.config}, then the packaged {@code cluster.xml}). Any other missing file is an error:
+   * falling back to the loopback configuration would start a node that silently joins nobody.
+   */
+  public static Config load(String path) {
+    File file = new File(path);
+    if (file.isFile()) {
+      try (InputStream in = new FileInputStream(file)) {
+        return new XmlConfigBuilder(in).build();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read Hazelcast configuration " + file, e);
+      }
+    }
+    if (path.equals(DEFAULT_FILE)) {
+      return ConfigUtil.loadConfig();
+    }
+    String resource = path.startsWith("/") ? path.substring(1) : path;
+    try (InputStream in = HazelcastConfigs.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalArgumentException("setting 'cluster.config': no file or classpath resource '" + path + "'");
+      }
+      return new XmlConfigBuilder(in).build();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read Hazelcast configuration " + path, e);
+    }
+  }
+
+  /**
+   * Applies the settings: the cluster name; the member port (the XML's auto-increment and port count stay); and,
+   * when {@code cluster.members} is not empty, TCP/IP join with exactly those members, every other join method off.
+   */
+  public static Config apply(Config config, Settings settings) {
+    config.setClusterName(settings.clusterName());
+    config.getNetworkConfig().setPort(settings.clusterPort());
+    List<String> members = members(settings.clusterMembers());
+    if (!members.isEmpty()) {
+      JoinConfig join = config.getNetworkConfig().getJoin();
+      join.getAutoDetectionConfig().setEnabled(false);
+      join.getMulticastConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(false);
+      join.getAwsConfig().setEnabled(false);
+      join.getGcpConfig().setEnabled(false);
+      join.getAzureConfig().setEnabled(false);
+      join.getEurekaConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(true).setMembers(members);
+    }
+    return config;
+  }
+
+  /** {@code "a, b:5702"} → {@code [a, b:5702]}: separated by commas and/or spaces, blanks ignored. */
+  static List<String> members(String list) {
+    return Arrays.stream(list.split("[,\\s]+")).filter(s -> !s.isBlank()).toList();
+  }
+}
