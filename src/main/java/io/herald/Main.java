@@ -42,6 +42,10 @@ public final class Main {
       }
       Vertx vertx = createVertx(settings).await();
       Herald herald = Herald.start(vertx, settings).await();
+      for (String verticle : settings.verticles()) {
+        vertx.deployVerticle(verticle).await();
+        LOG.info("deployed {}", verticle);
+      }
       LOG.info("Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {})", herald.nodeId(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.httpHost(), herald.httpPort(),
           settings.wsPath(), settings.clusterName(), settings.clustered() ? "on" : "off");

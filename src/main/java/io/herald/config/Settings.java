@@ -42,6 +42,7 @@ public final class Settings {
           .put("bus-port", 0))
       .put("data", new JsonObject()
           .put("dir", "data"))
+      .put("verticles", "")
       .put("jobs", new JsonObject()
           .put("max-running", 4)
           .put("history-size", 1000)
@@ -196,6 +197,12 @@ public final class Settings {
   public int clusterPort() { return integer("cluster.port"); }
   public int clusterBusPort() { return integer("cluster.bus-port"); }
   public String dataDir() { return (String) get("data.dir"); }
+
+  /** Class names of the verticles to deploy on the node once it runs ({@code verticles}, comma-separated). */
+  public java.util.List<String> verticles() {
+    return java.util.Arrays.stream(((String) get("verticles")).split(",")).map(String::trim)
+        .filter(s -> !s.isEmpty()).toList();
+  }
   public int jobsMaxRunning() { return integer("jobs.max-running"); }
   public int jobsHistorySize() { return integer("jobs.history-size"); }
   public long jobsProgressIntervalMs() { return integer("jobs.progress-interval-ms"); }
