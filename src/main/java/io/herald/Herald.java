@@ -76,6 +76,7 @@ public final class Herald {
   private ClusterMembers members;
   private MessageConsumer<JsonObject> probes;
   private Future<Void> closing;
+  private volatile boolean draining;
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final NodeStats stats = new NodeStats();
@@ -172,14 +173,17 @@ public final class Herald {
   }
 
   /**
-   * Stops the node, once (later calls get the same future): its unfinished jobs end FAILED and its job history
+   * Stops the node, once (later calls get the same future): it accepts no new connections, waits (at most
+   * {@code shutdown.grace-ms}) for the method calls in flight to finish, then its unfinished jobs end FAILED and its job history
    * goes to a survivor; it withdraws from {@code cluster.nodes}; every websocket is closed with 1012 and the
    * servers and the node's other verticles stop; then its methods and probes are unregistered.
    */
   public synchronized Future<Void> close() {
     if (closing == null) {
+      draining = true;
       NODES.remove(vertx, this);
-      closing = clusterJobs.handOver()
+      closing = callsFinished(System.currentTimeMillis() + settings.shutdownGraceMs())
+          .compose(v -> clusterJobs.handOver())
           .compose(v -> members == null ? Future.<Void>succeededFuture() : members.leave())
           .compose(v -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
           .compose(v -> methods.close())
@@ -187,6 +191,19 @@ public final class Herald {
           .compose(v -> events.stop());
     }
     return closing;
+  }
+
+  /** Completes when no method call is in flight any more, or at {@code deadline} (ms) whichever comes first. */
+  private Future<Void> callsFinished(long deadline) {
+    if (stats.callsInFlight.get() == 0 || System.currentTimeMillis() >= deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(50).compose(t -> callsFinished(deadline));
+  }
+
+  /** True once the node is stopping: it accepts no new websocket connections. */
+  public boolean draining() {
+    return draining;
   }
 
   // --- the API for verticles ---

@@ -58,10 +58,12 @@ public final class BridgeVerticle extends VerticleBase {
         .setAcceptBacklog(4096);
     server = vertx.createHttpServer(options)
         .webSocketHandshakeHandler(handshake -> {
-          if (settings.wsPath().equals(handshake.path())) {
-            handshake.accept();
-          } else {
+          if (!settings.wsPath().equals(handshake.path())) {
             handshake.reject(404);
+          } else if (herald.draining()) {
+            handshake.reject(503); // stopping: connect to another node
+          } else {
+            handshake.accept();
           }
         })
         .webSocketHandler(ws -> accept(ws, services))
