@@ -3,6 +3,7 @@ package io.herald.event;
 import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
+import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -217,11 +218,7 @@ public final class SourceManager {
     }
 
     private void onContext(Runnable action) {
-      if (Context.isOnEventLoopThread() && io.vertx.core.Vertx.currentContext() == context) {
-        action.run();
-      } else {
-        context.runOnContext(v -> action.run());
-      }
+      OnContext.run(context, action);
     }
   }
 }

@@ -6,6 +6,7 @@ import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
 import io.herald.query.Filters;
+import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -384,23 +385,11 @@ public final class JobManager {
 
   /** Runs {@code action} on the engine's context; its exception (a {@link CallError}) fails the future. */
   private <T> Future<T> call(Supplier<T> action) {
-    Promise<T> promise = Promise.promise();
-    onContext(() -> {
-      try {
-        promise.complete(action.get());
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    });
-    return promise.future();
+    return OnContext.call(context, action);
   }
 
   private void onContext(Runnable action) {
-    if (Vertx.currentContext() == context) {
-      action.run();
-    } else {
-      context.runOnContext(v -> action.run());
-    }
+    OnContext.run(context, action);
   }
 
   /** Live and finished jobs held, for tests and status. */

@@ -6,10 +6,9 @@ import io.herald.event.Snapshot;
 import io.herald.jobs.JobManager;
 import io.herald.protocol.CallError;
 import io.herald.protocol.Errno;
+import io.herald.util.OnContext;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -195,19 +194,6 @@ public final class AlertEngine extends VerticleBase {
     if (context == null) {
       return Future.failedFuture(new CallError(Errno.EIO, "The alert engine is not running"));
     }
-    Promise<T> promise = Promise.promise();
-    Runnable run = () -> {
-      try {
-        promise.complete(action.get());
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    };
-    if (Vertx.currentContext() == context) {
-      run.run();
-    } else {
-      context.runOnContext(v -> run.run());
-    }
-    return promise.future();
+    return OnContext.call(context, action);
   }
 }
