@@ -142,7 +142,7 @@ class LeakIT {
     HttpClient http = vertx.createHttpClient();
     AtomicReference<JsonObject> last = new AtomicReference<>();
     try {
-      TestNodes.eventually(10_000, "an idle status, last seen " + last, () -> {
+      TestNodes.eventually(30_000, "an idle status, last seen " + last, () -> {
         JsonObject status = status(http);
         last.set(status);
         return ZEROED.stream().allMatch(key -> status.getInteger(key) == 0);
