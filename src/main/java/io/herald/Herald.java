@@ -20,6 +20,7 @@ import io.herald.method.CoreMethods;
 import io.herald.method.MethodDescriptor;
 import io.herald.method.MethodRegistry;
 import io.herald.protocol.CallError;
+import io.herald.remote.SourceHost;
 import io.herald.sources.BuiltinSources;
 import io.herald.protocol.Errno;
 import io.herald.status.NodeStats;
@@ -73,7 +74,8 @@ public final class Herald {
   private final Settings settings;
   private final String nodeId;
   private final Context context;
-  private ClusterMembers members;
+  private final ClusterMembers members;
+  private final SourceHost sourceHost;
   private MessageConsumer<JsonObject> probes;
   private Future<Void> closing;
   private volatile boolean draining;
@@ -102,6 +104,9 @@ public final class Herald {
         () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet),
         () -> Map.of(nodeId, position(JobManager.EVENT)));
     this.clusterJobs = new ClusterJobs(this, jobs);
+    this.members = new ClusterMembers(this, context, vertx.isClustered()
+        ? ((HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance() : null);
+    this.sourceHost = new SourceHost(this);
   }
 
   /** Starts a node on {@code vertx} (clustered or not): registry, built-in methods, then the HTTP servers. */
@@ -117,6 +122,7 @@ public final class Herald {
         .compose(v -> herald.clusterJobs.start())
         .compose(v -> JobMethods.register(herald, herald.clusterJobs))
         .compose(v -> BuiltinJobs.register(herald))
+        .compose(v -> herald.deploy(herald.sourceHost))
         .compose(v -> BuiltinSources.register(herald))
         .compose(v -> herald.deployBridges())
         .compose(v -> herald.joinMembers())
@@ -145,8 +151,6 @@ public final class Herald {
   }
 
   private Future<Void> joinMembers() {
-    members = new ClusterMembers(this, context, vertx.isClustered()
-        ? ((HazelcastClusterManager) clusterManager(vertx)).getHazelcastInstance() : null);
     members.onDeath(clusterJobs::settle);
     return members.start();
   }
@@ -184,7 +188,7 @@ public final class Herald {
       NODES.remove(vertx, this);
       closing = callsFinished(System.currentTimeMillis() + settings.shutdownGraceMs())
           .compose(v -> clusterJobs.handOver())
-          .compose(v -> members == null ? Future.<Void>succeededFuture() : members.leave())
+          .compose(v -> members.leave())
           .compose(v -> Future.all(deployments.stream().map(vertx::undeploy).toList()))
           .compose(v -> methods.close())
           .compose(v -> probes.unregister())
@@ -214,8 +218,10 @@ public final class Herald {
   }
 
   /**
-   * Registers a source event and the factory that serves it on this node. Subscriptions to it on this node get
-   * one shared source instance per argument.
+   * Registers a source event and the factory that serves it on this node. Where its instances run depends on
+   * the event's {@link EventDescriptor.Placement}: a HOST source serves this node's subscriptions, those naming
+   * this node in their argument, and those of nodes that have no factory for it; a CLUSTER source runs one
+   * instance per argument in the cluster, on one of the nodes that registered it.
    */
   public Future<Void> registerSource(EventDescriptor event, SourceFactory factory) {
     if (event.kind() != EventDescriptor.Kind.SOURCE) {
@@ -224,7 +230,9 @@ public final class Herald {
     if (sourceFactories.putIfAbsent(event.name(), factory) != null) {
       return Future.failedFuture(new CallError(Errno.EEXIST, "Event '" + event.name() + "' is already registered on this node"));
     }
-    return events.register(event).onFailure(e -> sourceFactories.remove(event.name(), factory));
+    return events.register(event)
+        .compose(v -> sourceHost.provide(event.name()))
+        .onFailure(e -> sourceFactories.remove(event.name(), factory));
   }
 
   /**
@@ -281,6 +289,11 @@ public final class Herald {
     return nodes;
   }
 
+  /** Whether {@code node} is this node or a member of its cluster. */
+  public boolean isMember(String node) {
+    return nodeId.equals(node) || otherNodes().contains(node);
+  }
+
   /** Registers a method callable by clients of every node. */
   public Future<Void> registerMethod(MethodDescriptor method) {
     return methods.register(method);
@@ -324,6 +337,10 @@ public final class Herald {
 
   public ClusterMembers members() {
     return members;
+  }
+
+  public SourceHost sourceHost() {
+    return sourceHost;
   }
 
   public JobManager jobs() {

@@ -9,6 +9,10 @@ package io.herald.bus;
  *       {@code {"result":..}} or {@code {"error":{ERROR dict}}}</li>
  *   <li>{@code herald.registry.events} — published on every event registration; the descriptor's JSON</li>
  *   <li>{@code herald.node.<id>.probe} — request/reply; see {@link Reachability}</li>
+ *   <li>{@code herald.node.<id>.sources} — request/reply; the node's source host: subscriptions of other nodes to
+ *       the sources it runs (see {@code io.herald.remote.SourceHost} for the bodies)</li>
+ *   <li>{@code herald.node.<id>.source.<instance>} — published; the output of one source instance run by that
+ *       node for other nodes (see {@code io.herald.remote.RemoteProtocol})</li>
  * </ul>
  */
 public final class Addresses {
@@ -37,6 +41,20 @@ public final class Addresses {
 
   public static String method(String name) {
     return METHOD_PREFIX + name;
+  }
+
+  /** Where a node's source host serves subscriptions of other nodes. */
+  public static String sourceHost(String nodeId) {
+    return "herald.node." + nodeId + ".sources";
+  }
+
+  /**
+   * Where {@code nodeId} publishes the output of its instance for the instance key {@code key} (event and
+   * canonical argument): one address per key and node, known in advance to both sides.
+   */
+  public static String sourceStream(String nodeId, String key) {
+    return "herald.node." + nodeId + ".source."
+        + java.util.UUID.nameUUIDFromBytes(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Where a node serves probe requests ({@code {"address", "token"}}). */

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * (its view does not lose a live registration). A probe that does not arrive within an attempt is asked for
  * again; a node that does not answer at all (leaving, or not a Herald node) is not waited for.
  *
- * <p>One instance per hub (event loop); {@link #confirm} and {@link #onProbe} are called on that event loop.
+ * <p>One instance per event loop (a bridge's hub and remote sources); {@link #confirm} and {@link #onProbe} are
+ * called on that event loop.
  */
 public final class Reachability {
 
@@ -51,8 +52,16 @@ public final class Reachability {
 
   /** Completes when every other node's publications to {@code address} reach this node's consumer of it. */
   public Future<Void> confirm(String address) {
+    return confirm(address, otherNodes.get());
+  }
+
+  /**
+   * Completes when the publications of each of {@code nodes} to {@code address} reach this node's consumer of
+   * it (for a consumer that only those nodes publish to). This node itself needs no probe.
+   */
+  public Future<Void> confirm(String address, List<String> nodes) {
     List<Future<Void>> confirmations = new ArrayList<>();
-    for (String node : otherNodes.get()) {
+    for (String node : nodes) {
       confirmations.add(confirm(address, node, 1));
     }
     return Future.all(confirmations).mapEmpty();

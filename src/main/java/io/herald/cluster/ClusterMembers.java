@@ -45,6 +45,7 @@ public final class ClusterMembers {
   private final Context context;
   private final HazelcastInstance hazelcast;
   private final List<Consumer<String>> deathListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<String>> leftListeners = new CopyOnWriteArrayList<>();
   private AsyncMap<String, JsonObject> nodes;
   private java.util.UUID listenerId;
 
@@ -116,6 +117,16 @@ public final class ClusterMembers {
     deathListeners.add(listener);
   }
 
+  /**
+   * Called (on the node's context) with the id of every node that leaves the cluster, cleanly or not, on every
+   * node, from {@link #start} on: for what each node holds on behalf of others (see {@code SourceHost}). Run the
+   * returned action to stop listening.
+   */
+  public Runnable onLeft(Consumer<String> listener) {
+    leftListeners.add(listener);
+    return () -> leftListeners.remove(listener);
+  }
+
   /** Withdraws this node: called when it stops. */
   public Future<Void> leave() {
     if (listenerId != null) {
@@ -130,6 +141,7 @@ public final class ClusterMembers {
   }
 
   private void removed(String nodeId) {
+    leftListeners.forEach(l -> l.accept(nodeId));
     if (!isOldestSurvivor()) {
       return;
     }

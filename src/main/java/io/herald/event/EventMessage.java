@@ -74,6 +74,13 @@ public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject e
     return frame;
   }
 
+  /** The message without a collection ({@code {"msg","id","fields","extra"}}); {@link #fromFrame} reads it. */
+  public JsonObject toJson() {
+    JsonObject json = toFrame(null);
+    json.remove("collection");
+    return json;
+  }
+
   public static EventMessage fromFrame(JsonObject frame) {
     return new EventMessage(Kind.fromWire(frame.getString("msg")), frame.getValue("id"),
         frame.getJsonObject("fields"), frame.getJsonObject("extra"));

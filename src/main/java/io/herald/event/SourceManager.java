@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Shares one {@link EventSource} per (event, canonical argument) among its subscribers: started by the first,
- * stopped after the last leaves. Confined to one context (the bridge verticle's event loop); only the sinks
- * handed to sources may be called from other threads.
+ * stopped after the last leaves. A subscriber gets frames for its own collection; a {@link SourceForwarder} (which
+ * carries the output to other nodes) gets the messages themselves. Confined to one context (a bridge verticle's
+ * event loop, or the node's {@code SourceHost}); only the sinks handed to sources may be called from other threads.
  */
 public final class SourceManager {
 
@@ -48,11 +49,50 @@ public final class SourceManager {
   }
 
   /**
+   * A forwarder's hold on an instance: {@link #release} as for a subscriber, and snapshots on demand.
+   */
+  public interface Forwarding extends Handle {
+    /**
+     * The source's {@link EventSource#snapshot()}, asked for at once. Must be called on the manager's context:
+     * then the snapshot is taken after exactly the messages forwarded before this call and before any after it.
+     */
+    Future<List<EventMessage>> snapshot();
+  }
+
+  /**
    * Adds {@code subscriber} to the instance for {@code argument}, starting it when it is the first. Completes
    * when the instance is running; fails (with a {@link CallError}) when it cannot start, in which case the
    * subscriber holds nothing.
    */
   public Future<Handle> subscribe(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
+    return join(event, argument, subscriber)
+        .compose(joined -> joined.sendSnapshot(subscriber).map(v -> () -> joined.leave(subscriber)));
+  }
+
+  /**
+   * As {@link #subscribe}, for a forwarder: it shares the instance with this manager's subscribers, gets every
+   * message emitted from its joining on, and no snapshot unless it asks for one.
+   */
+  public Future<Forwarding> forward(EventDescriptor event, Object argument, SourceForwarder forwarder) {
+    Forwarded holder = new Forwarded(forwarder);
+    return join(event, argument, holder).map(joined -> new Forwarding() {
+      @Override
+      public void release() {
+        joined.leave(holder);
+      }
+
+      @Override
+      public Future<List<EventMessage>> snapshot() {
+        try {
+          return joined.source.snapshot();
+        } catch (RuntimeException e) {
+          return Future.failedFuture(e);
+        }
+      }
+    });
+  }
+
+  private Future<Instance> join(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
     String key = event.name() + '\u0000' + Argument.canonical(argument);
     Instance instance = instances.get(key);
     if (instance == null) {
@@ -75,9 +115,25 @@ public final class SourceManager {
       instance.subscribers.add(subscriber);
     }
     Instance joined = instance;
-    return joined.started.future()
-        .compose(v -> joined.sendSnapshot(subscriber))
-        .map(v -> () -> joined.leave(subscriber));
+    return joined.started.future().map(joined);
+  }
+
+  /** A forwarder among the subscribers: it takes messages, not frames. */
+  private record Forwarded(SourceForwarder forwarder) implements SourceSubscriber {
+    @Override
+    public String collection() {
+      return null;
+    }
+
+    @Override
+    public void deliver(byte[] frame, boolean latestValueOnly) {
+      throw new UnsupportedOperationException("a forwarder takes messages");
+    }
+
+    @Override
+    public void ended(ErrorDict error) {
+      forwarder.ended(error);
+    }
   }
 
   public int instanceCount() {
@@ -171,6 +227,10 @@ public final class SourceManager {
         }
         Map<String, byte[]> frames = new HashMap<>(2);
         for (SourceSubscriber subscriber : new ArrayList<>(subscribers)) {
+          if (subscriber instanceof Forwarded forwarded) {
+            forwarded.forwarder().forward(message);
+            continue;
+          }
           byte[] frame = frames.computeIfAbsent(subscriber.collection(), c -> encode(message, c));
           List<byte[]> held = holding.get(subscriber);
           if (held != null) {

@@ -5,6 +5,8 @@ import io.herald.bus.Reachability;
 import io.herald.config.Settings;
 import io.herald.event.SourceManager;
 import io.herald.protocol.CloseCode;
+import io.herald.remote.RemoteSources;
+import io.herald.remote.SourceRouter;
 import io.herald.session.Connection;
 import io.herald.session.SessionServices;
 import io.herald.subscription.SubscriptionHub;
@@ -22,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One instance of the HTTP and websocket server. Instances share the port; each owns, on its own event loop,
  * the connections it accepted, their {@link SubscriptionHub} (one bus consumer per event per instance) and their
- * {@link SourceManager}. One heartbeat timer per instance pings its sockets and closes silent ones.
+ * {@link SourceRouter} (a {@link SourceManager} for the sources run here, {@link RemoteSources} for the others).
+ * One heartbeat timer per instance pings its sockets and closes silent ones.
  */
 public final class BridgeVerticle extends VerticleBase {
 
@@ -30,6 +33,7 @@ public final class BridgeVerticle extends VerticleBase {
   private final Set<Connection> connections = new LinkedHashSet<>();
   private HttpServer server;
   private SubscriptionHub hub;
+  private SourceRouter sources;
   private long heartbeatTimer;
 
   public BridgeVerticle(Herald herald) {
@@ -39,9 +43,13 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings settings = herald.settings();
+    Reachability reachability = new Reachability(vertx, herald::otherNodes, settings.probeAttemptMs(),
+        settings.probeAttempts());
     hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(), settings.consumerLingerMs(),
-        new Reachability(vertx, herald::otherNodes, settings.probeAttemptMs(), settings.probeAttempts()));
-    SourceManager sources = new SourceManager(context, herald.sourceFactories(), herald.stats().sources);
+        reachability);
+    sources = new SourceRouter(herald.nodeId(), herald.sourceFactories(),
+        new SourceManager(context, herald.sourceFactories(), herald.stats().sources),
+        new RemoteSources(herald, context, reachability));
     SessionServices services = new SessionServices(settings, herald.events(), herald.methods(), hub, sources,
         herald.snapshotProviders(), herald.stats());
 
@@ -84,6 +92,7 @@ public final class BridgeVerticle extends VerticleBase {
     vertx.cancelTimer(heartbeatTimer);
     hub.close();
     new ArrayList<>(connections).forEach(c -> c.terminate(CloseCode.SERVICE_RESTART));
+    sources.close();
     return server == null ? Future.succeededFuture() : server.close();
   }
 

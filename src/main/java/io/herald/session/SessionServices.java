@@ -3,13 +3,13 @@ package io.herald.session;
 import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
 import io.herald.event.SnapshotProvider;
-import io.herald.event.SourceManager;
 import io.herald.method.MethodRegistry;
+import io.herald.remote.SourceRouter;
 import io.herald.status.NodeStats;
 import io.herald.subscription.SubscriptionHub;
 import java.util.Map;
 
 /** What a connection needs from its bridge instance and its node. */
 public record SessionServices(Settings settings, EventRegistry events, MethodRegistry methods, SubscriptionHub hub,
-                              SourceManager sources, Map<String, SnapshotProvider> snapshots, NodeStats stats) {
+                              SourceRouter sources, Map<String, SnapshotProvider> snapshots, NodeStats stats) {
 }

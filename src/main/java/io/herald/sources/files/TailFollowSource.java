@@ -40,7 +40,8 @@ public final class TailFollowSource implements EventSource {
       .description("""
           Follows a file: first an `added` with `{"data": "<last lines>"}` (3 lines unless told otherwise), then \
           an `added` with the newly appended text, at most every 0.5 s. Argument: `<path>[:<lines>]`, or \
-          `{"path": "<path>", "tail_lines": <lines>}`. A truncated file is followed again from its start, a \
+          `{"path": "<path>", "tail_lines": <lines>, "node": "<node id>"}` (the file of the node `node` names; \
+          the client's node by default). A truncated file is followed again from its start, a \
           rotated one (a new file at the path) from the new file's start. Only files inside the node's readable \
           roots (`files.roots`) can be followed.""")
       .accepts(new JsonObject().put("oneOf", new JsonArray()
@@ -48,7 +49,8 @@ public final class TailFollowSource implements EventSource {
           .add(new JsonObject().put("type", "object")
               .put("properties", new JsonObject()
                   .put("path", new JsonObject().put("type", "string").put("minLength", 1))
-                  .put("tail_lines", new JsonObject().put("type", "integer").put("minimum", 0).put("maximum", 10000)))
+                  .put("tail_lines", new JsonObject().put("type", "integer").put("minimum", 0).put("maximum", 10000))
+                  .put("node", new JsonObject().put("type", "string").put("minLength", 1)))
               .put("required", new JsonArray().add("path"))
               .put("additionalProperties", false))))
       .build();

@@ -25,14 +25,15 @@ public final class RealtimeSource implements EventSource {
 
   public static final EventDescriptor DESCRIPTOR = EventDescriptor.source(NAME)
       .description("""
-          Real-time metrics of the host the client is connected to, every `interval` seconds (default 2, \
-          minimum 1): `virtual_memory`, `cpu` (per core and `average`, percent of the interval per state, and \
-          `temperature`), `disks` (aggregate rates), `interfaces` (counters, rates and link state), `loadavg` \
-          and the `node` id. Argument: `{"interval": seconds}`.""")
+          Real-time metrics of the host the client is connected to — or of the node `node` names — every \
+          `interval` seconds (default 2, minimum 1): `virtual_memory`, `cpu` (per core and `average`, percent of \
+          the interval per state, and `temperature`), `disks` (aggregate rates), `interfaces` (counters, rates and \
+          link state), `loadavg` and the `node` id. Argument: `{"interval": seconds, "node": "<node id>"}`.""")
       .accepts(new JsonObject()
           .put("type", "object")
-          .put("properties", new JsonObject().put("interval",
-              new JsonObject().put("type", "integer").put("minimum", 1).put("maximum", 3600)))
+          .put("properties", new JsonObject()
+              .put("interval", new JsonObject().put("type", "integer").put("minimum", 1).put("maximum", 3600))
+              .put("node", new JsonObject().put("type", "string").put("minLength", 1)))
           .put("additionalProperties", false))
       .latestValueOnly(true)
       .build();

@@ -239,7 +239,7 @@ class AlertsIT {
   void engineStopsWithTheNode(Vertx vertx) {
     Herald herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true)
         .put("alerts.interval-ms", 20));
-    assertEquals(2, vertx.deploymentIDs().size(), "the server and the alert engine");
+    assertEquals(3, vertx.deploymentIDs().size(), "the server, the source host and the alert engine");
     TestNodes.await(herald.close());
     assertEquals(java.util.Set.of(), vertx.deploymentIDs());
   }
