@@ -56,6 +56,32 @@ class ClusterIT {
   }
 
   @Test
+  void aNodeHoldsOneBusConsumerPerEventHoweverManyLocalSubscribers(Vertx client) {
+    TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.crowded").build()));
+    TestNodes.eventually(5000, "B learns the event", () -> b.events().get("cluster.crowded") != null);
+    int before = b.stats().busConsumers.get();
+    java.util.List<WsClient> clients = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 25; i++) {
+        WsClient c = WsClient.connect(client, b.httpPort());
+        c.subscribe("s", "cluster.crowded");
+        c.subscribe("again", "cluster.crowded");
+        clients.add(c);
+      }
+      assertEquals(before + 1, b.stats().busConsumers.get(), "one consumer for 50 subscriptions");
+      TestNodes.await(a.publish("cluster.crowded", EventMessage.changed(1, new JsonObject())));
+      for (WsClient c : clients) {
+        assertEquals("cluster.crowded", c.next().getString("collection"));
+        c.expectSilence(50);
+      }
+    } finally {
+      clients.forEach(WsClient::close);
+    }
+    TestNodes.eventually(5000, "the consumer is released after the last subscriber",
+        () -> b.stats().busConsumers.get() == before);
+  }
+
+  @Test
   void eventRegisteredOnOneNodeIsInTheCatalogueOfEveryNode(Vertx client) {
     TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.catalogued").description("on A").build()));
     TestNodes.eventually(5000, "B learns the event", () -> b.events().get("cluster.catalogued") != null);
