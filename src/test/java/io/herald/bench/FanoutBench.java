@@ -1,0 +1,911 @@
+package io.herald.bench;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Workload W1 of BENCH.md (fan-out of one ~300-byte {@code changed} job event to N subscribers) against Herald and
+ * its peers, side by side in one run. This process is the orchestrator and the load generator (run it pinned to
+ * one core, {@code taskset -c 1}); it starts every server pinned to the other core ({@code taskset -c 0}).
+ *
+ * <p>Per N: every peer gets N subscribed websockets (memory per idle subscribed connection measured on the way),
+ * then for each rate and repetition every peer is measured in turn (A B C A B C): the server's own publisher
+ * publishes on an open-loop schedule with the intended send time in the payload; after a warm-up the generator
+ * counts delivered messages, records publish→receive latency (HdrHistogram) and samples the CPU of the server
+ * process(es), of itself and of the whole machine from /proc. Medians of the repetitions are printed, with the
+ * spread, and the ratios Herald / peer. Prints figures, asserts nothing.
+ *
+ * <p>Settings (environment): BENCH_PEERS, BENCH_N, BENCH_RATES (delivered msgs/s), BENCH_REPS, BENCH_WARM_MS,
+ * BENCH_MEASURE_MS, BENCH_OUT; see scripts/bench.
+ */
+public final class FanoutBench {
+
+  static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  static final Path ROOT = Path.of(System.getProperty("user.dir"));
+  static final long CLK_TCK = 100;
+  static final long PAGE = 4096;
+
+  // --- settings ---
+  final List<String> peerNames = list(env("BENCH_PEERS", "herald,herald-cluster,raw,sockjs,ws,nchan"));
+  final List<Integer> ns = list(env("BENCH_N", "100,1000")).stream().map(Integer::parseInt).toList();
+  final List<Integer> rates = list(env("BENCH_RATES", "5000,20000")).stream().map(Integer::parseInt).toList();
+  final int reps = Integer.parseInt(env("BENCH_REPS", "3"));
+  final long warmMs = Long.parseLong(env("BENCH_WARM_MS", "1000"));
+  final long warmupMs = Long.parseLong(env("BENCH_WARMUP_MS", "30000"));
+  final long measureMs = Long.parseLong(env("BENCH_MEASURE_MS", "4000"));
+  final Path out = ROOT.resolve(env("BENCH_OUT", "target/bench"));
+  final boolean threads = !env("BENCH_THREADS", "").isEmpty();
+
+  final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+      .setInternalBlockingPoolSize(1));
+  final Context ctx = vertx.getOrCreateContext();
+  final java.net.http.HttpClient control = java.net.http.HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  WebSocketClient wsClient;
+  HttpClient httpClient;
+  /** The run being recorded; read and written on the generator's event loop only. */
+  RunStats current;
+  long runIds = System.currentTimeMillis() % 1_000_000 * 1000;
+  final List<Peer> peers = new ArrayList<>();
+  final List<Point> points = new ArrayList<>();
+  final Map<String, Map<Integer, long[]>> memory = new LinkedHashMap<>();
+
+  public static void main(String[] args) throws Exception {
+    FanoutBench bench = new FanoutBench();
+    int code = 0;
+    try {
+      bench.run();
+    } catch (Throwable e) {
+      e.printStackTrace();
+      code = 1;
+    } finally {
+      bench.stopAll();
+      bench.vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    System.exit(code);
+  }
+
+  void run() throws Exception {
+    Files.createDirectories(out.resolve("logs"));
+    onLoop(() -> {
+      wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(25_000)
+          .setConnectTimeout(20_000).setTryUsePerMessageCompression(false));
+      httpClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new io.vertx.core.http.PoolOptions()
+          .setHttp1MaxSize(4));
+      return null;
+    });
+    long started = System.nanoTime();
+    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+    for (String name : peerNames) {
+      Peer peer = Peer.of(name, this);
+      if (peer == null) {
+        log("peer %s: not available here, skipped", name);
+        continue;
+      }
+      log("starting %s ...", peer.label);
+      peer.launch(out.resolve("logs"));
+      peers.add(peer);
+    }
+    warmUp();
+    for (int n : ns) {
+      List<List<WebSocket>> sockets = new ArrayList<>();
+      for (Peer peer : peers) {
+        sockets.add(subscribeMeasuringMemory(peer, n));
+      }
+      settle(n);
+      for (int rate : rates) {
+        for (int rep = 0; rep < reps; rep++) {
+          // Interleaved, A B C then B C A ...: no peer always follows the same one.
+          for (int i = 0; i < peers.size(); i++) {
+            points.add(measure(peers.get((i + rep) % peers.size()), n, rate, warmMs, measureMs, true));
+          }
+        }
+      }
+      for (List<WebSocket> list : sockets) {
+        closeAll(list);
+      }
+      Thread.sleep(2500);
+    }
+    String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
+    report(loadBefore, loadAfter, (System.nanoTime() - started) / 1_000_000_000L);
+  }
+
+  // --- subscribers ---
+
+  List<WebSocket> subscribeMeasuringMemory(Peer peer, int n) throws Exception {
+    long heap0 = peer.heapAfterGc();
+    Thread.sleep(300);
+    long rss0 = peer.rss();
+    long t0 = System.nanoTime();
+    List<WebSocket> sockets = connect(peer, n);
+    long connectMs = (System.nanoTime() - t0) / 1_000_000;
+    Thread.sleep(1500);
+    long heap1 = peer.heapAfterGc();
+    Thread.sleep(300);
+    long rss1 = peer.rss();
+    memory.computeIfAbsent(peer.label, k -> new LinkedHashMap<>())
+        .put(n, new long[] {rss1 - rss0, heap0 < 0 ? Long.MIN_VALUE : heap1 - heap0, connectMs, rss1});
+    log("%-16s N=%-5d subscribed in %d ms; RSS %+d KB, heap after GC %+d KB", peer.label, n, connectMs,
+        (rss1 - rss0) / 1024, heap0 < 0 ? 0 : (heap1 - heap0) / 1024);
+    return sockets;
+  }
+
+  List<WebSocket> connect(Peer peer, int n) throws Exception {
+    CompletableFuture<List<WebSocket>> done = new CompletableFuture<>();
+    List<WebSocket> sockets = new ArrayList<>();
+    AtomicInteger started = new AtomicInteger();
+    ctx.runOnContext(v -> {
+      int parallel = Math.min(64, n);
+      for (int i = 0; i < parallel; i++) {
+        connectNext(peer, n, started, sockets, done);
+      }
+    });
+    List<WebSocket> list = done.get(120, TimeUnit.SECONDS);
+    if (peer.settleMs > 0) {
+      Thread.sleep(peer.settleMs);
+    }
+    return list;
+  }
+
+  private void connectNext(Peer peer, int n, AtomicInteger started, List<WebSocket> sockets,
+                           CompletableFuture<List<WebSocket>> done) {
+    if (started.getAndIncrement() >= n) {
+      return;
+    }
+    connectOne(peer).onComplete(ar -> {
+      if (ar.failed()) {
+        done.completeExceptionally(new IllegalStateException(peer.label + ": connect failed", ar.cause()));
+        return;
+      }
+      sockets.add(ar.result());
+      if (sockets.size() == n) {
+        done.complete(sockets);
+      } else {
+        connectNext(peer, n, started, sockets, done);
+      }
+    });
+  }
+
+  private Future<WebSocket> connectOne(Peer peer) {
+    return wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(peer.wsPort)
+        .setURI(peer.path)).compose(ws -> {
+          Promise<WebSocket> ready = Promise.promise();
+          ws.frameHandler(frame -> onFrame(frame, ws, ready));
+          ws.exceptionHandler(e -> ready.tryFail(e));
+          if (peer.subscribe != null) {
+            ws.writeTextMessage(peer.subscribe);
+          }
+          if (!peer.awaitsReady) {
+            ready.tryComplete(ws);
+          }
+          return ready.future();
+        });
+  }
+
+  private void onFrame(WebSocketFrame frame, WebSocket ws, Promise<WebSocket> ready) {
+    if (!frame.isText() && !frame.isBinary()) {
+      return;
+    }
+    Buffer data = frame.binaryData();
+    long[] v = BenchPayload.parse(data);
+    if (v == null) {
+      if (!ready.future().isComplete() && data.toString().contains("\"ready\"")) {
+        ready.tryComplete(ws);
+      }
+      return;
+    }
+    RunStats stats = current;
+    if (stats != null && v[1] == stats.run) {
+      stats.record(v[0], v[2], System.nanoTime());
+    }
+  }
+
+  void closeAll(List<WebSocket> sockets) throws Exception {
+    onLoop(() -> {
+      sockets.forEach(ws -> ws.close());
+      return null;
+    });
+  }
+
+  // --- one measurement ---
+
+  Point measure(Peer peer, int n, int delivered, long warm, long window, boolean keep) throws Exception {
+    double eventRate = (double) delivered / n;
+    long run = ++runIds;
+    long t0 = System.nanoTime();
+    RunStats stats = new RunStats(run, t0 + warm * 1_000_000, t0 + (warm + window) * 1_000_000);
+    onLoop(() -> current = stats);
+    peer.startRun(run, eventRate, warm + window);
+    sleepUntil(t0 + warm * 1_000_000);
+    Sample a = sample(peer);
+    Map<String, Long> threadsA = threads ? threadNanos(peer) : null;
+    sleepUntil(t0 + (warm + window) * 1_000_000);
+    Sample b = sample(peer);
+    Map<String, Long> threadsB = threads ? threadNanos(peer) : null;
+    Thread.sleep(window == 0 ? 200 : 400);
+    RunStats done = onLoop(() -> {
+      current = null;
+      return stats;
+    });
+    Thread.sleep(200);
+    if (!keep) {
+      return null;
+    }
+    Point p = new Point(peer.label, peer.isHerald, n, delivered, done, a, b, window);
+    if (threads) {
+      StringBuilder t = new StringBuilder();
+      threadsB.forEach((name, ns) -> {
+        long d = ns - threadsA.getOrDefault(name, 0L);
+        if (done.inWindow > 0 && d * 100 > (b.serverNs - a.serverNs)) {
+          t.append(String.format(Locale.ROOT, " %s=%.2f", name, d / 1000.0 / done.inWindow));
+        }
+      });
+      log("%-16s   us/msg by thread:%s", peer.label, t);
+    }
+    log("%-16s N=%-5d %6d/s  delivered %7.0f/s  server %5.1f us/msg (%4.1f%% core, ~%2.0f%% sys)  gen %4.1f%%  "
+            + "p50 %6.2f ms  p99 %6.2f ms  loss %.2f%%  other %4.1f%%",
+        peer.label, n, delivered, p.deliveredPerSec, p.serverUsPerMsg, p.serverCorePct, p.sysPct, p.genCorePct,
+        p.p50, p.p99, p.lossPct, p.foreignPct);
+    return p;
+  }
+
+  /**
+   * JIT warm-up, once, unrecorded: each peer in turn gets 10 subscribers and 4,000 events a second (40k msgs/s) in
+   * 2.5 s rounds until its JIT compiler threads use less than 3 % of its CPU (at most BENCH_WARMUP_MS). The high
+   * event rate matters: at the measured rates (5 to 200 events a second) the per-event code (JSON encoding, the
+   * event bus) would reach C2's thresholds only minutes into the run, and a JVM pinned to one core has a single
+   * C2 thread, whose bursts (up to half a second for one method) would land in the windows.
+   */
+  void warmUp() throws Exception {
+    for (Peer peer : peers) {
+      List<WebSocket> sockets = connect(peer, 10);
+      long deadline = System.nanoTime() + warmupMs * 1_000_000;
+      int rounds = 0;
+      double share;
+      do {
+        Map<String, Long> before = threadNanos(peer);
+        peer.startRun(++runIds, 4000, 2500);
+        Thread.sleep(2800);
+        share = compilerShare(before, threadNanos(peer));
+        rounds++;
+      } while (share >= 3 && System.nanoTime() < deadline);
+      log("%-16s JIT warm-up: %d x 2.5 s (compiler threads at %.1f%% of its CPU in the last)", peer.label, rounds,
+          share);
+      closeAll(sockets);
+    }
+    Thread.sleep(2500);
+  }
+
+  /** A short run of every peer at once with the N subscribers, before the measured points of that N. */
+  void settle(int n) throws Exception {
+    double rate = Math.min(rates.get(rates.size() - 1), 40_000.0 / peers.size()) / n;
+    for (Peer peer : peers) {
+      peer.startRun(++runIds, rate, 2500);
+    }
+    Thread.sleep(2800);
+  }
+
+  static double compilerShare(Map<String, Long> a, Map<String, Long> b) {
+    long total = 0;
+    long compiler = 0;
+    for (Map.Entry<String, Long> e : b.entrySet()) {
+      long d = e.getValue() - a.getOrDefault(e.getKey(), 0L);
+      total += d;
+      if (e.getKey().contains("Compiler")) {
+        compiler += d;
+      }
+    }
+    return total == 0 ? 0 : 100.0 * compiler / total;
+  }
+
+  Sample sample(Peer peer) throws IOException {
+    Sample s = new Sample();
+    s.nanos = System.nanoTime();
+    for (long pid : peer.pids()) {
+      long[] t = procTicks(pid);
+      s.serverUser += t[0];
+      s.serverSys += t[1];
+      s.serverNs += runNanos(pid);
+    }
+    long self = ProcessHandle.current().pid();
+    long[] g = procTicks(self);
+    s.gen = g[0] + g[1];
+    s.genNs = runNanos(self);
+    for (Peer other : peers) {
+      for (long pid : other.pids()) {
+        long[] t = procTicks(pid);
+        s.allPeers += t[0] + t[1];
+      }
+    }
+    s.machineBusy = machineBusyTicks();
+    return s;
+  }
+
+  static long[] procTicks(long pid) throws IOException {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[21])};
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return new long[3];
+    }
+  }
+
+  /**
+   * CPU time of a process in ns: the sum over its threads of the scheduler's exact run time
+   * (/proc/PID/task/TID/schedstat), finer than the 10 ms ticks of /proc/PID/stat.
+   */
+  static long runNanos(long pid) {
+    long sum = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String line = Files.readString(task.resolve("schedstat"));
+          sum += Long.parseLong(line.substring(0, line.indexOf(' ')));
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException gone) {
+      return 0;
+    }
+    return sum;
+  }
+
+  /** CPU ns of the server's threads by name (BENCH_THREADS=1). */
+  static Map<String, Long> threadNanos(Peer peer) throws IOException {
+    Map<String, Long> byName = new java.util.TreeMap<>();
+    for (long pid : peer.pids()) {
+      try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+        for (Path task : (Iterable<Path>) tasks::iterator) {
+          try {
+            String name = Files.readString(task.resolve("comm")).trim().replaceAll("[#-]?\\d+$", "");
+            String line = Files.readString(task.resolve("schedstat"));
+            byName.merge(name, Long.parseLong(line.substring(0, line.indexOf(' '))), Long::sum);
+          } catch (IOException | RuntimeException gone) {
+            // the thread ended meanwhile
+          }
+        }
+      }
+    }
+    return byName;
+  }
+
+  /** Busy ticks of the whole machine (all cores): everything but idle and iowait. */
+  static long machineBusyTicks() throws IOException {
+    String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
+    String[] f = line.trim().split("\\s+");
+    long busy = 0;
+    for (int i = 1; i < f.length && i <= 8; i++) {
+      if (i != 4 && i != 5) {
+        busy += Long.parseLong(f[i]);
+      }
+    }
+    return busy;
+  }
+
+  // --- report ---
+
+  void report(String loadBefore, String loadAfter, long seconds) throws IOException {
+    StringBuilder o = new StringBuilder();
+    o.append("\n=== Herald fan-out benchmark (W1), ").append(ZonedDateTime.now().withNano(0)).append(" ===\n");
+    o.append("machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+        .append(" core(s) visible to the generator; server pinned to cpu 0, generator to cpu 1\n");
+    o.append("loadavg before: ").append(loadBefore).append("   after: ").append(loadAfter)
+        .append("   run took ").append(seconds).append(" s\n");
+    o.append(String.format(Locale.ROOT, "event ~%d bytes (Herald frame); warm-up %d ms, window %d ms, %d repetitions, "
+            + "medians [min-max]%n", BenchPayload.frame(99, 123456789, 1234567890123456L).encode().length(), warmMs,
+        measureMs, reps));
+    o.append("server us/msg = CPU time of the server process(es) (sum of its threads' schedstat run time) / messages "
+        + "delivered in the window; core% = the same, % of its core; gen% = generator CPU, % of its core;\n"
+        + "other% = machine CPU (/proc/stat) used by no benchmark process during the window, % of one core (of 200)\n\n");
+    o.append(String.format(Locale.ROOT, "%-16s %5s %7s %10s %22s %7s %6s %8s %8s %8s %6s %6s%n", "peer", "N",
+        "target", "deliv/s", "server us/msg", "core%", "gen%", "p50 ms", "p99 ms", "p99.9", "loss%", "other%"));
+    for (int n : ns) {
+      for (int rate : rates) {
+        for (Peer peer : peers) {
+          List<Point> ps = select(peer.label, n, rate);
+          if (ps.isEmpty()) {
+            continue;
+          }
+          double[] cpu = ps.stream().mapToDouble(p -> p.serverUsPerMsg).toArray();
+          boolean genSaturated = ps.stream().anyMatch(p -> p.genCorePct > 90);
+          boolean behind = median(ps, p -> p.deliveredPerSec) < 0.97 * rate || median(ps, p -> p.lossPct) > 1;
+          o.append(String.format(Locale.ROOT, "%-16s %5d %7d %10.0f %22s %7.1f %6.1f %8.2f %8.2f %8.2f %6.2f %6.1f%s%n",
+              peer.label, n, rate, median(ps, p -> p.deliveredPerSec), spread(cpu), median(ps, p -> p.serverCorePct),
+              median(ps, p -> p.genCorePct), median(ps, p -> p.p50),
+              median(ps, p -> p.p99), median(ps, p -> p.p999), median(ps, p -> p.lossPct),
+              median(ps, p -> p.foreignPct), genSaturated ? "  GENERATOR SATURATED: invalid"
+                  : behind ? "  fell behind (CPU/msg not comparable)" : ""));
+        }
+      }
+      o.append('\n');
+    }
+    o.append("Memory per idle subscribed connection (server side; RSS delta / N, heap after GC delta / N):\n");
+    o.append(String.format(Locale.ROOT, "%-16s %5s %12s %14s %12s %10s%n", "peer", "N", "RSS KB/conn", "heap KB/conn",
+        "connect ms", "RSS MB"));
+    for (Map.Entry<String, Map<Integer, long[]>> e : memory.entrySet()) {
+      for (Map.Entry<Integer, long[]> m : e.getValue().entrySet()) {
+        long[] v = m.getValue();
+        o.append(String.format(Locale.ROOT, "%-16s %5d %12.1f %14s %12d %10.0f%n", e.getKey(), m.getKey(),
+            v[0] / 1024.0 / m.getKey(), v[1] == Long.MIN_VALUE ? "-"
+                : String.format(Locale.ROOT, "%.1f", v[1] / 1024.0 / m.getKey()),
+            v[2], v[3] / 1048576.0));
+      }
+    }
+    o.append("\nRatios Herald / peer (medians; CPU per delivered message, and p99 latency):\n");
+    o.append(String.format(Locale.ROOT, "%-16s %-16s %5s %7s %12s %10s%n", "herald", "peer", "N", "target",
+        "CPU/msg x", "p99 x"));
+    for (Peer h : peers) {
+      if (!h.isHerald) {
+        continue;
+      }
+      for (Peer peer : peers) {
+        if (peer.isHerald) {
+          continue;
+        }
+        for (int n : ns) {
+          for (int rate : rates) {
+            List<Point> hs = select(h.label, n, rate);
+            List<Point> ps = select(peer.label, n, rate);
+            if (hs.isEmpty() || ps.isEmpty()) {
+              continue;
+            }
+            o.append(String.format(Locale.ROOT, "%-16s %-16s %5d %7d %12.2f %10.2f%n", h.label, peer.label, n, rate,
+                median(hs, p -> p.serverUsPerMsg) / median(ps, p -> p.serverUsPerMsg),
+                median(hs, p -> p.p99) / median(ps, p -> p.p99)));
+          }
+        }
+      }
+    }
+    System.out.print(o);
+    System.out.flush();
+  }
+
+  List<Point> select(String label, int n, int rate) {
+    return points.stream().filter(p -> p != null && p.peer.equals(label) && p.n == n && p.target == rate).toList();
+  }
+
+  static double median(List<Point> ps, java.util.function.ToDoubleFunction<Point> f) {
+    double[] v = ps.stream().mapToDouble(f).sorted().toArray();
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  static String spread(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    double med = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return String.format(Locale.ROOT, "%.1f [%.1f-%.1f]", med, s[0], s[s.length - 1]);
+  }
+
+  static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  // --- plumbing ---
+
+  void stopAll() {
+    for (Peer peer : peers) {
+      peer.stop();
+    }
+  }
+
+  <T> T onLoop(java.util.concurrent.Callable<T> task) throws Exception {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    ctx.runOnContext(v -> {
+      try {
+        f.complete(task.call());
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    });
+    return f.get(30, TimeUnit.SECONDS);
+  }
+
+  String get(int port, String path) throws Exception {
+    HttpResponse<String> r = control.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("GET " + path + " -> " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  static void sleepUntil(long nanos) throws InterruptedException {
+    long ms = (nanos - System.nanoTime()) / 1_000_000;
+    if (ms > 0) {
+      Thread.sleep(ms);
+    }
+  }
+
+  static String env(String name, String dflt) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? dflt : v.trim();
+  }
+
+  static List<String> list(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  static List<String> words(String text) {
+    return Arrays.stream(text.split("\\s+")).filter(w -> !w.isEmpty()).toList();
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static void log(String format, Object... args) {
+    System.err.printf(Locale.ROOT, "[bench] " + format + "%n", args);
+  }
+
+  // --- measurements ---
+
+  static final class Sample {
+    long nanos;
+    long serverUser;
+    long serverSys;
+    long gen;
+    long serverNs;
+    long genNs;
+    long allPeers;
+    long machineBusy;
+  }
+
+  /** What the generator saw of one run; touched on the generator's event loop only. */
+  static final class RunStats {
+    final long run;
+    final long winStart;
+    final long winEnd;
+    final Histogram latencyUs = new Histogram(60_000_000L, 3);
+    long inWindow;
+    long minSeq = Long.MAX_VALUE;
+    long maxSeq = -1;
+
+    RunStats(long run, long winStart, long winEnd) {
+      this.run = run;
+      this.winStart = winStart;
+      this.winEnd = winEnd;
+    }
+
+    void record(long seq, long sent, long now) {
+      if (sent >= winStart && sent < winEnd) {
+        inWindow++;
+        latencyUs.recordValue(Math.min(60_000_000L, Math.max(0, (now - sent) / 1000)));
+        minSeq = Math.min(minSeq, seq);
+        maxSeq = Math.max(maxSeq, seq);
+      }
+    }
+  }
+
+  static final class Point {
+    final String peer;
+    final int n;
+    final int target;
+    final double deliveredPerSec;
+    final double serverUsPerMsg;
+    final double serverCorePct;
+    final double sysPct;
+    final double genCorePct;
+    final double foreignPct;
+    final double p50;
+    final double p99;
+    final double p999;
+    final double lossPct;
+
+    Point(String peer, boolean herald, int n, int target, RunStats s, Sample a, Sample b, long windowMs) {
+      this.peer = peer;
+      this.n = n;
+      this.target = target;
+      double wallS = (b.nanos - a.nanos) / 1e9;
+      long serverTicks = b.serverUser + b.serverSys - a.serverUser - a.serverSys;
+      this.deliveredPerSec = s.inWindow / (windowMs / 1000.0);
+      long serverNs = b.serverNs - a.serverNs;
+      this.serverUsPerMsg = s.inWindow == 0 ? Double.NaN : serverNs / 1000.0 / s.inWindow;
+      this.serverCorePct = serverNs / 1e9 / wallS * 100;
+      this.sysPct = serverTicks == 0 ? 0 : 100.0 * (b.serverSys - a.serverSys) / serverTicks;
+      this.genCorePct = (b.genNs - a.genNs) / 1e9 / wallS * 100;
+      long ours = (b.allPeers - a.allPeers) + (b.gen - a.gen);
+      this.foreignPct = Math.max(0, (b.machineBusy - a.machineBusy - ours)) / (double) CLK_TCK / wallS * 100;
+      this.p50 = s.latencyUs.getValueAtPercentile(50) / 1000.0;
+      this.p99 = s.latencyUs.getValueAtPercentile(99) / 1000.0;
+      this.p999 = s.latencyUs.getValueAtPercentile(99.9) / 1000.0;
+      long expected = s.maxSeq < 0 ? 0 : (s.maxSeq - s.minSeq + 1) * (long) n;
+      this.lossPct = expected == 0 ? 100 : 100.0 * Math.max(0, expected - s.inWindow) / expected;
+    }
+  }
+
+  // --- peers ---
+
+  /** A server under test, pinned to cpu 0, with its publisher driven through a control port. */
+  static class Peer {
+    final FanoutBench bench;
+    final String label;
+    final boolean isHerald;
+    final String path;
+    final String subscribe;
+    final boolean awaitsReady;
+    final long settleMs;
+    final int wsPort;
+    final int controlPort;
+    final List<String> command = new ArrayList<>();
+    final Map<String, String> environment = new LinkedHashMap<>();
+    Process process;
+
+    Peer(FanoutBench bench, String label, boolean isHerald, String path, String subscribe, boolean awaitsReady,
+         long settleMs) throws IOException {
+      this.bench = bench;
+      this.label = label;
+      this.isHerald = isHerald;
+      this.path = path;
+      this.subscribe = subscribe;
+      this.awaitsReady = awaitsReady;
+      this.settleMs = settleMs;
+      this.wsPort = freePort();
+      this.controlPort = freePort();
+    }
+
+    static Peer of(String name, FanoutBench bench) throws IOException {
+      String herald = "{\"msg\":\"sub\",\"id\":\"b\",\"name\":\"" + BenchPayload.EVENT + "\"}";
+      return switch (name) {
+        case "herald" -> heraldPeer(bench, "herald", false, herald);
+        case "herald-cluster" -> heraldPeer(bench, "herald-cluster", true, herald);
+        case "raw" -> jvm(new Peer(bench, "raw-vertx", false, "/ws", null, false, 200), RawBroadcastPeer.class);
+        case "raw-epoll", "raw-io_uring" -> {
+          Peer p = jvm(new Peer(bench, name, false, "/ws", null, false, 200), RawBroadcastPeer.class);
+          p.environment.put("BENCH_TRANSPORT", name.substring(4));
+          yield p;
+        }
+        case "sockjs" -> jvm(new Peer(bench, "sockjs-bridge", false, "/eventbus/websocket",
+            "{\"type\":\"register\",\"address\":\"" + BenchPayload.EVENT + "\",\"headers\":{}}", false, 1500),
+            SockJsBridgePeer.class);
+        case "ws" -> NodePeer.create(bench);
+        case "nchan" -> NchanPeer.create(bench);
+        default -> throw new IllegalArgumentException("unknown peer " + name
+            + " (known: herald, herald-cluster, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
+      };
+    }
+
+    static Peer heraldPeer(FanoutBench bench, String label, boolean clustered, String sub) throws IOException {
+      Peer p = new Peer(bench, label, true, "/websocket", sub, true, 0);
+      p.command.addAll(List.of("taskset", "-c", "0", JAVA, "-Xmx256m", "--add-modules", "java.se",
+          "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+          "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+          "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
+      p.command.addAll(words(env("BENCH_JAVA_OPTS", "").replace("{peer}", p.label)));
+      p.command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.Main"));
+      p.environment.put("HERALD_HTTP_PORT", Integer.toString(p.wsPort));
+      p.environment.put("HERALD_HTTP_HOST", "127.0.0.1");
+      p.environment.put("HERALD_DATA_DIR", bench.out.resolve("data-" + label).toString());
+      p.environment.put("HERALD_CLUSTER_ENABLED", Boolean.toString(clustered));
+      p.environment.put("HERALD_CLUSTER_NAME", "bench-" + ProcessHandle.current().pid());
+      p.environment.put("HERALD_VERTICLES", HeraldBenchPublisher.class.getName());
+      // The harness's sockets never talk after subscribing: keep them (pongs aside) past Herald's 60 s.
+      p.environment.put("HERALD_WS_IDLE_TIMEOUT_MS", "3600000");
+      p.environment.put("HERALD_LOG_LEVEL", "WARN");
+      return p;
+    }
+
+    static Peer jvm(Peer p, Class<?> main) {
+      p.command.addAll(List.of("taskset", "-c", "0", JAVA, "-Xmx256m"));
+      p.command.addAll(words(env("BENCH_JAVA_OPTS", "").replace("{peer}", p.label)));
+      p.command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+      return p;
+    }
+
+    void launch(Path logs) throws Exception {
+      environment.put("BENCH_WS_PORT", Integer.toString(wsPort));
+      environment.put("BENCH_CONTROL_PORT", Integer.toString(controlPort));
+      ProcessBuilder b = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+          .redirectOutput(logs.resolve(label + ".log").toFile());
+      b.environment().putAll(environment);
+      process = b.start();
+      awaitPort(wsPort);
+      awaitPort(controlPort);
+    }
+
+    void awaitPort(int port) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (System.nanoTime() < deadline) {
+        if (process != null && !process.isAlive()) {
+          throw new IllegalStateException(label + " exited, see its log under " + bench.out.resolve("logs"));
+        }
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+          return;
+        } catch (IOException notYet) {
+          Thread.sleep(100);
+        }
+      }
+      throw new IllegalStateException(label + " did not open port " + port);
+    }
+
+    List<Long> pids() {
+      return List.of(process.pid());
+    }
+
+    long rss() throws IOException {
+      long rss = 0;
+      for (long pid : pids()) {
+        rss += procTicks(pid)[2] * PAGE;
+      }
+      return rss;
+    }
+
+    void startRun(long run, double rate, long ms) throws Exception {
+      bench.get(controlPort, "/run?id=" + run + "&rate=" + rate + "&ms=" + ms);
+    }
+
+    long heapAfterGc() throws Exception {
+      return new JsonObject(bench.get(controlPort, "/gc")).getLong("heap");
+    }
+
+    void stop() {
+      if (process == null) {
+        return;
+      }
+      process.destroy();
+      try {
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Peer "node ws": src/test/node/ws-peer.js on the npm package ws (installed by scripts/bench). */
+  static final class NodePeer extends Peer {
+
+    NodePeer(FanoutBench bench) throws IOException {
+      super(bench, "node-ws", false, "/", null, false, 200);
+    }
+
+    static Peer create(FanoutBench bench) throws IOException {
+      Path modules = ROOT.resolve(env("BENCH_NODE_MODULES", "target/bench/node/node_modules"));
+      if (!Files.isDirectory(modules.resolve("ws")) || !onPath("node")) {
+        return null;
+      }
+      NodePeer p = new NodePeer(bench);
+      p.command.addAll(List.of("taskset", "-c", "0", "node", "--expose-gc",
+          ROOT.resolve("src/test/node/ws-peer.js").toString()));
+      p.environment.put("NODE_PATH", modules.toString());
+      return p;
+    }
+  }
+
+  /**
+   * Peer "nginx + nchan": one worker process; subscribers on the websocket location, the publisher is the
+   * generator itself (HTTP POST of the frame to the publisher location, on the same open-loop schedule), so its
+   * publishing cost lands in the generator's CPU, and the server's CPU is the master's plus the worker's.
+   */
+  static final class NchanPeer extends Peer {
+    private Schedule schedule;
+    private List<Long> pids;
+
+    NchanPeer(FanoutBench bench) throws IOException {
+      super(bench, "nginx-nchan", false, "/sub", null, false, 300);
+    }
+
+    static Peer create(FanoutBench bench) throws IOException {
+      Path module = Path.of("/usr/lib/nginx/modules/ngx_nchan_module.so");
+      if (!Files.exists(module) || !onPath("nginx")) {
+        return null;
+      }
+      NchanPeer p = new NchanPeer(bench);
+      Path dir = bench.out.resolve("nginx").toAbsolutePath();
+      Files.createDirectories(dir.resolve("logs"));
+      Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
+          "load_module " + module + ";",
+          "daemon off;",
+          "master_process on;",
+          "worker_processes 1;",
+          "user root;",
+          "pid " + dir.resolve("nginx.pid") + ";",
+          "error_log " + dir.resolve("logs/error.log") + " warn;",
+          "events { worker_connections 20000; }",
+          "http {",
+          "  access_log off;",
+          "  client_body_temp_path " + dir.resolve("tmp") + ";",
+          "  nchan_shared_memory_size 64M;",
+          "  server {",
+          "    listen 127.0.0.1:" + p.wsPort + " backlog=4096;",
+          "    location = /pub { nchan_publisher; nchan_channel_id " + BenchPayload.EVENT + ";",
+          "      nchan_message_buffer_length 16; nchan_message_timeout 10s; }",
+          "    location = /sub { nchan_subscriber websocket; nchan_channel_id " + BenchPayload.EVENT + ";",
+          "      nchan_subscriber_first_message newest; }",
+          "  }",
+          "}", ""));
+      p.command.addAll(List.of("taskset", "-c", "0", "nginx", "-p", dir.toString(), "-c",
+          dir.resolve("nginx.conf").toString(), "-e", dir.resolve("logs/error.log").toString()));
+      return p;
+    }
+
+    @Override
+    void launch(Path logs) throws Exception {
+      ProcessBuilder b = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+          .redirectOutput(logs.resolve(label + ".log").toFile());
+      process = b.start();
+      awaitPort(wsPort);
+      Thread.sleep(300);
+      List<Long> all = new ArrayList<>();
+      all.add(process.pid());
+      process.children().forEach(c -> all.add(c.pid()));
+      pids = all;
+      bench.onLoop(() -> schedule = new Schedule(bench.vertx, (run, seq, t) -> bench.httpClient
+          .request(HttpMethod.POST, wsPort, "127.0.0.1", "/pub")
+          .compose(req -> req.send(BenchPayload.frame(seq, run, t).toBuffer()))
+          .compose(resp -> resp.body())
+          .onFailure(e -> log("nchan publish failed: %s", e))));
+    }
+
+    @Override
+    List<Long> pids() {
+      return pids;
+    }
+
+    @Override
+    void startRun(long run, double rate, long ms) throws Exception {
+      bench.onLoop(() -> {
+        schedule.start(run, rate, ms);
+        return null;
+      });
+    }
+
+    @Override
+    long heapAfterGc() {
+      return -1;
+    }
+  }
+
+  static boolean onPath(String program) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
