@@ -136,10 +136,6 @@ public final class SourceManager {
     }
   }
 
-  public int instanceCount() {
-    return instances.size();
-  }
-
   private final class Instance implements SourceSink {
     final String key;
     final EventDescriptor event;

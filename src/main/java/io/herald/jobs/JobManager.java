@@ -391,9 +391,4 @@ public final class JobManager {
   private void onContext(Runnable action) {
     OnContext.run(context, action);
   }
-
-  /** Live and finished jobs held, for tests and status. */
-  public Future<Integer> size() {
-    return call(() -> jobs.size());
-  }
 }

@@ -56,10 +56,6 @@ public final class MethodRegistry {
     return consumer.completion();
   }
 
-  public boolean isLocal(String name) {
-    return local.containsKey(name);
-  }
-
   /**
    * Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link CallError}.
    * The future completes on the caller's context, whichever thread the handler completed it on.

@@ -17,14 +17,20 @@ public final class Schema {
       .setBaseUri("https://herald.invalid/")
       .setOutputFormat(OutputFormat.Basic);
 
+  private static final java.util.Map<String, Schema> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Validator validator;
 
   private Schema(JsonObject schema) {
     this.validator = Validator.create(JsonSchema.of(schema.copy()), OPTIONS);
   }
 
+  /**
+   * The compiled schema, compiled once per distinct schema: subscriptions validate against their event's schema
+   * without compiling it each time. (Schemas come from registered events and methods, so the cache is bounded.)
+   */
   public static Schema of(JsonObject schema) {
-    return new Schema(schema);
+    return COMPILED.computeIfAbsent(schema.encode(), text -> new Schema(schema));
   }
 
   /**

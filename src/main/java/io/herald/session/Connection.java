@@ -72,10 +72,6 @@ public final class Connection implements Subscriber {
     return CloseCode.INTERNAL_ERROR;
   }
 
-  public String session() {
-    return session;
-  }
-
   /** Called by the bridge's heartbeat timer: closes a silent connection, else pings it. */
   public void heartbeat(long idleTimeoutNanos) {
     if (closed) {

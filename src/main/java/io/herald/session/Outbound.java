@@ -53,10 +53,6 @@ final class Outbound {
     }
   }
 
-  long pendingBytes() {
-    return pendingBytes;
-  }
-
   void clear() {
     pending.clear();
     pendingBytes = 0;

@@ -148,10 +148,6 @@ public final class SubscriptionHub {
         });
   }
 
-  public int tapCount() {
-    return taps.size();
-  }
-
   private void learned(EventDescriptor event) {
     if (wildcardHolds > 0 && isWildcardEligible(event)) {
       wildcardTaps.add(acquire(event));
