@@ -1,5 +1,6 @@
 package io.herald.cluster;
 
+import io.herald.protocol.TypedValues;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -37,8 +38,14 @@ public final class ClusterMembers {
       .description("""
           The nodes of the Herald cluster. `added` when a node joins, `removed` (with its `id`) when it leaves \
           or dies. Fields: `id` (the node id), `host`, `http_port`, `started` and `version`.""")
-      .returns(new JsonObject().put("type", "object").put("required",
-          new JsonArray().add("id").add("host").add("http_port").add("started").add("version")))
+      .returns(new JsonObject().put("type", "object")
+          .put("required", new JsonArray().add("id").add("host").add("http_port").add("started").add("version"))
+          .put("properties", new JsonObject()
+              .put("id", new JsonObject().put("type", "string"))
+              .put("host", new JsonObject().put("type", "string"))
+              .put("http_port", new JsonObject().put("type", "integer"))
+              .put("started", TypedValues.DATE_SCHEMA)
+              .put("version", new JsonObject().put("type", "string"))))
       .build();
 
   private final Herald herald;
@@ -61,7 +68,7 @@ public final class ClusterMembers {
         .put("id", herald.nodeId())
         .put("host", host())
         .put("http_port", herald.httpPort())
-        .put("started", new JsonObject().put("$date", System.currentTimeMillis()))
+        .put("started", TypedValues.date(System.currentTimeMillis()))
         .put("version", Herald.VERSION);
     return herald.registerEvent(DESCRIPTOR)
         .compose(v -> herald.registerMethod(new MethodDescriptor(EVENT, "The nodes of the cluster.",

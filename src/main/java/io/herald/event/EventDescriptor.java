@@ -1,5 +1,6 @@
 package io.herald.event;
 
+import io.herald.protocol.TypedValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -60,6 +61,8 @@ public record EventDescriptor(String name, Kind kind, String description, JsonOb
     }
     description = description == null ? "" : description;
     roles = roles == null ? List.of() : List.copyOf(roles);
+    accepts = TypedValues.normaliseSchema(accepts, "argument schema of event '" + name + "'");
+    returns = TypedValues.normaliseSchema(returns, "payload schema of event '" + name + "'");
   }
 
   public static Builder broadcast(String name) {

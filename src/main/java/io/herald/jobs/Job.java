@@ -1,5 +1,6 @@
 package io.herald.jobs;
 
+import io.herald.protocol.TypedValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -77,8 +78,8 @@ final class Job {
         .put("exception", exception)
         .put("exc_info", excInfo)
         .put("state", state.name())
-        .put("time_started", date(timeStarted))
-        .put("time_finished", timeFinished == null ? null : date(timeFinished));
+        .put("time_started", TypedValues.date(timeStarted))
+        .put("time_finished", timeFinished == null ? null : TypedValues.date(timeFinished));
   }
 
   void appendLog(String line) {
@@ -88,7 +89,4 @@ final class Job {
     }
   }
 
-  private static JsonObject date(long ms) {
-    return new JsonObject().put("$date", ms);
-  }
 }

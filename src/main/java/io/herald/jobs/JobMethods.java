@@ -1,5 +1,6 @@
 package io.herald.jobs;
 
+import io.herald.protocol.TypedValues;
 import io.herald.Herald;
 import io.herald.event.EventDescriptor;
 import io.herald.method.MethodDescriptor;
@@ -22,8 +23,9 @@ public final class JobMethods {
           .put("state", new JsonObject().put("enum", new JsonArray()
               .add("WAITING").add("RUNNING").add("SUCCESS").add("FAILED").add("ABORTED")))
           .put("progress", new JsonObject().put("type", "object"))
-          .put("time_started", new JsonObject().put("type", "object"))
-          .put("time_finished", new JsonObject().put("type", new JsonArray().add("object").add("null"))));
+          .put("time_started", TypedValues.DATE_SCHEMA)
+          .put("time_finished", new JsonObject().put("oneOf", new JsonArray()
+              .add(TypedValues.DATE_SCHEMA).add(new JsonObject().put("type", "null")))));
 
   public static final EventDescriptor EVENT = EventDescriptor.broadcast(JobManager.EVENT)
       .description("""

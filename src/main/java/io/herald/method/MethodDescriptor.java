@@ -1,6 +1,7 @@
 package io.herald.method;
 
 import io.herald.protocol.Schema;
+import io.herald.protocol.TypedValues;
 import io.vertx.core.json.JsonObject;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,7 @@ public record MethodDescriptor(String name, String description, JsonObject param
       throw new IllegalArgumentException("method '" + name + "' needs a handler");
     }
     description = description == null ? "" : description;
+    params = TypedValues.normaliseSchema(params, "params schema of method '" + name + "'");
   }
 
   Schema schema() {

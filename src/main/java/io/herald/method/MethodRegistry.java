@@ -107,6 +107,11 @@ public final class MethodRegistry {
     }
   }
 
+  /** The methods registered on this node. */
+  public java.util.List<MethodDescriptor> descriptors() {
+    return local.values().stream().map(Registered::descriptor).toList();
+  }
+
   public Future<Void> close() {
     return Future.all(local.values().stream().map(r -> r.consumer().unregister()).toList()).mapEmpty();
   }

@@ -28,11 +28,15 @@ public final class WsClient implements AutoCloseable {
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final java.util.List<JsonObject> backlog = new java.util.ArrayList<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  private final java.util.List<String> transcript = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private WsClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
-    ws.textMessageHandler(text -> received.add(new JsonObject(text)));
+    ws.textMessageHandler(text -> {
+      transcript.add(text);
+      received.add(new JsonObject(text));
+    });
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
   }
 
@@ -142,6 +146,11 @@ public final class WsClient implements AutoCloseable {
 
   public boolean isClosed() {
     return closed.isDone();
+  }
+
+  /** Every text message received so far, as sent, in order (whether or not the test has read it). */
+  public java.util.List<String> transcript() {
+    return java.util.List.copyOf(transcript);
   }
 
   public int pending() {

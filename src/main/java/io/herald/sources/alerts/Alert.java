@@ -1,5 +1,6 @@
 package io.herald.sources.alerts;
 
+import io.herald.protocol.TypedValues;
 import io.vertx.core.json.JsonObject;
 
 /** One standing alert. Confined to the engine's context; {@link #toJson} is the object clients get. */
@@ -45,8 +46,8 @@ final class Alert {
         .put("args", args.copy())
         .put("formatted", formatted)
         .put("text", formatted)
-        .put("datetime", new JsonObject().put("$date", datetime))
-        .put("last_occurrence", new JsonObject().put("$date", lastOccurrence))
+        .put("datetime", TypedValues.date(datetime))
+        .put("last_occurrence", TypedValues.date(lastOccurrence))
         .put("dismissed", dismissed)
         .put("one_shot", oneShot);
   }

@@ -1,5 +1,6 @@
 package io.herald.sources.alerts;
 
+import io.herald.protocol.TypedValues;
 import io.herald.Herald;
 import io.herald.event.EventDescriptor;
 import io.herald.method.MethodDescriptor;
@@ -18,10 +19,6 @@ public final class Alerts {
 
   public static final String EVENT = "alert.list";
 
-  static final JsonObject DATE = new JsonObject().put("type", "object")
-      .put("properties", new JsonObject().put("$date", new JsonObject().put("type", "integer")))
-      .put("required", new JsonArray().add("$date"));
-
   static final JsonObject ALERT_SCHEMA = new JsonObject()
       .put("type", "object")
       .put("required", new JsonArray().add("uuid").add("id").add("node").add("source").add("klass").add("level")
@@ -38,8 +35,8 @@ public final class Alerts {
           .put("args", new JsonObject().put("type", "object"))
           .put("formatted", new JsonObject().put("type", "string"))
           .put("text", new JsonObject().put("type", "string"))
-          .put("datetime", DATE)
-          .put("last_occurrence", DATE)
+          .put("datetime", TypedValues.DATE_SCHEMA)
+          .put("last_occurrence", TypedValues.DATE_SCHEMA)
           .put("dismissed", new JsonObject().put("type", "boolean"))
           .put("one_shot", new JsonObject().put("type", "boolean")));
 
