@@ -3,9 +3,6 @@ package io.herald;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.method.MethodDescriptor;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Context;

@@ -2,9 +2,6 @@ package io.herald;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.method.MethodDescriptor;
 import io.herald.sources.alerts.AlertConfig;
 import io.herald.sources.alerts.Alerts;
 import io.herald.sources.alerts.HostMetrics;

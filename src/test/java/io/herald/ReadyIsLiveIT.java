@@ -2,8 +2,6 @@ package io.herald;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;

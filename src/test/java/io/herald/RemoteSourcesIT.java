@@ -3,12 +3,6 @@ package io.herald;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.event.EventSource;
-import io.herald.event.SourceSink;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;

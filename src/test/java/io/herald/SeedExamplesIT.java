@@ -2,7 +2,6 @@ package io.herald;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.herald.event.EventMessage;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;

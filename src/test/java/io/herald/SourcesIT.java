@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.event.EventSource;
-import io.herald.event.SourceFactory;
-import io.herald.event.SourceSink;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;

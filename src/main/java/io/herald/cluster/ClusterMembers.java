@@ -1,14 +1,14 @@
 package io.herald.cluster;
 
-import io.herald.protocol.TypedValues;
+import io.herald.TypedValues;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.method.MethodDescriptor;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.MethodDescriptor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -1,9 +1,11 @@
 package io.herald.event;
 
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.EventDescriptor;
+
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.bus.Addresses;
-import io.herald.protocol.CallError;
+import io.herald.CallError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

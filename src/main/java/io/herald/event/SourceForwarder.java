@@ -1,6 +1,8 @@
 package io.herald.event;
 
-import io.herald.protocol.ErrorDict;
+import io.herald.EventMessage;
+
+import io.herald.ErrorDict;
 
 /**
  * A holder of a source instance that takes its output as messages, to carry them elsewhere (to subscribers on

@@ -1,8 +1,14 @@
 package io.herald.event;
 
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.EventSource;
+import io.herald.SourceFactory;
+import io.herald.SourceSink;
+
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package io.herald.event;
 
-import io.herald.protocol.ErrorDict;
+import io.herald.ErrorDict;
 
 /** One subscription to a source instance, as the {@link SourceManager} sees it. Called on the manager's context. */
 public interface SourceSubscriber {

@@ -1,7 +1,7 @@
 package io.herald.files;
 
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.CallError;
+import io.herald.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

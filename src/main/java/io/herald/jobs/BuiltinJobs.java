@@ -1,9 +1,11 @@
 package io.herald.jobs;
 
+import io.herald.JobHandle;
+
 import io.herald.Herald;
 import io.herald.files.FileRoots;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.CallError;
+import io.herald.Errno;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,11 +1,11 @@
 package io.herald.jobs;
 
 import io.herald.Herald;
-import io.herald.event.EventMessage;
-import io.herald.event.Snapshot;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.EventMessage;
+import io.herald.Snapshot;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.query.Filters;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;

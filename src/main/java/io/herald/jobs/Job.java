@@ -1,6 +1,6 @@
 package io.herald.jobs;
 
-import io.herald.protocol.TypedValues;
+import io.herald.TypedValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;

@@ -1,10 +1,13 @@
 package io.herald.jobs;
 
-import io.herald.event.EventMessage;
-import io.herald.event.Snapshot;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.JobHandle;
+import io.herald.JobHandler;
+
+import io.herald.EventMessage;
+import io.herald.Snapshot;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.query.Filters;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;

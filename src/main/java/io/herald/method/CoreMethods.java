@@ -1,5 +1,7 @@
 package io.herald.method;
 
+import io.herald.MethodDescriptor;
+
 import io.herald.Herald;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

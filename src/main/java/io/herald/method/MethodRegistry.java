@@ -1,9 +1,12 @@
 package io.herald.method;
 
+import io.herald.MethodCall;
+import io.herald.MethodDescriptor;
+
 import io.herald.bus.Addresses;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.protocol.Schema;
 import io.herald.util.OnContext;
 import io.vertx.core.Future;
@@ -43,7 +46,8 @@ public final class MethodRegistry {
           "Method '" + descriptor.name() + "' is already registered on this node"));
     }
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.method(descriptor.name()));
-    Registered registered = new Registered(descriptor, descriptor.schema(), consumer);
+    Registered registered = new Registered(descriptor,
+        descriptor.params() == null ? null : Schema.of(descriptor.params()), consumer);
     local.put(descriptor.name(), registered);
     consumer.handler(msg -> {
       JsonObject body = msg.body();

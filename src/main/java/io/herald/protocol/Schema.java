@@ -1,5 +1,8 @@
 package io.herald.protocol;
 
+import io.herald.Errno;
+import io.herald.ErrorDict;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;

@@ -1,5 +1,7 @@
 package io.herald.protocol;
 
+import io.herald.ErrorDict;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

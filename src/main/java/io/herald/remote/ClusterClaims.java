@@ -1,7 +1,7 @@
 package io.herald.remote;
 
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.CallError;
+import io.herald.Errno;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

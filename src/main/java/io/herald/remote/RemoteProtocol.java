@@ -1,8 +1,8 @@
 package io.herald.remote;
 
 import io.herald.event.Argument;
-import io.herald.event.EventMessage;
-import io.herald.protocol.ErrorDict;
+import io.herald.EventMessage;
+import io.herald.ErrorDict;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

@@ -2,11 +2,11 @@ package io.herald.remote;
 
 import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
 import io.herald.event.SourceManager;
 import io.herald.event.SourceSubscriber;
-import io.herald.protocol.ErrorDict;
+import io.herald.ErrorDict;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -80,7 +80,7 @@ final class RemoteStream {
   void lost(ErrorDict error) {
     for (Member member : new ArrayList<>(members)) {
       if (member.pending) {
-        member.fail(new io.herald.protocol.CallError(error));
+        member.fail(new io.herald.CallError(error));
       } else {
         member.end(error);
       }

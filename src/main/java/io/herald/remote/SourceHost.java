@@ -2,13 +2,13 @@ package io.herald.remote;
 
 import io.herald.Herald;
 import io.herald.bus.Addresses;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
 import io.herald.event.SourceForwarder;
 import io.herald.event.SourceManager;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.util.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

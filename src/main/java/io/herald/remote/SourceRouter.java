@@ -1,11 +1,11 @@
 package io.herald.remote;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.SourceFactory;
+import io.herald.EventDescriptor;
+import io.herald.SourceFactory;
 import io.herald.event.SourceManager;
 import io.herald.event.SourceSubscriber;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.CallError;
+import io.herald.Errno;
 import io.vertx.core.Future;
 import java.util.Map;
 

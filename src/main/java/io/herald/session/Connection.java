@@ -1,10 +1,10 @@
 package io.herald.session;
 
-import io.herald.protocol.CallError;
+import io.herald.CallError;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.protocol.MessageDecoder;
 import io.herald.protocol.ServerMessages;
 import io.herald.subscription.Subscriber;

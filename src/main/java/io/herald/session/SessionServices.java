@@ -2,7 +2,7 @@ package io.herald.session;
 
 import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
-import io.herald.event.SnapshotProvider;
+import io.herald.SnapshotProvider;
 import io.herald.method.MethodRegistry;
 import io.herald.remote.SourceRouter;
 import io.herald.status.NodeStats;

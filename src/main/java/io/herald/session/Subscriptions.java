@@ -1,13 +1,13 @@
 package io.herald.session;
 
 import io.herald.event.Argument;
-import io.herald.event.EventDescriptor;
-import io.herald.event.Snapshot;
-import io.herald.event.SnapshotProvider;
+import io.herald.EventDescriptor;
+import io.herald.Snapshot;
+import io.herald.SnapshotProvider;
 import io.herald.event.SourceSubscriber;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.protocol.Schema;
 import io.herald.protocol.ServerMessages;
 import io.herald.subscription.Subscriber;

@@ -1,6 +1,6 @@
 package io.herald.subscription;
 
-import io.herald.event.EventDescriptor;
+import io.herald.EventDescriptor;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 

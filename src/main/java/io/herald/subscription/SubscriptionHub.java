@@ -2,7 +2,7 @@ package io.herald.subscription;
 
 import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
-import io.herald.event.EventDescriptor;
+import io.herald.EventDescriptor;
 import io.herald.event.EventRegistry;
 import io.herald.status.NodeStats;
 import io.vertx.core.Context;

@@ -1,8 +1,8 @@
 package io.herald.bench;
 
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
+import io.herald.EventDescriptor;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;

@@ -1,5 +1,7 @@
 package io.herald.jobs;
 
+import io.herald.JobHandler;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

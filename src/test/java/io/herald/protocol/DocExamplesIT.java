@@ -1,5 +1,8 @@
 package io.herald.protocol;
 
+import io.herald.Errno;
+import io.herald.ErrorDict;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +11,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.herald.Herald;
 import io.herald.bus.Addresses;
 import io.herald.config.Settings;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.event.EventSource;
-import io.herald.event.SourceSink;
-import io.herald.method.MethodDescriptor;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.EventSource;
+import io.herald.SourceSink;
+import io.herald.MethodDescriptor;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -96,7 +99,7 @@ class DocExamplesIT {
     TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.jobs")
         .description("Example jobs.").build()));
     // The snapshot of example.jobs holds job 7, as of the publications made so far.
-    herald.registerSnapshot("example.jobs", () -> io.vertx.core.Future.succeededFuture(new io.herald.event.Snapshot(
+    herald.registerSnapshot("example.jobs", () -> io.vertx.core.Future.succeededFuture(new io.herald.Snapshot(
         java.util.List.of(EventMessage.added(7, new JsonObject().put("id", 7).put("state", "RUNNING"))),
         java.util.Map.of(herald.nodeId(), herald.position("example.jobs")))));
     TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.audit")

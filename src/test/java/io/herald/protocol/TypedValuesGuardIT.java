@@ -1,11 +1,13 @@
 package io.herald.protocol;
 
+import io.herald.TypedValues;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
-import io.herald.method.MethodDescriptor;
+import io.herald.EventDescriptor;
+import io.herald.MethodDescriptor;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;

@@ -1,10 +1,10 @@
 package io.herald.support;
 
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.CallError;
+import io.herald.Errno;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

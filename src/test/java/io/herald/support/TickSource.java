@@ -1,12 +1,12 @@
 package io.herald.support;
 
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.event.EventSource;
-import io.herald.event.SourceFactory;
-import io.herald.event.SourceSink;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.EventSource;
+import io.herald.SourceFactory;
+import io.herald.SourceSink;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -52,7 +52,7 @@ public final class TickSource implements SourceFactory {
       public Future<Void> start(SourceSink sink) {
         starts.incrementAndGet();
         if (arg.getBoolean("fail", false)) {
-          return Future.failedFuture(new io.herald.protocol.CallError(ErrorDict.of(Errno.EINVAL, "told to fail")));
+          return Future.failedFuture(new io.herald.CallError(ErrorDict.of(Errno.EINVAL, "told to fail")));
         }
         timer = vertx.setPeriodic(interval, id -> {
           n++;

@@ -1,6 +1,6 @@
 package io.herald.sources.alerts;
 
-import io.herald.protocol.TypedValues;
+import io.herald.TypedValues;
 import io.vertx.core.json.JsonObject;
 
 /** One standing alert. Confined to the engine's context; {@link #toJson} is the object clients get. */

@@ -1,6 +1,6 @@
 package io.herald.sources.alerts;
 
-import io.herald.event.EventMessage;
+import io.herald.EventMessage;
 import io.herald.sources.alerts.Alert.Level;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,11 +1,11 @@
 package io.herald.sources.alerts;
 
 import io.herald.Herald;
-import io.herald.event.EventMessage;
-import io.herald.event.Snapshot;
+import io.herald.EventMessage;
+import io.herald.Snapshot;
 import io.herald.jobs.JobManager;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.CallError;
+import io.herald.Errno;
 import io.herald.util.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -1,9 +1,9 @@
 package io.herald.sources.alerts;
 
-import io.herald.protocol.TypedValues;
+import io.herald.TypedValues;
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
-import io.herald.method.MethodDescriptor;
+import io.herald.EventDescriptor;
+import io.herald.MethodDescriptor;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

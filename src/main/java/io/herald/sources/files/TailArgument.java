@@ -1,7 +1,7 @@
 package io.herald.sources.files;
 
-import io.herald.protocol.CallError;
-import io.herald.protocol.ErrorDict;
+import io.herald.CallError;
+import io.herald.ErrorDict;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -1,14 +1,14 @@
 package io.herald.sources.files;
 
 import io.herald.Herald;
-import io.herald.event.EventDescriptor;
-import io.herald.event.EventMessage;
-import io.herald.event.EventSource;
-import io.herald.event.SourceSink;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.EventSource;
+import io.herald.SourceSink;
 import io.herald.files.FileRoots;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
-import io.herald.protocol.ErrorDict;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.Herald;
 import io.herald.config.Settings;
-import io.herald.protocol.CallError;
-import io.herald.protocol.Errno;
+import io.herald.CallError;
+import io.herald.Errno;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;

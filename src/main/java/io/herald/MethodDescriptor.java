@@ -1,7 +1,5 @@
-package io.herald.method;
+package io.herald;
 
-import io.herald.protocol.Schema;
-import io.herald.protocol.TypedValues;
 import io.vertx.core.json.JsonObject;
 import java.util.regex.Pattern;
 
@@ -24,9 +22,5 @@ public record MethodDescriptor(String name, String description, JsonObject param
     }
     description = description == null ? "" : description;
     params = TypedValues.normaliseSchema(params, "params schema of method '" + name + "'");
-  }
-
-  Schema schema() {
-    return params == null ? null : Schema.of(params);
   }
 }

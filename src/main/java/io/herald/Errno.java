@@ -1,4 +1,4 @@
-package io.herald.protocol;
+package io.herald;
 
 /** The errno values Herald puts in the {@code error} field of an {@link ErrorDict}, as the original server does. */
 public enum Errno {

@@ -1,4 +1,4 @@
-package io.herald.protocol;
+package io.herald;
 
 /** A failure that carries the {@link ErrorDict} the client receives. Anything else is reported as EFAULT. */
 public class CallError extends RuntimeException {

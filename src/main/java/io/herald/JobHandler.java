@@ -1,4 +1,4 @@
-package io.herald.jobs;
+package io.herald;
 
 import io.vertx.core.Future;
 

@@ -1,6 +1,5 @@
-package io.herald.event;
+package io.herald;
 
-import io.herald.protocol.ErrorDict;
 
 /** Where an {@link EventSource} sends its output. Thread-safe; calls after {@code end} or {@code fail} are ignored. */
 public interface SourceSink {

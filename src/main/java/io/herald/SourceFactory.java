@@ -1,4 +1,4 @@
-package io.herald.event;
+package io.herald;
 
 /** Creates the source for one parsed, validated argument ({@code null} when the subscriber gave none). */
 @FunctionalInterface

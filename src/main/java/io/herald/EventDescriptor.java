@@ -1,6 +1,5 @@
-package io.herald.event;
+package io.herald;
 
-import io.herald.protocol.TypedValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;

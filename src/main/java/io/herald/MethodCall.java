@@ -1,4 +1,4 @@
-package io.herald.method;
+package io.herald;
 
 import io.vertx.core.json.JsonArray;
 

@@ -1,4 +1,4 @@
-package io.herald.event;
+package io.herald;
 
 import io.vertx.core.Future;
 

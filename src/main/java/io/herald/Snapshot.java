@@ -1,4 +1,4 @@
-package io.herald.event;
+package io.herald;
 
 import java.util.List;
 import java.util.Map;

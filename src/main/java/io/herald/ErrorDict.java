@@ -1,4 +1,4 @@
-package io.herald.protocol;
+package io.herald;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
