@@ -1,22 +1,29 @@
 package io.herald;
 
 import java.util.List;
-import java.util.Map;
 
 /**
- * The current items of a collection-like event, as {@code added} messages, and the publisher positions they
- * reflect: for each publisher node, the number of messages of the event it had published when the snapshot was
- * taken (see {@link io.herald.bus.Addresses#POSITION_HEADER}).
+ * The current items of a collection-like event, as {@code added} messages, and the stream positions they reflect:
+ * for each publisher of the event, the position of its last message already reflected in the items. A message
+ * after those positions is newer than the snapshot; one at or before them is already in it.
  */
-public record Snapshot(List<EventMessage> items, Map<String, Long> positions) {
+public record Snapshot(List<EventMessage> items, List<StreamPosition> positions) {
 
-  /** Whether a message at {@code position} ({@code <publisher>:<n>}) is newer than this snapshot. */
-  public boolean isNewer(String position) {
+  public Snapshot {
+    items = List.copyOf(items);
+    positions = List.copyOf(positions);
+  }
+
+  /** Whether a message at {@code position} is newer than this snapshot (true for a message without one). */
+  public boolean isNewer(StreamPosition position) {
     if (position == null) {
       return true;
     }
-    int colon = position.lastIndexOf(':');
-    Long seen = positions.get(position.substring(0, Math.max(0, colon)));
-    return seen == null || Long.parseLong(position.substring(colon + 1)) > seen;
+    for (StreamPosition seen : positions) {
+      if (seen.epoch().equals(position.epoch())) {
+        return position.offset() > seen.offset();
+      }
+    }
+    return true;
   }
 }

@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -42,7 +43,7 @@ class BadInputIT {
   private static final int MAX_CONCURRENT_CALLS = 2;
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
   private WsClient bystander;
   private final AtomicInteger published = new AtomicInteger();
   /** Calls of {@code test.slow} not yet answered, in arrival order. */

@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.sources.alerts.AlertConfig;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ClusterIT {
 
   private static ClusterNodes cluster;
-  private static Herald a;
-  private static Herald b;
+  private static Node a;
+  private static Node b;
 
   @BeforeAll
   static void startCluster() {
@@ -55,7 +56,7 @@ class ClusterIT {
   @Test
   void aNodeHoldsOneBusConsumerPerEventHoweverManyLocalSubscribers(Vertx client) {
     TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.crowded").build()));
-    TestNodes.eventually(5000, "B learns the event", () -> b.events().get("cluster.crowded") != null);
+    TestNodes.eventually(5000, "B learns the event", () -> b.catalogue().containsKey("cluster.crowded"));
     int before = b.stats().busConsumers.get();
     java.util.List<WsClient> clients = new java.util.ArrayList<>();
     try {
@@ -81,7 +82,7 @@ class ClusterIT {
   @Test
   void eventRegisteredOnOneNodeIsInTheCatalogueOfEveryNode(Vertx client) {
     TestNodes.await(a.registerEvent(EventDescriptor.broadcast("cluster.catalogued").description("on A").build()));
-    TestNodes.eventually(5000, "B learns the event", () -> b.events().get("cluster.catalogued") != null);
+    TestNodes.eventually(5000, "B learns the event", () -> b.catalogue().containsKey("cluster.catalogued"));
     try (WsClient onB = WsClient.connect(client, b.httpPort())) {
       JsonObject events = onB.call(1, "core.get_events", new JsonArray()).getJsonObject("result");
       assertEquals("on A", events.getJsonObject("cluster.catalogued").getString("description"));
@@ -114,8 +115,8 @@ class ClusterIT {
   void aFailedJobIsAlertedOnceByItsOwnNodeAndReachesEveryNode(Vertx client) {
     AlertConfig quiet = new AlertConfig(3_600_000, 3_600_000, new AlertConfig.Thresholds(90, 95, 85),
         new AlertConfig.Thresholds(90, 95, 85), new AlertConfig.Thresholds(2, 4, 1.5));
-    TestNodes.await(Alerts.start(a, quiet, () -> new HostMetrics(null, null, null)));
-    TestNodes.await(Alerts.start(b, quiet, () -> new HostMetrics(null, null, null)));
+    TestNodes.await(cluster.vertx(0).deployVerticle(Alerts.engine(a, quiet, () -> new HostMetrics(null, null, null))));
+    TestNodes.await(cluster.vertx(1).deployVerticle(Alerts.engine(b, quiet, () -> new HostMetrics(null, null, null))));
     TestNodes.await(a.registerJobMethod("cluster.fail_on_a", "", null, job -> Future.failedFuture("on A")));
     TestNodes.await(b.registerJobMethod("cluster.fail_on_b", "", null, job -> Future.failedFuture("on B")));
     try (WsClient onB = WsClient.connect(client, b.httpPort())) {

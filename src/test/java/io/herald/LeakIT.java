@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.support.RawWebSocket;
@@ -33,7 +34,7 @@ class LeakIT {
       List.of("connections", "subscriptions", "bus_consumers", "sources", "calls_in_flight");
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
   private TickSource ticks;
 
   @BeforeEach

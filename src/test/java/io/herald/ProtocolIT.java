@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ProtocolIT {
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
 
   @BeforeEach
   void start(Vertx vertx) {

@@ -1,12 +1,12 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -25,20 +25,19 @@ class ReadyIsLiveIT {
   @Test
   void eventPublishedElsewhereRightAfterReadyIsDelivered(Vertx client) {
     try (ClusterNodes cluster = new ClusterNodes()) {
-      Herald publisher = cluster.start();
-      Herald subscriberNode = cluster.start();
-      Herald bystander = cluster.start();
+      Node publisher = cluster.start();
+      Node subscriberNode = cluster.start();
+      Node bystander = cluster.start();
       try (WsClient ws = WsClient.connect(client, subscriberNode.httpPort())) {
         for (int i = 0; i < ITERATIONS; i++) {
           String event = "ready.e" + i;
           TestNodes.await(publisher.registerEvent(EventDescriptor.broadcast(event).wildcard(false).build()));
           // A consumer on a third node, and a first publication: the publisher now caches [bystander].
-          MessageConsumer<String> standing = bystander.consume(event, m -> { });
-          TestNodes.await(standing.completion());
+          Registration standing = TestNodes.await(bystander.consume(event, m -> { }));
           TestNodes.await(publisher.publish(event, EventMessage.changed(0, new JsonObject())));
 
           TestNodes.eventually(5000, "subscriber node knows " + event,
-              () -> subscriberNode.events().get(event) != null);
+              () -> subscriberNode.catalogue().containsKey(event));
           ws.subscribe("s" + i, event);
           TestNodes.await(publisher.publish(event, EventMessage.changed(i + 1, new JsonObject())));
           JsonObject got = ws.next();

@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,11 +44,11 @@ class RemoteSourcesIT {
       .accepts(TickSource.DESCRIPTOR.accepts()).build();
 
   private static ClusterNodes cluster;
-  private static Herald a;
-  private static Herald b;
-  private static Herald c;
+  private static Node a;
+  private static Node b;
+  private static Node c;
   /** Stopped by a test. */
-  private static Herald d;
+  private static Node d;
   private static TickSource ticksOnA;
   private static TickSource sharedOnA;
   private static TickSource sharedOnC;
@@ -68,7 +69,7 @@ class RemoteSourcesIT {
     TestNodes.await(a.registerSource(COUNTER, argument -> counter(cluster.vertx(0))));
     TestNodes.await(a.registerSource(FLAKY, argument -> flaky(cluster.vertx(0))));
     TestNodes.await(a.registerSource(ONCE, argument -> once(cluster.vertx(0))));
-    TestNodes.await(a.events().register(EventDescriptor.source("test.nowhere").build()));
+    TestNodes.await(a.registerEvent(EventDescriptor.source("test.nowhere").build()));
     TestNodes.await(d.registerSource(ON_D, new TickSource(cluster.vertx(3))));
   }
 

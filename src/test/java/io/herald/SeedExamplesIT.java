@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.support.TestNodes;
@@ -73,7 +74,7 @@ class SeedExamplesIT {
       }""";
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
 
   @BeforeEach
   void start(Vertx vertx) {

@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,7 @@ class ShutdownIT {
 
   @Test
   void callsInFlightFinishBeforeTheSocketsClose(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx, new JsonObject().put("shutdown.grace-ms", 10_000));
+    Node herald = TestNodes.standalone(vertx, new JsonObject().put("shutdown.grace-ms", 10_000));
     Promise<Object> slow = Promise.promise();
     TestNodes.await(herald.registerMethod(new MethodDescriptor("test.slow", "", null, call -> slow.future())));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {

@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +10,6 @@ import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,7 +39,7 @@ class SlowConsumerIT {
   private static final int LATEST_VALUES = 2500;
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
   private final AtomicReference<SourceSink> gauge = new AtomicReference<>();
 
   @BeforeEach
@@ -228,7 +228,7 @@ class SlowConsumerIT {
     }
   }
 
-  private Herald restart(JsonObject overrides) {
+  private Node restart(JsonObject overrides) {
     TestNodes.await(herald.close());
     return TestNodes.standalone(vertx, overrides);
   }

@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,7 @@ class SourcesIT {
   static final EventDescriptor ONCE = EventDescriptor.source("test.once").description("One value, then the end.").build();
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
   private TickSource ticks;
   private final AtomicInteger echoStarts = new AtomicInteger();
 

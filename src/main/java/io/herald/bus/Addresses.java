@@ -1,7 +1,9 @@
 package io.herald.bus;
 
 /**
- * Every event-bus address Herald uses. Bodies:
+ * Every name Herald uses in the cluster: event-bus addresses, cluster-wide maps and counters.
+ *
+ * <p>Addresses and their bodies:
  * <ul>
  *   <li>{@code herald.event.<name>} — published; a {@code String}: the client frame exactly as subscribers receive
  *       it, {@code {"msg":"added|changed|removed","collection":"<name>","id":..,"fields":..,"extra":..}}</li>
@@ -13,7 +15,11 @@ package io.herald.bus;
  *       the sources it runs (see {@code io.herald.remote.SourceHost} for the bodies)</li>
  *   <li>{@code herald.node.<id>.source.<instance>} — published; the output of one source instance run by that
  *       node for other nodes (see {@code io.herald.remote.RemoteProtocol})</li>
+ *   <li>{@code herald.node.<id>.jobs} — request/reply; the node's jobs, asked by every node (see
+ *       {@code io.herald.jobs.ClusterJobs})</li>
  * </ul>
+ *
+ * <p>Maps and counters are the {@code MAP_} and {@code COUNTER_} constants.
  */
 public final class Addresses {
 
@@ -31,6 +37,19 @@ public final class Addresses {
    * is reachable from the publishing node (see {@link Reachability}). Consumers of event addresses drop them.
    */
   public static final String PROBE_HEADER = "herald-probe";
+
+  /** Event name → descriptor JSON: the catalogue (see {@code io.herald.event.EventRegistry}). */
+  public static final String MAP_EVENTS = "herald.events";
+  /** Node id → its {@code cluster.nodes} record. */
+  public static final String MAP_NODES = "herald.nodes";
+  /** Job id → {@code {"node", "job"}}: every unfinished job of the cluster (see {@code io.herald.jobs.ClusterJobs}). */
+  public static final String MAP_LIVE_JOBS = "herald.jobs.live";
+  /** {@code <event>@<node>} → node: which nodes can run each source (see {@code io.herald.remote.Providers}). */
+  public static final String MAP_SOURCE_PROVIDERS = "herald.sources.providers";
+  /** Instance key → node: the owner of each instance of a CLUSTER source (see {@code io.herald.remote.ClusterClaims}). */
+  public static final String MAP_SOURCE_OWNERS = "herald.sources.owners";
+  /** The last job id handed out in the cluster. */
+  public static final String COUNTER_JOB_IDS = "herald.jobs.ids";
 
   private Addresses() {
   }
@@ -55,6 +74,11 @@ public final class Addresses {
   public static String sourceStream(String nodeId, String key) {
     return "herald.node." + nodeId + ".source."
         + java.util.UUID.nameUUIDFromBytes(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Where a node serves the questions of other nodes about its jobs. */
+  public static String nodeJobs(String nodeId) {
+    return "herald.node." + nodeId + ".jobs";
   }
 
   /** Where a node serves probe requests ({@code {"address", "token"}}). */

@@ -5,6 +5,7 @@ import io.herald.EventDescriptor;
 import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.bus.Addresses;
+import io.herald.cluster.Membership;
 import io.herald.CallError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,24 +30,24 @@ import java.util.function.Consumer;
  */
 public final class EventRegistry {
 
-  public static final String MAP_NAME = "herald.events";
-
   private final Vertx vertx;
+  private final Membership membership;
   private final Map<String, EventDescriptor> known = new ConcurrentHashMap<>();
   private final Map<String, EventDescriptor> registeredHere = new ConcurrentHashMap<>();
   private final List<Consumer<EventDescriptor>> listeners = new CopyOnWriteArrayList<>();
   private AsyncMap<String, JsonObject> map;
   private MessageConsumer<JsonObject> announcements;
 
-  public EventRegistry(Vertx vertx) {
+  public EventRegistry(Vertx vertx, Membership membership) {
     this.vertx = vertx;
+    this.membership = membership;
   }
 
   /** Joins the cluster-wide catalogue: listens for announcements first, then loads what is already there. */
   public Future<Void> start() {
     announcements = vertx.eventBus().consumer(Addresses.EVENT_REGISTRATIONS, msg -> learn(EventDescriptor.fromJson(msg.body())));
     return announcements.completion()
-        .compose(v -> vertx.sharedData().<String, JsonObject>getAsyncMap(MAP_NAME))
+        .compose(v -> membership.<String, JsonObject>map(Addresses.MAP_EVENTS))
         .compose(m -> {
           map = m;
           return m.values();
@@ -104,6 +105,17 @@ public final class EventRegistry {
     List<EventDescriptor> list = new ArrayList<>(known.values());
     list.sort((a, b) -> a.name().compareTo(b.name()));
     return list;
+  }
+
+  /** {@code {name: {description, wildcard_subscription, accepts, returns}}} of every event that is not private. */
+  public JsonObject catalogue() {
+    JsonObject catalogue = new JsonObject();
+    for (EventDescriptor event : all()) {
+      if (!event.hidden()) {
+        catalogue.put(event.name(), event.catalogueEntry());
+      }
+    }
+    return catalogue;
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.herald.http;
 
-import io.herald.Herald;
 import io.herald.bus.Reachability;
 import io.herald.config.Settings;
 import io.herald.event.SourceManager;
@@ -29,32 +28,33 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BridgeVerticle extends VerticleBase {
 
-  private final Herald herald;
+  private final BridgeServices node;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private HttpServer server;
   private SubscriptionHub hub;
   private SourceRouter sources;
   private long heartbeatTimer;
 
-  public BridgeVerticle(Herald herald) {
-    this.herald = herald;
+  public BridgeVerticle(BridgeServices node) {
+    this.node = node;
   }
 
   @Override
   public Future<?> start() {
-    Settings settings = herald.settings();
-    Reachability reachability = new Reachability(vertx, herald::otherNodes, settings.probeAttemptMs(),
+    Settings settings = node.settings();
+    Reachability reachability = new Reachability(vertx, node.membership()::others, settings.probeAttemptMs(),
         settings.probeAttempts());
-    hub = new SubscriptionHub(vertx, context, herald.events(), herald.stats(), settings.consumerLingerMs(),
+    hub = new SubscriptionHub(vertx, context, node.events(), node.stats(), settings.consumerLingerMs(),
         reachability);
-    sources = new SourceRouter(herald.nodeId(), herald.sourceFactories(),
-        new SourceManager(context, herald.sourceFactories(), herald.stats().sources),
-        new RemoteSources(herald, context, reachability));
-    SessionServices services = new SessionServices(settings, herald.events(), herald.methods(), hub, sources,
-        herald.snapshotProviders(), herald.stats());
+    sources = new SourceRouter(node.membership().nodeId(), node.producers().factories(),
+        new SourceManager(context, node.producers().factories(), node.stats().sources),
+        new RemoteSources(vertx, context, reachability, node.membership(), node.producers(), node.sourceHost(),
+            node.stats(), settings.methodTimeoutMs()));
+    SessionServices services = new SessionServices(settings, node.events(), node.methods(), hub, sources,
+        node.producers(), node.stats());
 
     Router router = Router.router(vertx);
-    HttpRoutes.mount(router, herald);
+    HttpRoutes.mount(router, node);
 
     HttpServerOptions options = new HttpServerOptions()
         .setHost(settings.httpHost())
@@ -68,7 +68,7 @@ public final class BridgeVerticle extends VerticleBase {
         .webSocketHandshakeHandler(handshake -> {
           if (!settings.wsPath().equals(handshake.path())) {
             handshake.reject(404);
-          } else if (herald.draining()) {
+          } else if (node.draining().getAsBoolean()) {
             handshake.reject(503); // stopping: connect to another node
           } else {
             handshake.accept();

@@ -1,6 +1,5 @@
 package io.herald.http;
 
-import io.herald.Herald;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 
@@ -13,20 +12,20 @@ final class HttpRoutes {
   private HttpRoutes() {
   }
 
-  static void mount(Router router, Herald herald) {
-    router.get("/api/status").handler(ctx -> ctx.json(herald.stats().toJson()
-        .put("node", herald.nodeId())));
+  static void mount(Router router, BridgeServices node) {
+    router.get("/api/status").handler(ctx -> ctx.json(node.stats().toJson()
+        .put("node", node.membership().nodeId())));
     // The same object as core.get_events.
-    router.get("/api/events").handler(ctx -> ctx.json(herald.catalogue()));
+    router.get("/api/events").handler(ctx -> ctx.json(node.events().catalogue()));
     // The catalogue is read per request: events registered on any node since show at once.
     router.get("/docs/events.md").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, EventsPage.MARKDOWN_TYPE)
         .putHeader("X-Content-Type-Options", "nosniff")
-        .end(EventsPage.markdown(herald.catalogue())));
+        .end(EventsPage.markdown(node.events().catalogue())));
     router.get("/docs/events").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, EventsPage.HTML_TYPE)
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Content-Security-Policy", PAGE_CSP)
-        .end(EventsPage.html(EventsPage.markdown(herald.catalogue()))));
+        .end(EventsPage.html(EventsPage.markdown(node.events().catalogue()))));
   }
 }

@@ -7,6 +7,7 @@ import io.herald.files.FileRoots;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -30,8 +31,8 @@ public final class BuiltinJobs {
   private BuiltinJobs() {
   }
 
-  public static Future<Void> register(Herald herald) {
-    FileRoots roots = new FileRoots(herald.settings().filesRoots());
+  /** Registers {@code filesystem.checksum} (paths inside {@code roots} only) and {@code core.bulk}. */
+  public static Future<Void> install(Herald herald, Vertx vertx, FileRoots roots) {
     return Future.all(
         herald.registerJobMethod("filesystem.checksum", """
                 Hashes a file, or every regular file of a directory tree, with `algorithm` (`md5`, `sha1`, \
@@ -41,7 +42,7 @@ public final class BuiltinJobs {
                 .put("prefixItems", new JsonArray()
                     .add(new JsonObject().put("type", "string"))
                     .add(new JsonObject().put("enum", new JsonArray(List.copyOf(ALGORITHMS.keySet().stream().sorted().toList()))))),
-            job -> herald.vertx().executeBlocking(() -> checksum(job, roots), false)),
+            job -> vertx.executeBlocking(() -> checksum(job, roots), false)),
         herald.registerJobMethod("core.bulk", """
                 Calls `method` once per entry of `params_list` (each a params list), one after the other. \
                 Result: a list of `{"result": .., "error": ..}` in the same order.""",
@@ -106,7 +107,7 @@ public final class BuiltinJobs {
     if (i == paramsList.size() || job.isAborted()) {
       return Future.succeededFuture(results);
     }
-    return herald.methods().call(method, paramsList.getJsonArray(i), null)
+    return herald.call(method, paramsList.getJsonArray(i))
         .transform(ar -> {
           results.add(new JsonObject()
               .put("result", ar.succeeded() ? ar.result() : null)

@@ -1,6 +1,9 @@
 package io.herald.jobs;
 
-import io.herald.Herald;
+import io.herald.StreamPosition;
+import io.herald.bus.Addresses;
+import io.herald.cluster.Membership;
+import io.vertx.core.Vertx;
 import io.herald.EventMessage;
 import io.herald.Snapshot;
 import io.herald.CallError;
@@ -17,18 +20,16 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The jobs of every node, seen from any node. Each node keeps its own jobs ({@link JobManager}) and serves them
- * at {@code herald.node.<id>.jobs}; queries, snapshots, aborts and waits go to every node and are merged here.
+ * at {@link Addresses#nodeJobs}; queries, snapshots, aborts and waits go to every node and are merged here.
  *
  * <p>Each node also mirrors its unfinished jobs in the cluster-wide map {@code herald.jobs.live}. When a node
- * dies, the survivor that handles its death (see {@link io.herald.cluster.ClusterMembers#onDeath}) adopts them as
+ * dies, the survivor that handles its departure (the oldest member, see {@link Membership#isOldest}) adopts them as
  * FAILED, naming the lost node, and announces their final {@code changed}: no job stays RUNNING forever. A node
  * that stops cleanly fails its own unfinished jobs and hands its whole history to a survivor.
  */
@@ -38,25 +39,32 @@ public final class ClusterJobs {
   /** A wait is renewed this often, so that a waiter notices when the job's node dies. */
   private static final long WAIT_RENEW_MS = 5_000;
 
-  private final Herald herald;
+  private final Vertx vertx;
+  private final Membership membership;
   private final JobManager local;
   private MessageConsumer<JsonObject> service;
   private AsyncMap<Long, JsonObject> live;
+  private Runnable stopListening = () -> { };
 
-  public ClusterJobs(Herald herald, JobManager local) {
-    this.herald = herald;
+  public ClusterJobs(Vertx vertx, Membership membership, JobManager local) {
+    this.vertx = vertx;
+    this.membership = membership;
     this.local = local;
   }
 
-  static String address(String nodeId) {
-    return "herald.node." + nodeId + ".jobs";
-  }
-
+  /** Serves this node's jobs to the others and, on the oldest member, settles the jobs of nodes that die. */
   public Future<Void> start() {
-    service = herald.vertx().eventBus().consumer(address(herald.nodeId()), this::serve);
+    service = vertx.eventBus().consumer(Addresses.nodeJobs(membership.nodeId()), this::serve);
     return service.completion()
-        .compose(v -> herald.vertx().sharedData().<Long, JsonObject>getAsyncMap("herald.jobs.live"))
-        .onSuccess(map -> live = map)
+        .compose(v -> membership.<Long, JsonObject>map(Addresses.MAP_LIVE_JOBS))
+        .onSuccess(map -> {
+          live = map;
+          stopListening = membership.onLeft(node -> {
+            if (membership.isOldest()) {
+              settle(node);
+            }
+          });
+        })
         .mapEmpty();
   }
 
@@ -70,7 +78,7 @@ public final class ClusterJobs {
     if (fields == null || JobState.valueOf(fields.getString("state")).terminal()) {
       live.remove(id);
     } else {
-      live.put(id, new JsonObject().put("node", herald.nodeId()).put("job", fields));
+      live.put(id, new JsonObject().put("node", membership.nodeId()).put("job", fields));
     }
   }
 
@@ -90,11 +98,11 @@ public final class ClusterJobs {
   public Future<Snapshot> snapshot() {
     return everyNode(new JsonObject().put("op", "snapshot"), WAIT_RENEW_MS).map(answers -> {
       List<EventMessage> items = new ArrayList<>();
-      Map<String, Long> positions = new HashMap<>();
+      List<StreamPosition> positions = new ArrayList<>();
       for (Object answer : answers) {
         JsonObject part = (JsonObject) answer;
         part.getJsonArray("jobs").forEach(j -> items.add(EventMessage.added(((JsonObject) j).getLong("id"), (JsonObject) j)));
-        part.getJsonObject("positions").forEach(e -> positions.put(e.getKey(), ((Number) e.getValue()).longValue()));
+        part.getJsonArray("positions").forEach(p -> positions.add(StreamPosition.parse((String) p)));
       }
       return new Snapshot(items, positions);
     });
@@ -116,7 +124,7 @@ public final class ClusterJobs {
       }
       if (e instanceof CallError c && c.error.errno() == Errno.ENOENT && live != null) {
         return live.get(id).compose(unsettled -> unsettled == null ? Future.failedFuture(e)
-            : herald.vertx().timer(WAIT_RENEW_MS / 10).compose(t -> await(id)));
+            : vertx.timer(WAIT_RENEW_MS / 10).compose(t -> await(id)));
       }
       return Future.failedFuture(e);
     });
@@ -124,8 +132,11 @@ public final class ClusterJobs {
 
   // --- a node's death and departure ---
 
-  /** Adopts the unfinished jobs of a dead node as FAILED; called on the one survivor handling its death. */
-  public void settle(String deadNode) {
+  /**
+   * Adopts the unfinished jobs of a node that left as FAILED; run by the one survivor handling its departure. A
+   * node that left cleanly handed its jobs over first and has none left in the map.
+   */
+  private void settle(String deadNode) {
     live.entries().onSuccess(entries -> {
       List<JsonObject> orphans = new ArrayList<>();
       entries.forEach((id, entry) -> {
@@ -144,10 +155,11 @@ public final class ClusterJobs {
 
   /** This node stops: its unfinished jobs end FAILED, and its history goes to a survivor (if any). */
   public Future<Void> handOver() {
-    List<String> others = herald.otherNodes();
-    return local.stop("Node " + herald.nodeId() + " stopped while the job was unfinished")
+    stopListening.run();
+    List<String> others = membership.others();
+    return local.stop("Node " + membership.nodeId() + " stopped while the job was unfinished")
         .compose(all -> others.isEmpty() ? Future.succeededFuture()
-            : herald.vertx().eventBus().request(address(others.get(0)),
+            : vertx.eventBus().request(Addresses.nodeJobs(others.get(0)),
                 new JsonObject().put("op", "adopt").put("jobs", new JsonArray(new ArrayList<>(all))),
                 new DeliveryOptions().setSendTimeout(WAIT_RENEW_MS)).mapEmpty())
         .recover(e -> {
@@ -165,7 +177,7 @@ public final class ClusterJobs {
       case "list" -> local.query(body.getJsonArray("filters", new JsonArray()), new JsonObject());
       case "snapshot" -> local.snapshot().map(s -> new JsonObject()
           .put("jobs", new JsonArray(s.items().stream().map(EventMessage::fields).toList()))
-          .put("positions", new JsonObject(new HashMap<>(s.positions()))));
+          .put("positions", new JsonArray(s.positions().stream().map(StreamPosition::toString).toList())));
       case "abort" -> local.abort(body.getLong("id"));
       case "wait" -> local.await(body.getLong("id"));
       case "adopt" -> local.adopt(body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "");
@@ -179,13 +191,13 @@ public final class ClusterJobs {
   // --- asking the nodes ---
 
   private List<String> nodes() {
-    List<String> nodes = new ArrayList<>(herald.otherNodes());
-    nodes.add(0, herald.nodeId());
+    List<String> nodes = new ArrayList<>(membership.others());
+    nodes.add(0, membership.nodeId());
     return nodes;
   }
 
   private Future<Object> ask(String node, JsonObject request, long timeoutMs) {
-    return herald.vertx().eventBus().<JsonObject>request(address(node), request,
+    return vertx.eventBus().<JsonObject>request(Addresses.nodeJobs(node), request,
             new DeliveryOptions().setSendTimeout(timeoutMs))
         .compose(reply -> reply.body().containsKey("error")
             ? Future.failedFuture(new CallError(ErrorDict.fromJson(reply.body().getJsonObject("error"))))

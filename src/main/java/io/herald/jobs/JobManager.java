@@ -5,6 +5,7 @@ import io.herald.JobHandler;
 
 import io.herald.EventMessage;
 import io.herald.Snapshot;
+import io.herald.StreamPosition;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
@@ -57,7 +58,7 @@ public final class JobManager {
   private final Limits limits;
   private final BiConsumer<String, EventMessage> publisher;
   private final Supplier<Future<Long>> ids;
-  private final Supplier<Map<String, Long>> positions;
+  private final Supplier<StreamPosition> position;
   private final Map<Long, Entry> jobs = new LinkedHashMap<>();
   private final Deque<Entry> waiting = new ArrayDeque<>();
   private final Deque<Long> finished = new ArrayDeque<>();
@@ -66,16 +67,16 @@ public final class JobManager {
   /**
    * @param publisher publishes a {@code core.get_jobs} message
    * @param ids       the next job id (unique across the cluster)
-   * @param positions the publication positions of {@code core.get_jobs} (see {@link Snapshot#positions()})
+   * @param position  the position of this node's last publication of {@code core.get_jobs} (see {@link Snapshot})
    */
   public JobManager(Vertx vertx, Context context, Limits limits, BiConsumer<String, EventMessage> publisher,
-                    Supplier<Future<Long>> ids, Supplier<Map<String, Long>> positions) {
+                    Supplier<Future<Long>> ids, Supplier<StreamPosition> position) {
     this.vertx = vertx;
     this.context = context;
     this.limits = limits;
     this.publisher = publisher;
     this.ids = ids;
-    this.positions = positions;
+    this.position = position;
   }
 
   private final class Entry implements JobHandle {
@@ -159,7 +160,7 @@ public final class JobManager {
     return call(() -> {
       List<EventMessage> items = new ArrayList<>(jobs.size());
       jobs.values().forEach(e -> items.add(EventMessage.added(e.job.id, e.job.toJson())));
-      return new Snapshot(items, positions.get());
+      return new Snapshot(items, List.of(position.get()));
     });
   }
 

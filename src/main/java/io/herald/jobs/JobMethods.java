@@ -42,7 +42,7 @@ public final class JobMethods {
   private JobMethods() {
   }
 
-  public static Future<Void> register(Herald herald, ClusterJobs jobs) {
+  public static Future<Void> install(Herald herald, ClusterJobs jobs) {
     herald.registerSnapshot(JobManager.EVENT, jobs::snapshot);
     return herald.registerEvent(EVENT).compose(v -> Future.all(
         herald.registerMethod(new MethodDescriptor("core.get_jobs",

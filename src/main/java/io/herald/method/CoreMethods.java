@@ -14,7 +14,7 @@ public final class CoreMethods {
   private CoreMethods() {
   }
 
-  public static Future<Void> register(Herald herald) {
+  public static Future<Void> install(Herald herald) {
     return Future.all(
         herald.registerMethod(new MethodDescriptor("core.ping", "Returns \"pong\".", NO_PARAMS,
             call -> Future.succeededFuture("pong"))),

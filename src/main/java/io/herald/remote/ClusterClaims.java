@@ -1,21 +1,21 @@
 package io.herald.remote;
 
+import io.herald.bus.Addresses;
+import io.herald.cluster.Membership;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which node runs each instance of a CLUSTER-placed source: the cluster-wide map {@value #MAP}, instance key →
+ * Which node runs each instance of a CLUSTER-placed source: the cluster-wide map {@value Addresses#MAP_SOURCE_OWNERS}, instance key →
  * node id. A node claims a key (putIfAbsent) before it starts the instance and releases it (removeIfPresent)
  * once the instance has stopped, so at most one node runs it at a time.
  *
@@ -26,26 +26,22 @@ import org.slf4j.LoggerFactory;
  */
 final class ClusterClaims {
 
-  static final String MAP = "herald.sources.owners";
   private static final Logger LOG = LoggerFactory.getLogger(ClusterClaims.class);
 
-  private final Vertx vertx;
+  private final Membership membership;
   private final Context context;
   private final String self;
-  private final Predicate<String> alive;
   private final Map<String, Future<Void>> chains = new HashMap<>();
   private volatile AsyncMap<String, String> owners;
 
-  /** @param alive whether a node id is a member of the cluster */
-  ClusterClaims(Vertx vertx, Context context, String self, Predicate<String> alive) {
-    this.vertx = vertx;
+  ClusterClaims(Membership membership, Context context) {
+    this.membership = membership;
     this.context = context;
-    this.self = self;
-    this.alive = alive;
+    this.self = membership.nodeId();
   }
 
   Future<Void> start() {
-    return vertx.sharedData().<String, String>getAsyncMap(MAP).map(map -> {
+    return membership.<String, String>map(Addresses.MAP_SOURCE_OWNERS).map(map -> {
       owners = map;
       return null;
     });
@@ -53,7 +49,7 @@ final class ClusterClaims {
 
   /** The node that owns {@code key} if it is a member of the cluster, else null. Callable from any thread. */
   Future<String> owner(String key) {
-    return owners.get(key).map(owner -> owner != null && alive.test(owner) ? owner : null);
+    return owners.get(key).map(owner -> owner != null && membership.isMember(owner) ? owner : null);
   }
 
   /** Completes when this node owns {@code key}; fails with {@link OwnedElsewhere} when a live node does. */
@@ -81,7 +77,7 @@ final class ClusterClaims {
       if (owner == null || owner.equals(self)) {
         return Future.succeededFuture();
       }
-      if (alive.test(owner)) {
+      if (membership.isMember(owner)) {
         return Future.failedFuture(new OwnedElsewhere(owner));
       }
       if (attempt == 3) {

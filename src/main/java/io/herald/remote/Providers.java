@@ -1,15 +1,15 @@
 package io.herald.remote;
 
+import io.herald.bus.Addresses;
+import io.herald.cluster.Membership;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Predicate;
 
 /**
- * Which nodes can run each source: the cluster-wide map {@value #MAP}, one key {@code <event>@<node>} per
+ * Which nodes can run each source: the cluster-wide map {@value Addresses#MAP_SOURCE_PROVIDERS}, one key {@code <event>@<node>} per
  * registration of a source factory. Each node writes and removes only its own keys; a dead node's keys are
  * skipped by {@link #pick} (which reads membership, not the map) and removed by {@link #forget}.
  *
@@ -18,22 +18,18 @@ import java.util.function.Predicate;
  */
 final class Providers {
 
-  static final String MAP = "herald.sources.providers";
-
-  private final Vertx vertx;
+  private final Membership membership;
   private final String self;
-  private final Predicate<String> alive;
   private final List<String> own = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile AsyncMap<String, String> providers;
 
-  Providers(Vertx vertx, String self, Predicate<String> alive) {
-    this.vertx = vertx;
-    this.self = self;
-    this.alive = alive;
+  Providers(Membership membership) {
+    this.membership = membership;
+    this.self = membership.nodeId();
   }
 
   Future<Void> start() {
-    return vertx.sharedData().<String, String>getAsyncMap(MAP).map(map -> {
+    return membership.<String, String>map(Addresses.MAP_SOURCE_PROVIDERS).map(map -> {
       providers = map;
       return null;
     });
@@ -51,7 +47,7 @@ final class Providers {
     return providers.keys().map(keys -> {
       List<String> nodes = new ArrayList<>();
       for (String key : keys) {
-        if (key.startsWith(prefix) && alive.test(key.substring(prefix.length()))) {
+        if (key.startsWith(prefix) && membership.isMember(key.substring(prefix.length()))) {
           nodes.add(key.substring(prefix.length()));
         }
       }

@@ -1,8 +1,10 @@
 package io.herald.remote;
 
-import io.herald.Herald;
 import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
+import io.herald.cluster.Membership;
+import io.herald.event.Producers;
+import io.herald.status.NodeStats;
 import io.herald.EventDescriptor;
 import io.herald.event.SourceManager;
 import io.herald.event.SourceSubscriber;
@@ -38,10 +40,13 @@ public final class RemoteSources {
   /** How many times a CLUSTER subscription follows "owned by another node" before giving up. */
   private static final int MAX_REDIRECTS = 3;
 
-  private final Herald herald;
   private final Vertx vertx;
   private final Context context;
   private final Reachability reachability;
+  private final Membership membership;
+  private final Producers producers;
+  private final SourceHost host;
+  private final NodeStats stats;
   private final String holder;
   private final long timeoutMs;
   private final Map<String, RemoteStream> streams = new HashMap<>();
@@ -49,14 +54,22 @@ public final class RemoteSources {
   private final Runnable stopListening;
   private long subscriptions;
 
-  public RemoteSources(Herald herald, Context context, Reachability reachability) {
-    this.herald = herald;
-    this.vertx = herald.vertx();
+  /**
+   * @param host      this node's source host (which knows the owners and providers of sources)
+   * @param timeoutMs how long a join may wait for the node that runs the instance ({@code bus.method-timeout-ms})
+   */
+  public RemoteSources(Vertx vertx, Context context, Reachability reachability, Membership membership,
+                       Producers producers, SourceHost host, NodeStats stats, long timeoutMs) {
+    this.vertx = vertx;
     this.context = context;
     this.reachability = reachability;
-    this.holder = herald.nodeId() + "/" + UUID.randomUUID();
-    this.timeoutMs = herald.settings().methodTimeoutMs();
-    this.stopListening = herald.members().onLeft(node -> context.runOnContext(v -> nodeLeft(node)));
+    this.membership = membership;
+    this.producers = producers;
+    this.host = host;
+    this.stats = stats;
+    this.holder = membership.nodeId() + "/" + UUID.randomUUID();
+    this.timeoutMs = timeoutMs;
+    this.stopListening = membership.onLeft(node -> context.runOnContext(v -> nodeLeft(node)));
   }
 
   /**
@@ -68,7 +81,7 @@ public final class RemoteSources {
   public Future<SourceManager.Handle> subscribe(EventDescriptor event, Object argument, String node,
                                                 SourceSubscriber subscriber) {
     String key = RemoteProtocol.key(event.name(), argument);
-    if (node != null && !herald.isMember(node)) {
+    if (node != null && !membership.isMember(node)) {
       return Future.failedFuture(new CallError(Errno.ENOENT, "Node '" + node + "' is not in the cluster"));
     }
     Future<String> owner = node != null ? Future.succeededFuture(node) : resolve(event, key);
@@ -91,13 +104,13 @@ public final class RemoteSources {
       return pending;
     }
     Future<String> owner = event.placement() == EventDescriptor.Placement.CLUSTER
-        ? OnContext.on(context, herald.sourceHost().owner(key)) : Future.succeededFuture(null);
+        ? OnContext.on(context, host.owner(key)) : Future.succeededFuture(null);
     Future<String> resolved = owner.compose(o -> {
       if (o != null) {
         return Future.succeededFuture(o);
       }
-      if (herald.sourceFactories().containsKey(event.name())) {
-        return Future.succeededFuture(herald.nodeId());
+      if (producers.hasFactory(event.name())) {
+        return Future.succeededFuture(membership.nodeId());
       }
       return provider(event.name());
     });
@@ -108,7 +121,7 @@ public final class RemoteSources {
 
   /** A live node that has the factory of {@code event}. */
   private Future<String> provider(String event) {
-    return OnContext.on(context, herald.sourceHost().provider(event)).compose(node -> node != null
+    return OnContext.on(context, host.provider(event)).compose(node -> node != null
         ? Future.succeededFuture(node)
         : Future.failedFuture(new CallError(Errno.ENOENT,
             "Event source '" + event + "' is not available on any node")));
@@ -117,14 +130,14 @@ public final class RemoteSources {
   private Future<SourceManager.Handle> join(String owner, EventDescriptor event, Object argument, String key,
                                             SourceSubscriber subscriber, int redirects) {
     RemoteStream stream = streams.computeIfAbsent(owner + '\u0000' + key, id ->
-        new RemoteStream(vertx, reachability, herald.nodeId(), owner, key, event, herald.stats().busConsumers,
+        new RemoteStream(vertx, reachability, membership.nodeId(), owner, key, event, stats.busConsumers,
             () -> streams.remove(id)));
     RemoteStream.Member member = stream.add(subscriber, holder + "#" + ++subscriptions);
     OnContext.on(context, stream.ready).compose(v -> {
       if (member.finished()) {
         return Future.failedFuture("gone");
       }
-      if (!herald.isMember(owner)) {
+      if (!membership.isMember(owner)) {
         // Left before the join: the bus might still route the request to it, and it would wait for its timeout.
         return Future.failedFuture(new CallError(Errno.EHOSTDOWN,
             "Event source '" + event.name() + "': node '" + owner + "' left the cluster"));

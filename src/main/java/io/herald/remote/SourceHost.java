@@ -1,7 +1,10 @@
 package io.herald.remote;
 
-import io.herald.Herald;
 import io.herald.bus.Addresses;
+import io.herald.cluster.Membership;
+import io.herald.event.EventRegistry;
+import io.herald.event.Producers;
+import io.herald.status.NodeStats;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
 import io.herald.event.SourceForwarder;
@@ -36,7 +39,10 @@ import java.util.UUID;
  */
 public final class SourceHost extends VerticleBase {
 
-  private final Herald herald;
+  private final EventRegistry events;
+  private final Producers producers;
+  private final Membership membership;
+  private final NodeStats stats;
   private final Map<String, Hosted> hosted = new HashMap<>();
   private SourceManager manager;
   private ClusterClaims claims;
@@ -44,21 +50,26 @@ public final class SourceHost extends VerticleBase {
   private MessageConsumer<JsonObject> requests;
   private Runnable stopListening;
 
-  public SourceHost(Herald herald) {
-    this.herald = herald;
+  public SourceHost(EventRegistry events, Producers producers, Membership membership, NodeStats stats) {
+    this.events = events;
+    this.producers = producers;
+    this.membership = membership;
+    this.stats = stats;
   }
 
   @Override
   public Future<?> start() {
-    manager = new SourceManager(context, herald.sourceFactories(), herald.stats().sources);
-    claims = new ClusterClaims(vertx, context, herald.nodeId(), herald::isMember);
-    providers = new Providers(vertx, herald.nodeId(), herald::isMember);
-    stopListening = herald.members().onLeft(node -> context.runOnContext(v -> holderLeft(node)));
-    herald.members().onDeath(node -> {
-      claims.forget(node);
-      providers.forget(node);
-    });
-    requests = vertx.eventBus().consumer(Addresses.sourceHost(herald.nodeId()), this::handle);
+    manager = new SourceManager(context, producers.factories(), stats.sources);
+    claims = new ClusterClaims(membership, context);
+    providers = new Providers(membership);
+    stopListening = membership.onLeft(node -> context.runOnContext(v -> {
+      holderLeft(node);
+      if (membership.isOldest()) {
+        claims.forget(node);
+        providers.forget(node);
+      }
+    }));
+    requests = vertx.eventBus().consumer(Addresses.sourceHost(membership.nodeId()), this::handle);
     return claims.start().compose(v -> providers.start()).compose(v -> requests.completion());
   }
 
@@ -68,7 +79,7 @@ public final class SourceHost extends VerticleBase {
     stopListening.run();
     for (Hosted h : new ArrayList<>(hosted.values())) {
       vertx.eventBus().publish(h.address, RemoteProtocol.end(h.epoch, RemoteSources.nodeLost(h.event.name(),
-          herald.nodeId())));
+          membership.nodeId())));
       drop(h);
     }
     return Future.all(requests.unregister(), providers.removeOwn());
@@ -103,17 +114,17 @@ public final class SourceHost extends VerticleBase {
     String name = body.getString("event");
     String key = body.getString("key");
     String hold = body.getString("hold");
-    if (!herald.isMember(hold.substring(0, hold.indexOf('/')))) {
+    if (!membership.isMember(hold.substring(0, hold.indexOf('/')))) {
       // Its node left before this arrived: holding for it would never be undone.
       request.reply(RemoteProtocol.error(ErrorDict.of(Errno.EHOSTDOWN, "the subscribing node left")));
       return;
     }
     Hosted h = hosted.get(key);
     if (h == null) {
-      EventDescriptor event = herald.events().get(name);
-      if (event == null || !herald.sourceFactories().containsKey(name)) {
+      EventDescriptor event = events.get(name);
+      if (event == null || !producers.hasFactory(name)) {
         request.reply(RemoteProtocol.error(ErrorDict.of(Errno.ENOENT,
-            "Event source '" + name + "' is not available on node '" + herald.nodeId() + "'")));
+            "Event source '" + name + "' is not available on node '" + membership.nodeId() + "'")));
         return;
       }
       h = host(key, event, body.getValue("argument"));
@@ -209,7 +220,7 @@ public final class SourceHost extends VerticleBase {
     Hosted(String key, EventDescriptor event) {
       this.key = key;
       this.event = event;
-      this.address = Addresses.sourceStream(herald.nodeId(), key);
+      this.address = Addresses.sourceStream(membership.nodeId(), key);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.herald.event.Argument;
 import io.herald.EventDescriptor;
 import io.herald.Snapshot;
 import io.herald.SnapshotProvider;
+import io.herald.StreamPosition;
 import io.herald.event.SourceSubscriber;
 import io.herald.CallError;
 import io.herald.Errno;
@@ -115,7 +116,7 @@ final class Subscriptions {
    * the snapshot, and from then on the live stream — no gap and no duplicate.
    */
   private Future<Runnable> subscribeWithSnapshot(Subscription sub, EventDescriptor descriptor) {
-    SnapshotProvider provider = services.snapshots().get(descriptor.name());
+    SnapshotProvider provider = services.producers().snapshot(descriptor.name());
     if (provider == null) {
       return noSnapshot(descriptor.name());
     }
@@ -134,7 +135,7 @@ final class Subscriptions {
             // Messages this connection already got through another subscription are not sent twice.
             boolean alreadyReceiving = services.hub().receives(descriptor, connection);
             for (SnapshotGate.Held held : gate.held) {
-              if (!alreadyReceiving && snapshot.isNewer(held.position())) {
+              if (!alreadyReceiving && snapshot.isNewer(StreamPosition.parse(held.position()))) {
                 outbound.send(held.frame(), held.coalesceKey());
               }
             }

@@ -715,7 +715,7 @@ public final class FanoutBench {
           "--add-opens", "java.management/sun.management=ALL-UNNAMED",
           "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
       p.command.addAll(words(env("BENCH_JAVA_OPTS", "").replace("{peer}", p.label)));
-      p.command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.Main"));
+      p.command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.node.Main"));
       p.environment.put("HERALD_HTTP_PORT", Integer.toString(p.wsPort));
       p.environment.put("HERALD_HTTP_HOST", "127.0.0.1");
       p.environment.put("HERALD_DATA_DIR", bench.out.resolve("data-" + label).toString());

@@ -13,9 +13,15 @@ import io.vertx.core.VerticleBase;
  */
 public final class HeraldBenchPublisher extends VerticleBase {
 
+  private final Herald herald;
+
+  /** Deployed by the node ({@code verticles} setting), which passes itself. */
+  public HeraldBenchPublisher(Herald herald) {
+    this.herald = herald;
+  }
+
   @Override
   public Future<?> start() {
-    Herald herald = Herald.get(vertx);
     return herald.registerEvent(EventDescriptor.broadcast(BenchPayload.EVENT)
             .description("Benchmark job events (scripts/bench).").build())
         .compose(v -> BenchControl.serve(vertx, BenchControl.env("BENCH_CONTROL_PORT"), (run, seq, t) ->

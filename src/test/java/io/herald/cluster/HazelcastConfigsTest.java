@@ -11,14 +11,12 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.config.Settings;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
-import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -146,10 +144,10 @@ class HazelcastConfigsTest {
     JsonObject overrides = new JsonObject().put("cluster.config", HOSTS).put("cluster.members", "127.0.0.1")
         .put("cluster.port", port);
     try (ClusterNodes cluster = new ClusterNodes()) {
-      Herald a = cluster.start(overrides);
-      Herald b = cluster.start(overrides);
-      HazelcastInstance hzA = hazelcast(cluster.vertx(0));
-      HazelcastInstance hzB = hazelcast(cluster.vertx(1));
+      Node a = cluster.start(overrides);
+      Node b = cluster.start(overrides);
+      HazelcastInstance hzA = cluster.hazelcast(0);
+      HazelcastInstance hzB = cluster.hazelcast(1);
       TestNodes.eventually(10_000, "both members see 2 members",
           () -> hzA.getCluster().getMembers().size() == 2 && hzB.getCluster().getMembers().size() == 2);
       for (Member member : hzA.getCluster().getMembers()) {
@@ -158,15 +156,12 @@ class HazelcastConfigsTest {
       }
       assertEquals(hzA.getConfig().getClusterName(), hzB.getConfig().getClusterName());
       TestNodes.eventually(10_000, "cluster.nodes lists both nodes",
-          () -> TestNodes.await(b.members().list()).size() == 2);
-      assertTrue(TestNodes.await(a.members().list()).stream()
+          () -> ((JsonArray) TestNodes.await(b.call("cluster.nodes", new JsonArray()))).size() == 2);
+      assertTrue(((JsonArray) TestNodes.await(a.call("cluster.nodes", new JsonArray()))).stream()
           .anyMatch(n -> ((JsonObject) n).getString("id").equals(b.nodeId())));
     }
   }
 
-  private static HazelcastInstance hazelcast(Vertx vertx) {
-    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
-  }
 
   /** The first of {@code count} consecutive ports that are free now, away from 5701 and the ephemeral range. */
   private static int freePortRange(int count) throws IOException {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
 import io.herald.EventDescriptor;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
@@ -77,7 +76,7 @@ class EventsPageIT {
   private static final Parser PARSER = Parser.builder().build();
 
   private Vertx vertx;
-  private Herald herald;
+  private io.herald.node.Node herald;
   private HttpClient http;
 
   record Page(int status, String contentType, String body) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class ClusterJobsIT {
 
-  private static void registerBlocking(Herald node) {
+  private static void registerBlocking(Node node) {
     TestNodes.await(node.registerJobMethod("test.block", "", null, job -> {
       Promise<Object> done = Promise.promise();
       job.abortRequested().onSuccess(v -> done.tryComplete("aborted"));
@@ -41,8 +41,8 @@ class ClusterJobsIT {
   @Test
   void jobsOfEveryNodeAreVisibleAndControllableFromAnyNode(Vertx client) {
     try (ClusterNodes cluster = new ClusterNodes()) {
-      Herald a = cluster.start();
-      Herald b = cluster.start();
+      Node a = cluster.start();
+      Node b = cluster.start();
       registerBlocking(a);
       registerBlocking(b);
       try (WsClient onA = WsClient.connect(client, a.httpPort());
@@ -79,8 +79,8 @@ class ClusterJobsIT {
   @Test
   void snapshotOnOneNodeHoldsTheJobsOfEveryNode(Vertx client) {
     try (ClusterNodes cluster = new ClusterNodes()) {
-      Herald a = cluster.start();
-      Herald b = cluster.start();
+      Node a = cluster.start();
+      Node b = cluster.start();
       registerBlocking(a);
       try (WsClient onA = WsClient.connect(client, a.httpPort());
            WsClient onB = WsClient.connect(client, b.httpPort())) {
@@ -99,8 +99,8 @@ class ClusterJobsIT {
   @Test
   void unfinishedJobsOfADeadNodeEndFailedOnASurvivor(Vertx client) {
     try (ClusterNodes cluster = new ClusterNodes()) {
-      Herald survivor = cluster.start();
-      Herald doomed = cluster.start();
+      Node survivor = cluster.start();
+      Node doomed = cluster.start();
       registerBlocking(doomed);
       try (WsClient watcher = WsClient.connect(client, survivor.httpPort());
            WsClient onDoomed = WsClient.connect(client, doomed.httpPort())) {
@@ -136,14 +136,13 @@ class ClusterJobsIT {
   @Test
   void aNodeThatStopsFailsItsJobsAndHandsItsHistoryOver(Vertx client) {
     try (ClusterNodes cluster = new ClusterNodes()) {
-      Herald staying = cluster.start();
-      Herald leaving = cluster.start();
+      Node staying = cluster.start();
+      Node leaving = cluster.start();
       registerBlocking(leaving);
       try (WsClient watcher = WsClient.connect(client, staying.httpPort())) {
         watcher.subscribe("jobs", "core.get_jobs");
-        long done = TestNodes.await(leaving.jobs().submit("test.quick", new JsonArray(), job -> Future.succeededFuture(1)));
-        long blocked = TestNodes.await(leaving.jobs().submit("test.block", new JsonArray(),
-            job -> Promise.promise().future()));
+        long done = (Long) TestNodes.await(leaving.call("test.quick", new JsonArray()));
+        long blocked = (Long) TestNodes.await(leaving.call("test.block", new JsonArray()));
         terminal(watcher, done);
         TestNodes.await(leaving.close());
         JsonObject failed = terminal(watcher, blocked).getJsonObject("fields");

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.support.TestNodes;
@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class JobsIT {
 
-  private Herald start(Vertx vertx, JsonObject overrides) {
-    Herald herald = TestNodes.standalone(vertx, overrides.copy().put("jobs.progress-interval-ms",
+  private Node start(Vertx vertx, JsonObject overrides) {
+    Node herald = TestNodes.standalone(vertx, overrides.copy().put("jobs.progress-interval-ms",
         overrides.getInteger("jobs.progress-interval-ms", 0)));
     TestNodes.await(herald.registerJobMethod("test.succeed", "", null, job -> {
       job.setProgress(25, "quarter", null);
@@ -59,7 +59,7 @@ class JobsIT {
 
   @Test
   void succeedingJobSendsAddedRunningProgressAndSuccess(Vertx vertx) {
-    Herald herald = start(vertx, new JsonObject());
+    Node herald = start(vertx, new JsonObject());
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
       long id = c.call(1, "test.succeed", new JsonArray().add("abc")).getLong("result");
@@ -98,7 +98,7 @@ class JobsIT {
 
   @Test
   void failingJobEndsFailedWithErrorAndExcInfo(Vertx vertx) {
-    Herald herald = start(vertx, new JsonObject());
+    Node herald = start(vertx, new JsonObject());
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
       long id = c.call(1, "test.fail", new JsonArray()).getLong("result");
@@ -117,7 +117,7 @@ class JobsIT {
 
   @Test
   void abortedJobsEndAbortedWhetherWaitingOrRunning(Vertx vertx) {
-    Herald herald = start(vertx, new JsonObject().put("jobs.max-running", 1));
+    Node herald = start(vertx, new JsonObject().put("jobs.max-running", 1));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
       long running = c.call(1, "test.block", new JsonArray()).getLong("result");
@@ -139,7 +139,7 @@ class JobsIT {
 
   @Test
   void concurrencyLimitQueuesJobs(Vertx vertx) {
-    Herald herald = start(vertx, new JsonObject().put("jobs.max-running", 2));
+    Node herald = start(vertx, new JsonObject().put("jobs.max-running", 2));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       List<Long> ids = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -153,14 +153,15 @@ class JobsIT {
     }
   }
 
-  private static int count(Herald herald, String state) {
-    return (Integer) TestNodes.await(herald.jobs().query(
-        new JsonArray().add(new JsonArray().add("state").add("=").add(state)), new JsonObject().put("count", true)));
+  private static int count(Node herald, String state) {
+    return (Integer) TestNodes.await(herald.call("core.get_jobs", new JsonArray()
+        .add(new JsonArray().add(new JsonArray().add("state").add("=").add(state)))
+        .add(new JsonObject().put("count", true))));
   }
 
   @Test
   void progressIsThrottledButTheLatestValueGoesOut(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx, new JsonObject().put("jobs.progress-interval-ms", 200));
+    Node herald = TestNodes.standalone(vertx, new JsonObject().put("jobs.progress-interval-ms", 200));
     TestNodes.await(herald.registerJobMethod("test.chatty", "", null, job -> {
       for (int i = 0; i <= 1000; i++) {
         job.setProgress(i / 10.0, "step", null);
@@ -184,13 +185,13 @@ class JobsIT {
 
   @Test
   void historyEvictsTheOldestFinishedJobWithRemoved(Vertx vertx) {
-    Herald herald = start(vertx, new JsonObject().put("jobs.history-size", 2));
+    Node herald = start(vertx, new JsonObject().put("jobs.history-size", 2));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
       long first = c.call(1, "test.fail", new JsonArray()).getLong("result");
-      TestNodes.await(herald.jobs().await(first).otherwiseEmpty());
+      TestNodes.await(herald.call("core.job_wait", new JsonArray().add(first)).otherwiseEmpty());
       long second = c.call(2, "test.fail", new JsonArray()).getLong("result");
-      TestNodes.await(herald.jobs().await(second).otherwiseEmpty());
+      TestNodes.await(herald.call("core.job_wait", new JsonArray().add(second)).otherwiseEmpty());
       long third = c.call(3, "test.fail", new JsonArray()).getLong("result");
       JsonObject removed = c.next(m -> "removed".equals(m.getString("msg")));
       assertEquals(new JsonObject().put("msg", "removed").put("collection", "core.get_jobs").put("id", first), removed);
@@ -206,7 +207,7 @@ class JobsIT {
     Files.createDirectories(dir.resolve("sub"));
     Files.writeString(dir.resolve("a.txt"), "alpha");
     Files.write(dir.resolve("sub/b.bin"), new byte[300_000]);
-    Herald herald = start(vertx, new JsonObject().put("files.roots", dir.toString()));
+    Node herald = start(vertx, new JsonObject().put("files.roots", dir.toString()));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
       long id = c.call(1, "filesystem.checksum", new JsonArray().add(dir.toString()).add("sha256")).getLong("result");
@@ -229,7 +230,7 @@ class JobsIT {
 
   @Test
   void checksumOutsideTheRootsFailsWithEacces(Vertx vertx, @TempDir Path dir) {
-    Herald herald = start(vertx, new JsonObject().put("files.roots", dir.resolve("nothing-here").toString()));
+    Node herald = start(vertx, new JsonObject().put("files.roots", dir.resolve("nothing-here").toString()));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       long id = c.call(1, "filesystem.checksum", new JsonArray().add("/etc/hostname")).getLong("result");
       JsonObject error = c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonObject("error");
@@ -239,7 +240,7 @@ class JobsIT {
 
   @Test
   void bulkCallsAMethodPerParamsEntry(Vertx vertx) {
-    Herald herald = start(vertx, new JsonObject());
+    Node herald = start(vertx, new JsonObject());
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       long id = c.call(1, "core.bulk", new JsonArray().add("core.ping")
           .add(new JsonArray().add(new JsonArray()).add(new JsonArray().add("extra")))).getLong("result");

@@ -5,7 +5,7 @@ import io.herald.JobHandler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -30,7 +30,7 @@ class SnapshotIT {
 
   @Test
   void everyJobsFinalStateIsSeenExactlyOnceUnderChurn(Vertx vertx) throws Exception {
-    Herald herald = TestNodes.standalone(vertx, new JsonObject()
+    Node herald = TestNodes.standalone(vertx, new JsonObject()
         .put("jobs.max-running", 8).put("jobs.progress-interval-ms", 0).put("jobs.history-size", 10_000));
     JobHandler churn = job -> {
       Future<Void> steps = Future.succeededFuture();
@@ -44,10 +44,11 @@ class SnapshotIT {
       return steps.map(v -> "ok");
     };
 
+    TestNodes.await(herald.registerJobMethod("test.churn", "Progress in four steps.", null, churn));
     List<WsClient> clients = new ArrayList<>();
     List<Long> submitted = new ArrayList<>();
     for (int i = 0; i < JOBS; i++) {
-      submitted.add(TestNodes.await(herald.jobs().submit("test.churn", new JsonArray(), churn)));
+      submitted.add((Long) TestNodes.await(herald.call("test.churn", new JsonArray())));
       if (i % (JOBS / CLIENTS) == JOBS / CLIENTS / 2) {
         WsClient c = WsClient.connect(vertx, herald.httpPort());
         c.send(new JsonObject().put("msg", "sub").put("id", "s").put("name", "core.get_jobs").put("snapshot", true));
@@ -58,7 +59,7 @@ class SnapshotIT {
       }
     }
     for (long id : submitted) {
-      TestNodes.await(herald.jobs().await(id));
+      TestNodes.await(herald.call("core.job_wait", new JsonArray().add(id)));
     }
 
     for (WsClient c : clients) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.bus.Addresses;
 import io.herald.config.Settings;
 import io.herald.EventDescriptor;
@@ -71,7 +71,7 @@ class DocExamplesIT {
   private static final Pattern FRAGMENTED = Pattern.compile("\\[text message of (\\d+) bytes in (\\d+)-byte frames]");
 
   private static Vertx vertx;
-  private static Herald herald;
+  private static Node herald;
 
   @BeforeAll
   static void startNode() {
@@ -101,14 +101,14 @@ class DocExamplesIT {
     // The snapshot of example.jobs holds job 7, as of the publications made so far.
     herald.registerSnapshot("example.jobs", () -> io.vertx.core.Future.succeededFuture(new io.herald.Snapshot(
         java.util.List.of(EventMessage.added(7, new JsonObject().put("id", 7).put("state", "RUNNING"))),
-        java.util.Map.of(herald.nodeId(), herald.position("example.jobs")))));
+        java.util.List.of(herald.position("example.jobs")))));
     TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.audit")
         .description("Example audit records.").wildcard(false).build()));
     TestNodes.await(herald.registerSource(EventDescriptor.source("example.ticks")
         .description("Counts to `count` (default 2), one tick every 200 ms.").accepts(TICKS_ACCEPTS).build(),
         DocExamplesIT::ticks));
     // Known to the cluster, but its source runs on no node this client can reach: a private event.
-    TestNodes.await(herald.events().register(EventDescriptor.source("example.remote").hidden(true).build()));
+    TestNodes.await(herald.registerEvent(EventDescriptor.source("example.remote").hidden(true).build()));
 
     JsonObject sleepParams = new JsonObject().put("type", "array")
         .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "integer")

@@ -1,27 +1,27 @@
 package io.herald.support;
 
-import io.herald.Herald;
+import io.herald.cluster.HazelcastMembership;
+import io.herald.node.Node;
+import io.herald.node.NodeVertx;
 import io.herald.cluster.HazelcastConfigs;
 import io.herald.config.Settings;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Several clustered Herald nodes in one JVM, on a cluster name of their own; closed one at a time. */
+/** Several clustered Node nodes in one JVM, on a cluster name of their own; closed one at a time. */
 public final class ClusterNodes implements AutoCloseable {
 
   private final String clusterName = "herald-test-" + UUID.randomUUID();
   private final List<Vertx> vertxes = new ArrayList<>();
-  private final List<Herald> nodes = new ArrayList<>();
+  private final List<Node> nodes = new ArrayList<>();
   private final List<HazelcastClusterManager> managers = new ArrayList<>();
   private final java.util.Set<Integer> crashed = new java.util.HashSet<>();
 
-  public Herald start() {
+  public Node start() {
     return start(new JsonObject());
   }
 
@@ -30,29 +30,28 @@ public final class ClusterNodes implements AutoCloseable {
    * configuration as they do in {@code Main} ({@code cluster.config}, {@code cluster.members}, {@code cluster.port});
    * the cluster name is this instance's own unless overridden.
    */
-  public Herald start(JsonObject overrides) {
+  public Node start(JsonObject overrides) {
     JsonObject flat = new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1")
         .put("bus.consumer-linger-ms", 0).put("alerts.enabled", false).put("cluster.name", clusterName);
     overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
     Settings settings = Settings.of(TestNodes.nested(flat));
-    EventBusOptions bus = new EventBusOptions().setPort(settings.clusterBusPort());
-    if (!settings.clusterHost().isBlank()) {
-      bus.setHost(settings.clusterHost());
-    }
+    // As NodeVertx.create does, keeping the cluster manager to crash the node with.
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastConfigs.build(settings));
-    Vertx vertx = TestNodes.await(Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(bus))
-        .withClusterManager(manager)
-        .buildClustered());
+    Vertx vertx = TestNodes.await(NodeVertx.clustered(settings, manager));
     vertxes.add(vertx);
     managers.add(manager);
-    Herald herald = TestNodes.await(Herald.start(vertx, settings));
+    Node herald = TestNodes.await(Node.start(new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings));
     nodes.add(herald);
     return herald;
   }
 
   public Vertx vertx(int i) {
     return vertxes.get(i);
+  }
+
+  /** Node {@code i}'s Hazelcast member. */
+  public com.hazelcast.core.HazelcastInstance hazelcast(int i) {
+    return managers.get(i).getHazelcastInstance();
   }
 
   /** Waits until node {@code i}'s cluster holds a backup of every partition (a crash then loses no data). */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** A Herald node in its own JVM process, started with the test classpath and {@code io.herald.Main}. */
+/** A Herald node in its own JVM process, started with the test classpath and {@code io.herald.node.Main}. */
 public final class NodeProcess implements AutoCloseable {
 
   public final int httpPort;
@@ -28,7 +28,7 @@ public final class NodeProcess implements AutoCloseable {
     Path log = dataDir.resolve("node-" + httpPort + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), "io.herald.Main"))
+        System.getProperty("java.class.path"), "io.herald.node.Main"))
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .directory(new File(System.getProperty("user.dir")));

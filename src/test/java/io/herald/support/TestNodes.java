@@ -1,20 +1,22 @@
 package io.herald.support;
 
-import io.herald.Herald;
+import io.herald.cluster.Membership;
+import io.herald.node.Node;
+import io.herald.node.NodeVertx;
 import io.herald.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Starts real Herald nodes for tests. */
+/** Starts real Node nodes for tests. */
 public final class TestNodes {
 
   private TestNodes() {
   }
 
   /** A standalone node on a free port, with no consumer linger so that counts drop at once. */
-  public static Herald standalone(Vertx vertx) {
+  public static Node standalone(Vertx vertx) {
     return standalone(vertx, new JsonObject());
   }
 
@@ -23,7 +25,7 @@ public final class TestNodes {
    * The alert engine is off unless the overrides turn it on: alerts raised by this host's real load would reach
    * the {@code *} subscribers of unrelated tests.
    */
-  public static Herald standalone(Vertx vertx, JsonObject overrides) {
+  public static Node standalone(Vertx vertx, JsonObject overrides) {
     JsonObject settings = new JsonObject();
     put(settings, "http.port", 0);
     put(settings, "http.host", "127.0.0.1");
@@ -31,7 +33,7 @@ public final class TestNodes {
     put(settings, "bus.consumer-linger-ms", 0);
     put(settings, "alerts.enabled", false);
     overrides.forEach(e -> put(settings, e.getKey(), e.getValue()));
-    return await(Herald.start(vertx, Settings.of(settings)));
+    return await(Node.start(new NodeVertx(vertx, Membership.standalone(vertx)), Settings.of(settings)));
   }
 
   /** The future's result, failing the test after 30 s. */

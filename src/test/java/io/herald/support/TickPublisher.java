@@ -21,13 +21,19 @@ import io.vertx.core.json.JsonObject;
  */
 public final class TickPublisher extends VerticleBase {
 
+  private final Herald herald;
+
+  /** Deployed by the node ({@code verticles} setting), which passes itself. */
+  public TickPublisher(Herald herald) {
+    this.herald = herald;
+  }
+
   public static final String EVENT = "test.node_ticks";
   public static final String SLEEP = "test.sleep";
   private long seq;
 
   @Override
   public Future<?> start() {
-    Herald herald = Herald.get(vertx);
     long every = Long.parseLong(System.getenv().getOrDefault("HERALD_TEST_TICK_MS", "50"));
     return herald.registerEvent(EventDescriptor.broadcast(EVENT).description("Test ticks of every node.").build())
         .recover(e -> e instanceof CallError c && c.error.errno() == Errno.EEXIST ? Future.succeededFuture()

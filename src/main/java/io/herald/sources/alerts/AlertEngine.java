@@ -1,6 +1,9 @@
 package io.herald.sources.alerts;
 
 import io.herald.Herald;
+import io.herald.MethodDescriptor;
+import io.herald.Published;
+import io.herald.Registration;
 import io.herald.EventMessage;
 import io.herald.Snapshot;
 import io.herald.jobs.JobManager;
@@ -9,7 +12,6 @@ import io.herald.Errno;
 import io.herald.util.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -38,7 +40,7 @@ public final class AlertEngine extends VerticleBase {
   private final AlertConfig config;
   private final MetricSource metrics;
   private AlertBook book;
-  private MessageConsumer<String> jobs;
+  private Registration jobs;
   private long timer = -1;
   private Future<Void> evaluating;
   private boolean readFailing;
@@ -58,8 +60,20 @@ public final class AlertEngine extends VerticleBase {
         evaluate();
       }
     });
-    jobs = herald.consume(JobManager.EVENT, this::onJobEvent);
-    return jobs.completion();
+    herald.registerSnapshot(Alerts.EVENT, this::snapshot);
+    return herald.registerEvent(Alerts.DESCRIPTOR)
+        .compose(v -> herald.registerMethod(new MethodDescriptor(Alerts.EVENT,
+            "The alerts standing on this node (the one the client is connected to), oldest first.",
+            new JsonObject().put("type", "array").put("maxItems", 0),
+            call -> list().map(list -> list))))
+        .compose(v -> herald.registerMethod(new MethodDescriptor("alert.dismiss",
+            "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
+                + "`dismissed` until it clears.",
+            new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1)
+                .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "string"))),
+            call -> dismiss(call.params().getString(0)).map(x -> null))))
+        .compose(v -> herald.consume(JobManager.EVENT, this::onJobEvent))
+        .onSuccess(registration -> jobs = registration);
   }
 
   @Override
@@ -67,7 +81,7 @@ public final class AlertEngine extends VerticleBase {
     stopped = true;
     vertx.cancelTimer(timer);
     book.all().forEach(a -> vertx.cancelTimer(a.expiry));
-    return jobs.unregister();
+    return jobs == null ? Future.succeededFuture() : jobs.unregister();
   }
 
   /**
@@ -119,7 +133,7 @@ public final class AlertEngine extends VerticleBase {
         JsonObject json = (JsonObject) alert;
         items.add(EventMessage.added(json.getString("uuid"), json));
       }
-      return new Snapshot(items, java.util.Map.of(herald.nodeId(), herald.position(Alerts.EVENT)));
+      return new Snapshot(items, List.of(herald.position(Alerts.EVENT)));
     });
   }
 
@@ -144,18 +158,19 @@ public final class AlertEngine extends VerticleBase {
     }).compose(f -> f);
   }
 
-  /** A job that ended FAILED on this node (job ids are cluster-wide; another node's job is not found here). */
-  private void onJobEvent(EventMessage message) {
+  /**
+   * A job that ended FAILED on this node: its events are published by the node that holds it (the one it ran
+   * on, or the survivor that settled it after its node was lost), so this node's own publications are its jobs.
+   */
+  private void onJobEvent(Published published) {
+    EventMessage message = published.message();
     JsonObject job = message.fields();
     if (stopped || message.kind() != EventMessage.Kind.CHANGED || job == null
-        || !"FAILED".equals(job.getString("state")) || !(job.getValue("id") instanceof Number id)) {
+        || !"FAILED".equals(job.getString("state")) || !(job.getValue("id") instanceof Number id)
+        || published.position() == null || !herald.nodeId().equals(published.position().epoch())) {
       return;
     }
-    JsonArray byId = new JsonArray().add(new JsonArray().add("id").add("=").add(id.longValue()));
-    herald.jobs().query(byId, new JsonObject()).onComplete(ar -> context.runOnContext(v -> {
-      if (stopped || ar.failed() || !(ar.result() instanceof JsonArray found) || found.isEmpty()) {
-        return;
-      }
+    {
       String method = job.getString("method");
       String error = job.getString("error");
       Alert alert = book.raiseOneShot(AlertBook.JOB_FAILED, Long.toString(id.longValue()), new JsonObject()
@@ -170,7 +185,7 @@ public final class AlertEngine extends VerticleBase {
         });
         publish(List.of(EventMessage.added(alert.uuid, alert.toJson(book.node()))));
       }
-    }));
+    }
   }
 
   private Future<Void> remove(Alert alert) {

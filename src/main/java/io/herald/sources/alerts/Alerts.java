@@ -3,8 +3,6 @@ package io.herald.sources.alerts;
 import io.herald.TypedValues;
 import io.herald.Herald;
 import io.herald.EventDescriptor;
-import io.herald.MethodDescriptor;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -54,39 +52,11 @@ public final class Alerts {
   private Alerts() {
   }
 
-  /** The node's alert engine on this host's metrics, with the {@code alerts.*} settings; nothing when disabled. */
-  public static Future<Void> register(Herald herald) {
-    if (!herald.settings().alertsEnabled()) {
-      return Future.succeededFuture();
-    }
-    AlertConfig config;
-    try {
-      config = AlertConfig.from(herald.settings());
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(e);
-    }
-    return start(herald, config, HostMetrics::read).mapEmpty();
-  }
-
   /**
-   * Deploys an alert engine on {@code herald} (undeployed when the node closes), then registers the event and
-   * the methods served by it. Once per node.
+   * The alert engine of a node, on {@code metrics}: a verticle that, once deployed, registers the event and the
+   * methods and evaluates the rules every {@code alerts.interval-ms}. One per node.
    */
-  public static Future<AlertEngine> start(Herald herald, AlertConfig config, AlertEngine.MetricSource metrics) {
-    AlertEngine engine = new AlertEngine(herald, config, metrics);
-    herald.registerSnapshot(EVENT, engine::snapshot);
-    return herald.deploy(engine)
-        .compose(id -> herald.registerEvent(DESCRIPTOR))
-        .compose(v -> herald.registerMethod(new MethodDescriptor(EVENT,
-            "The alerts standing on this node (the one the client is connected to), oldest first.",
-            new JsonObject().put("type", "array").put("maxItems", 0),
-            call -> engine.list().map(list -> list))))
-        .compose(v -> herald.registerMethod(new MethodDescriptor("alert.dismiss",
-            "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
-                + "`dismissed` until it clears.",
-            new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1)
-                .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "string"))),
-            call -> engine.dismiss(call.params().getString(0)).map(x -> null))))
-        .map(engine);
+  public static AlertEngine engine(Herald herald, AlertConfig config, AlertEngine.MetricSource metrics) {
+    return new AlertEngine(herald, config, metrics);
   }
 }

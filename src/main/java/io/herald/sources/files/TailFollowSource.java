@@ -72,9 +72,9 @@ public final class TailFollowSource implements EventSource {
     this.argument = TailArgument.parse(argument);
   }
 
-  public static Future<Void> register(Herald herald) {
-    FileRoots roots = new FileRoots(herald.settings().filesRoots());
-    return herald.registerSource(DESCRIPTOR, argument -> new TailFollowSource(herald.vertx(), roots, argument));
+  /** Registers {@code filesystem.file_tail_follow} for the files inside {@code roots}. */
+  public static Future<Void> install(Herald herald, Vertx vertx, FileRoots roots) {
+    return herald.registerSource(DESCRIPTOR, argument -> new TailFollowSource(vertx, roots, argument));
   }
 
   @Override

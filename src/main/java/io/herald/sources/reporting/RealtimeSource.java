@@ -56,8 +56,9 @@ public final class RealtimeSource implements EventSource {
     this.intervalMs = interval * 1000L;
   }
 
-  public static Future<Void> register(Herald herald) {
-    return herald.registerSource(DESCRIPTOR, argument -> new RealtimeSource(herald.vertx(), herald.nodeId(),
+  /** Registers {@code reporting.realtime} on this host's {@code /proc} and {@code /sys}. */
+  public static Future<Void> install(Herald herald, Vertx vertx) {
+    return herald.registerSource(DESCRIPTOR, argument -> new RealtimeSource(vertx, herald.nodeId(),
         Path.of("/proc"), Path.of("/sys"), argument));
   }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.config.Settings;
 import io.herald.CallError;
 import io.herald.Errno;
@@ -46,6 +46,13 @@ class AlertsIT {
     return AlertConfig.from(Settings.of(TestNodes.nested(overrides)));
   }
 
+  /** An alert engine deployed beside {@code herald}, as the node deploys its own. */
+  private static AlertEngine start(Vertx vertx, Node herald, AlertConfig config, AlertEngine.MetricSource metrics) {
+    AlertEngine engine = Alerts.engine(herald, config, metrics);
+    TestNodes.await(vertx.deployVerticle(engine));
+    return engine;
+  }
+
   private static JsonObject alertEvent(WsClient c) {
     return c.next(m -> Alerts.EVENT.equals(m.getString("collection")));
   }
@@ -60,10 +67,10 @@ class AlertsIT {
 
   @Test
   void memoryAlertFromThisHostReachesSubscribersWildcardAndTheMethod(Vertx vertx) throws Exception {
-    Herald herald = TestNodes.standalone(vertx);
+    Node herald = TestNodes.standalone(vertx);
     AlertConfig config = config(unreachable().put("alerts.interval-ms", 3_600_000)
         .put("alerts.memory.warning", 1).put("alerts.memory.critical", 100).put("alerts.memory.clear", 0));
-    AlertEngine engine = TestNodes.await(Alerts.start(herald, config, HostMetrics::read));
+    AlertEngine engine = start(vertx, herald, config, HostMetrics::read);
     try (WsClient c = WsClient.connect(vertx, herald.httpPort());
          WsClient all = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("alerts", Alerts.EVENT);
@@ -118,12 +125,12 @@ class AlertsIT {
 
   @Test
   void hysteresisSequenceIsExact(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx);
+    Node herald = TestNodes.standalone(vertx);
     AtomicReference<HostMetrics> host = new AtomicReference<>();
-    AlertEngine engine = TestNodes.await(Alerts.start(herald, config(new JsonObject()
+    AlertEngine engine = start(vertx, herald, config(new JsonObject()
         .put("alerts.interval-ms", 3_600_000)
         .put("alerts.memory.warning", 90).put("alerts.memory.critical", 95).put("alerts.memory.clear", 85)),
-        host::get));
+        host::get);
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("alerts", Alerts.EVENT);
       // Each step evaluates one reading of memory use, in tenths of a percent (total 1000 bytes).
@@ -183,7 +190,7 @@ class AlertsIT {
 
   @Test
   void failedJobRaisesOneShotAlertThatClearsAfterItsTtl(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true)
+    Node herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true)
         .put("alerts.interval-ms", 50).put("alerts.one-shot-ttl-ms", 300));
     TestNodes.await(herald.registerJobMethod("test.fail", "", null,
         job -> Future.failedFuture(new CallError(Errno.EINVAL, "bad input"))));
@@ -220,7 +227,7 @@ class AlertsIT {
 
   @Test
   void dismissingAOneShotAlertRemovesIt(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true));
+    Node herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true));
     TestNodes.await(herald.registerJobMethod("test.fail", "", null, job -> Future.failedFuture("boom")));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("alerts", Alerts.EVENT);
@@ -237,16 +244,16 @@ class AlertsIT {
 
   @Test
   void engineStopsWithTheNode(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true)
+    Node herald = TestNodes.standalone(vertx, unreachable().put("alerts.enabled", true)
         .put("alerts.interval-ms", 20));
-    assertEquals(3, vertx.deploymentIDs().size(), "the server, the source host and the alert engine");
+    assertEquals(4, vertx.deploymentIDs().size(), "the server, the source host, the alert engine, cluster.nodes");
     TestNodes.await(herald.close());
     assertEquals(java.util.Set.of(), vertx.deploymentIDs());
   }
 
   @Test
   void disabledNodeHasNoAlertEvent(Vertx vertx) {
-    Herald herald = TestNodes.standalone(vertx, new JsonObject().put("alerts.enabled", false));
+    Node herald = TestNodes.standalone(vertx, new JsonObject().put("alerts.enabled", false));
     assertFalse(herald.catalogue().containsKey(Alerts.EVENT));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.send(new JsonObject().put("msg", "sub").put("id", "a").put("name", Alerts.EVENT));

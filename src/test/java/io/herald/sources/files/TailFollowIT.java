@@ -2,7 +2,7 @@ package io.herald.sources.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
@@ -23,7 +23,7 @@ class TailFollowIT {
   @TempDir
   Path root;
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
   private Path log;
 
   @BeforeEach

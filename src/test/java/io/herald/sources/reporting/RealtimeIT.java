@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RealtimeIT {
 
   private Vertx vertx;
-  private Herald herald;
+  private Node herald;
 
   @BeforeEach
   void start(Vertx vertx) {

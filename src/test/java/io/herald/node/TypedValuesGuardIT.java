@@ -1,11 +1,10 @@
-package io.herald.protocol;
+package io.herald.node;
 
 import io.herald.TypedValues;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.Herald;
 import io.herald.EventDescriptor;
 import io.herald.MethodDescriptor;
 import io.herald.support.TestNodes;
@@ -27,8 +26,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The guard of issue 7: nothing Herald describes or sends contains an object that the original's clients would
- * decode as a typed value but is not one ({@code {"$date": <integer>}} is the only typed value Herald sends).
+ * The guard of issue 7: nothing Node describes or sends contains an object that the original's clients would
+ * decode as a typed value but is not one ({@code {"$date": <integer>}} is the only typed value Node sends).
  * Walks every registered event and method schema of a node with every built-in feature on, and every message
  * of a session that exercises each built-in event and method.
  */
@@ -40,18 +39,18 @@ class TypedValuesGuardIT {
       throws Exception {
     Path log = dir.resolve("app.log");
     Files.writeString(log, "first\nsecond\n");
-    Herald herald = TestNodes.standalone(vertx, new JsonObject()
+    Node herald = TestNodes.standalone(vertx, new JsonObject()
         .put("files.roots", dir.toString())
         .put("alerts.enabled", true).put("alerts.interval-ms", 200)
         .put("alerts.memory.warning", 1).put("alerts.memory.critical", 100).put("alerts.memory.clear", 0));
 
     List<String> problems = new ArrayList<>();
     int schemas = 0;
-    for (EventDescriptor event : herald.events().all()) {
+    for (EventDescriptor event : herald.registeredEvents()) {
       problems.addAll(where("event " + event.name(), event.toJson()));
       schemas++;
     }
-    for (MethodDescriptor method : herald.methods().descriptors()) {
+    for (MethodDescriptor method : herald.registeredMethods()) {
       problems.addAll(where("method " + method.name(), method.params()));
       schemas++;
     }

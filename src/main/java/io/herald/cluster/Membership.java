@@ -1,0 +1,55 @@
+package io.herald.cluster;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.shareddata.Counter;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The cluster as Herald sees it: the node ids of its members, departures, and the cluster-wide maps and counters
+ * Herald keeps (named in {@link io.herald.bus.Addresses}). One implementation per cluster manager ({@link HazelcastMembership});
+ * {@link #standalone} for a node without a cluster, whose maps are local.
+ *
+ * <p>A node id is the member's Vert.x node id: a member that leaves names the Herald node that left.
+ */
+public interface Membership {
+
+  /** This node's id. */
+  String nodeId();
+
+  /** The ids of the other members (empty when standalone), as this node currently sees them. */
+  List<String> others();
+
+  /** Whether {@code node} is this node or a current member. */
+  default boolean isMember(String node) {
+    return nodeId().equals(node) || others().contains(node);
+  }
+
+  /**
+   * Whether this node is the oldest member: the one survivor that handles what a departed node left behind
+   * (its jobs, its claims, its record). Read it in an {@link #onLeft} listener: the departed node is already out.
+   */
+  boolean isOldest();
+
+  /** The address Hazelcast reaches this node at, or null when standalone. */
+  String memberHost();
+
+  /**
+   * Calls {@code listener} (on an arbitrary thread) with the id of every node that leaves the cluster from now
+   * on, cleanly or not, on every node. Run the returned action to stop listening.
+   */
+  Runnable onLeft(Consumer<String> listener);
+
+  /** A cluster-wide map (a local one when standalone). */
+  <K, V> Future<AsyncMap<K, V>> map(String name);
+
+  /** A cluster-wide counter (a local one when standalone). */
+  Future<Counter> counter(String name);
+
+  /** A node without a cluster: a random id, no other members, Vert.x's local maps and counters. */
+  static Membership standalone(Vertx vertx) {
+    return new StandaloneMembership(vertx);
+  }
+}

@@ -1,0 +1,19 @@
+package io.herald.http;
+
+import io.herald.cluster.Membership;
+import io.herald.config.Settings;
+import io.herald.event.EventRegistry;
+import io.herald.event.Producers;
+import io.herald.method.MethodRegistry;
+import io.herald.remote.SourceHost;
+import io.herald.status.NodeStats;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the node gives each of its bridge instances.
+ *
+ * @param draining true once the node is stopping: new websockets are refused
+ */
+public record BridgeServices(Settings settings, Membership membership, EventRegistry events, MethodRegistry methods,
+                             Producers producers, SourceHost sourceHost, NodeStats stats, BooleanSupplier draining) {
+}

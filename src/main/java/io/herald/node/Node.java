@@ -1,0 +1,306 @@
+package io.herald.node;
+
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.Herald;
+import io.herald.JobHandler;
+import io.herald.MethodDescriptor;
+import io.herald.Published;
+import io.herald.Registration;
+import io.herald.SnapshotProvider;
+import io.herald.SourceFactory;
+import io.herald.StreamPosition;
+import io.herald.bus.Addresses;
+import io.herald.bus.Reachability;
+import io.herald.cluster.ClusterMembers;
+import io.herald.cluster.Membership;
+import io.herald.config.Settings;
+import io.herald.event.EventRegistry;
+import io.herald.event.Producers;
+import io.herald.event.Publisher;
+import io.herald.files.FileRoots;
+import io.herald.http.BridgeServices;
+import io.herald.http.BridgeVerticle;
+import io.herald.jobs.BuiltinJobs;
+import io.herald.jobs.ClusterJobs;
+import io.herald.jobs.JobManager;
+import io.herald.jobs.JobMethods;
+import io.herald.method.CoreMethods;
+import io.herald.method.MethodRegistry;
+import io.herald.remote.SourceHost;
+import io.herald.sources.alerts.AlertConfig;
+import io.herald.sources.alerts.Alerts;
+import io.herald.sources.alerts.HostMetrics;
+import io.herald.sources.files.TailFollowSource;
+import io.herald.sources.reporting.RealtimeSource;
+import io.herald.status.NodeStats;
+import io.vertx.core.Context;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Counter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Herald node: builds every service from the settings and passes each what it needs, installs the built-in
+ * features through the {@link Herald} API (as a user's verticle would use it), serves HTTP and websockets, and
+ * stops in order. The services are created here and nowhere else.
+ */
+public final class Node implements Herald {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final Vertx vertx;
+  private final Membership membership;
+  private final Settings settings;
+  private final Context context;
+  private final NodeStats stats = new NodeStats();
+  private final EventRegistry events;
+  private final MethodRegistry methods;
+  private final Producers producers = new Producers();
+  private final Publisher publisher;
+  private final JobManager jobs;
+  private final ClusterJobs clusterJobs;
+  private final SourceHost sourceHost;
+  /** Verticles that belong to the node, in deployment order; undeployed in reverse order when it stops. */
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
+  private MessageConsumer<JsonObject> probes;
+  private volatile boolean draining;
+  private volatile int httpPort;
+  private Future<Void> closing;
+
+  private Node(NodeVertx runtime, Settings settings) {
+    this.vertx = runtime.vertx();
+    this.membership = runtime.membership();
+    this.settings = settings;
+    this.context = vertx.getOrCreateContext();
+    this.events = new EventRegistry(vertx, membership);
+    this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
+    this.publisher = new Publisher(vertx, events, membership.nodeId());
+    this.jobs = new JobManager(vertx, context, new JobManager.Limits(settings.jobsMaxRunning(),
+        settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
+        this::publishJobEvent,
+        () -> membership.counter(Addresses.COUNTER_JOB_IDS).compose(Counter::incrementAndGet),
+        () -> publisher.position(JobManager.EVENT));
+    this.clusterJobs = new ClusterJobs(vertx, membership, jobs);
+    this.sourceHost = new SourceHost(events, producers, membership, stats);
+  }
+
+  /**
+   * Starts a node on a Vert.x of its own, clustered or not as the settings say. Stop it with {@link #close},
+   * then close its {@link #vertx()} — from a thread that is not one of its event loops.
+   */
+  public static Future<Node> start(Settings settings) {
+    return NodeVertx.create(settings).compose(runtime -> start(runtime, settings));
+  }
+
+  /** Starts a node on {@code runtime}'s Vert.x, which the caller closes after the node. */
+  public static Future<Node> start(NodeVertx runtime, Settings settings) {
+    Node node = new Node(runtime, settings);
+    return node.start().map(node).recover(failure -> node.close().transform(ar -> Future.failedFuture(failure)));
+  }
+
+  private Future<Void> start() {
+    FileRoots roots = new FileRoots(settings.filesRoots());
+    probes = Reachability.serve(vertx, nodeId());
+    return probes.completion()
+        .compose(v -> events.start())
+        .compose(v -> CoreMethods.install(this))
+        .compose(v -> clusterJobs.start())
+        .compose(v -> JobMethods.install(this, clusterJobs))
+        .compose(v -> BuiltinJobs.install(this, vertx, roots))
+        .compose(v -> deploy(sourceHost))
+        .compose(v -> RealtimeSource.install(this, vertx))
+        .compose(v -> TailFollowSource.install(this, vertx, roots))
+        .compose(v -> settings.alertsEnabled() ? deployAlerts() : Future.succeededFuture())
+        .compose(v -> deployBridges())
+        .compose(v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
+        .compose(v -> deployUserVerticles());
+  }
+
+  private Future<Void> deployAlerts() {
+    AlertConfig config;
+    try {
+      config = AlertConfig.from(settings);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return deploy(Alerts.engine(this, config, HostMetrics::read));
+  }
+
+  private Future<Void> deployBridges() {
+    BridgeServices services = new BridgeServices(settings, membership, events, methods, producers, sourceHost,
+        stats, () -> draining);
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < settings.httpInstances(); i++) {
+      chain = chain.compose(v -> {
+        BridgeVerticle bridge = new BridgeVerticle(services);
+        return deploy(bridge).onSuccess(v2 -> httpPort = bridge.port());
+      });
+    }
+    return chain;
+  }
+
+  /** The {@code verticles} setting: each class gets this node through a {@code (Herald)} constructor if it has one. */
+  private Future<Void> deployUserVerticles() {
+    Future<Void> chain = Future.succeededFuture();
+    for (String name : settings.verticles()) {
+      chain = chain.compose(v -> UserVerticles.instantiate(name, this)).compose(this::deploy)
+          .onSuccess(v -> LOG.info("deployed {}", name));
+    }
+    return chain;
+  }
+
+  private Future<Void> deploy(Deployable verticle) {
+    return vertx.deployVerticle(verticle).onSuccess(deployments::add).mapEmpty();
+  }
+
+  private void publishJobEvent(String event, EventMessage message) {
+    publish(event, message).onFailure(e -> LOG.warn("job event lost: {}", e.toString()));
+    clusterJobs.published(message);
+  }
+
+  /**
+   * Stops the node, once (later calls get the same future): it accepts no new connections, waits (at most
+   * {@code shutdown.grace-ms}) for the method calls in flight to finish, then its unfinished jobs end FAILED and
+   * its job history goes to a survivor; its verticles stop in reverse order (it withdraws from
+   * {@code cluster.nodes}, every websocket is closed with 1012, the features and the source host stop); then its
+   * methods, probes and registry listener go. Its Vert.x is left running.
+   */
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      draining = true;
+      closing = callsFinished(System.currentTimeMillis() + settings.shutdownGraceMs())
+          .compose(v -> clusterJobs.handOver())
+          .compose(v -> undeployAll())
+          .compose(v -> methods.close())
+          .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
+          .compose(v -> events.stop());
+    }
+    return closing;
+  }
+
+  /** Undeploys the node's verticles one after the other, the last deployed first. */
+  private Future<Void> undeployAll() {
+    List<String> reversed = new ArrayList<>(deployments);
+    java.util.Collections.reverse(reversed);
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : reversed) {
+      chain = chain.compose(v -> vertx.undeploy(id).recover(e -> {
+        LOG.warn("stopping a verticle of the node failed: {}", e.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain;
+  }
+
+  /** Completes when no method call is in flight any more, or at {@code deadline} (ms) whichever comes first. */
+  private Future<Void> callsFinished(long deadline) {
+    if (stats.callsInFlight.get() == 0 || System.currentTimeMillis() >= deadline) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(50).compose(t -> callsFinished(deadline));
+  }
+
+  /** The port the websocket server listens on (the configured one, or the one chosen for port 0). */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** The live counts of {@code GET /api/status}. */
+  public NodeStats stats() {
+    return stats;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Every event this node knows of, private ones included (for the tests of what a node describes). */
+  java.util.Collection<EventDescriptor> registeredEvents() {
+    return events.all();
+  }
+
+  /** Every method registered on this node (for the tests of what a node describes). */
+  List<MethodDescriptor> registeredMethods() {
+    return methods.descriptors();
+  }
+
+  // --- the API ---
+
+  @Override
+  public String nodeId() {
+    return membership.nodeId();
+  }
+
+  @Override
+  public Future<Void> registerEvent(EventDescriptor event) {
+    return events.register(event);
+  }
+
+  @Override
+  public Future<Void> registerSource(EventDescriptor event, SourceFactory factory) {
+    if (event.kind() != EventDescriptor.Kind.SOURCE) {
+      return Future.failedFuture(new IllegalArgumentException("'" + event.name() + "' is not a source event"));
+    }
+    if (!producers.addFactory(event.name(), factory)) {
+      return Future.failedFuture(new CallError(Errno.EEXIST,
+          "Event '" + event.name() + "' is already registered on this node"));
+    }
+    return events.register(event)
+        .compose(v -> sourceHost.provide(event.name()))
+        .onFailure(e -> producers.removeFactory(event.name(), factory));
+  }
+
+  @Override
+  public void registerSnapshot(String event, SnapshotProvider provider) {
+    producers.addSnapshot(event, provider);
+  }
+
+  @Override
+  public Future<Void> registerMethod(MethodDescriptor method) {
+    return methods.register(method);
+  }
+
+  @Override
+  public Future<Void> registerJobMethod(String name, String description, JsonObject params, JobHandler handler) {
+    return methods.register(new MethodDescriptor(name, description, params,
+        call -> jobs.submit(name, call.params(), handler).map(id -> id)));
+  }
+
+  @Override
+  public Future<Void> publish(String event, EventMessage message) {
+    return publisher.publish(event, message);
+  }
+
+  @Override
+  public StreamPosition position(String event) {
+    return publisher.position(event);
+  }
+
+  @Override
+  public Future<Registration> consume(String event, Handler<Published> handler) {
+    return publisher.consume(event, handler);
+  }
+
+  @Override
+  public Future<Object> call(String method, JsonArray params) {
+    return methods.call(method, params, null);
+  }
+
+  @Override
+  public JsonObject catalogue() {
+    return events.catalogue();
+  }
+}
