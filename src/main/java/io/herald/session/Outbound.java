@@ -1,8 +1,6 @@
 package io.herald.session;
 
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,8 +13,9 @@ import java.util.Map;
  * key in place (latest value wins). When the waiting bytes exceed {@code maxPendingBytes} the connection is
  * closed through {@code onOverflow}: memory per connection is bounded by Netty's mark plus that limit.
  *
- * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to: each write wraps the same array, so an
- * event is encoded once per node, not once per socket. Confined to the connection's event loop.
+ * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to: each write wraps the same array
+ * ({@link TextFrames}), so an event is encoded once per node, not once per socket. Confined to the connection's
+ * event loop.
  */
 final class Outbound {
 
@@ -72,7 +71,7 @@ final class Outbound {
   }
 
   private void write(byte[] frame) {
-    // The public API has no text frame over bytes: textFrame(String) would re-encode per socket.
-    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame, true));
+    // the shared array itself, not a copy: Vert.x's public API would re-encode a String per socket (see TextFrames)
+    ws.writeFrame(TextFrames.text(frame));
   }
 }
