@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.session.TextFrames;
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,8 +12,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -146,7 +145,7 @@ class BadInputIT {
       int to = i < cuts.length ? cuts[i] : bytes.length;
       byte[] part = Arrays.copyOfRange(bytes, from, to);
       boolean last = i == cuts.length;
-      WebSocketFrame frame = i == 0 ? new WebSocketFrameImpl(WebSocketFrameType.TEXT, part, last)
+      WebSocketFrame frame = i == 0 ? TextFrames.text(part, last)
           : WebSocketFrame.continuationFrame(Buffer.buffer(part), last);
       // not awaited: the server may close the connection before the last fragment is written
       c.socket().writeFrame(frame);
@@ -167,7 +166,7 @@ class BadInputIT {
         text("garbage text closes 1007", "hello", Outcome.closes(1007)),
         text("JSON with trailing garbage closes 1007", "{\"msg\":\"ping\"} x", Outcome.closes(1007)),
         new BadInput("text frame with invalid UTF-8 closes 1007",
-            c -> c.socket().writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT,
+            c -> c.socket().writeFrame(TextFrames.text(
                 new byte[] {'{', '"', 'm', 's', 'g', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}, true)),
             Outcome.closes(1007)),
         text("message one byte over the limit closes 1009", pingOfSize(MAX_MESSAGE_BYTES + 1), Outcome.closes(1009)),

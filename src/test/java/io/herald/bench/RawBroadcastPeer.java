@@ -5,8 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.herald.session.TextFrames;
 import io.vertx.core.transport.Transport;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
@@ -54,7 +53,7 @@ public final class RawBroadcastPeer extends VerticleBase {
         .compose(s -> BenchControl.serve(vertx, BenchControl.env("BENCH_CONTROL_PORT"), (run, seq, t) -> {
           byte[] frame = BenchPayload.frame(seq, run, t).encode().getBytes(StandardCharsets.UTF_8);
           for (ServerWebSocket ws : sockets) {
-            ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame, true));
+            ws.writeFrame(TextFrames.text(frame));
           }
         }));
   }
