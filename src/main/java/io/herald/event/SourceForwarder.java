@@ -3,6 +3,7 @@ package io.herald.event;
 import io.herald.EventMessage;
 
 import io.herald.ErrorDict;
+import io.herald.StreamPosition;
 
 /**
  * A holder of a source instance that takes its output as messages, to carry them elsewhere (to subscribers on
@@ -11,9 +12,12 @@ import io.herald.ErrorDict;
  */
 public interface SourceForwarder {
 
-  /** A stream message, in the order the source emitted it. */
-  void forward(EventMessage message);
+  /** A stream message, in the order the source emitted it, at its position in the instance's run. */
+  void forward(EventMessage message, StreamPosition position);
 
-  /** The source ended ({@code error} null) or failed after its start; the forwarder has already been removed. */
-  void ended(ErrorDict error);
+  /**
+   * The source ended ({@code error} null) or failed after its start, at {@code position} (after its last message);
+   * the forwarder has already been removed.
+   */
+  void ended(ErrorDict error, StreamPosition position);
 }

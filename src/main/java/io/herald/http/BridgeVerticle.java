@@ -8,6 +8,7 @@ import io.herald.remote.RemoteSources;
 import io.herald.remote.SourceRouter;
 import io.herald.session.Connection;
 import io.herald.session.SessionServices;
+import io.herald.stream.CatchUp;
 import io.herald.subscription.SubscriptionHub;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,7 +48,7 @@ public final class BridgeVerticle extends VerticleBase {
     hub = new SubscriptionHub(vertx, context, node.events(), node.stats(), settings.consumerLingerMs(),
         reachability);
     sources = new SourceRouter(node.membership().nodeId(), node.producers().factories(),
-        new SourceManager(context, node.producers().factories(), node.stats().sources),
+        new SourceManager(context, node.producers().factories(), node.stats().sources, CatchUp.MAX_HELD),
         new RemoteSources(vertx, context, reachability, node.membership(), node.producers(), node.sourceHost(),
             node.stats(), settings.methodTimeoutMs()));
     SessionServices services = new SessionServices(settings, node.events(), node.methods(), hub, sources,

@@ -3,6 +3,7 @@ package io.herald.remote;
 import io.herald.event.Argument;
 import io.herald.EventMessage;
 import io.herald.ErrorDict;
+import io.herald.StreamPosition;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -15,17 +16,18 @@ import java.util.List;
  * <ul>
  *   <li>{@code {"op":"join","event","argument","key","hold"}}: one subscription ({@code hold} =
  *       {@code <node>/<bridge>#<n>}, unique in the cluster) joins the instance of {@code key}, starting it if
- *       needed. Answered once the instance runs, with {@code {"epoch","joined","after","items"}}: the stream
- *       messages {@code joined < seq <= after} come before the snapshot {@code items} (taken after message
- *       {@code after}), those {@code > after} after them. Or {@code {"redirect": node}} (a CLUSTER source owned
- *       by another node), or {@code {"error": ERROR}}.</li>
+ *       needed. Answered once the instance runs, with {@code {"epoch","seq","items"}}: the snapshot {@code items}
+ *       stand at position {@code epoch@seq} (where the subscription joined the run); the messages after it follow
+ *       them. Or {@code {"redirect": node}} (a CLUSTER source owned by another node), or
+ *       {@code {"error": ERROR}}.</li>
  *   <li>{@code {"op":"leave","key","hold"}}: the subscription leaves; no answer; idempotent.</li>
  * </ul>
  *
  * <p>Published to {@code herald.node.<owner>.source.<key id>} ({@link io.herald.bus.Addresses#sourceStream}):
- * {@code {"epoch","seq","message":{msg,id,fields,extra}}} for each message (seq counting from 1 per epoch),
- * then {@code {"epoch","end":true,"error":ERROR|null}} when the instance ends. An epoch is one run of the
- * instance: a key's address outlives the runs, so messages of another epoch are not a subscription's.
+ * {@code {"epoch","seq","message":{msg,id,fields,extra}}} for each message at its position {@code epoch@seq} in
+ * the instance's run, then {@code {"epoch","seq","end":true,"error":ERROR|null}} when the instance ends. An epoch
+ * is one run of the instance: a key's address outlives the runs, so messages of another epoch are not a
+ * subscription's.
  */
 final class RemoteProtocol {
 
@@ -46,10 +48,19 @@ final class RemoteProtocol {
     return new JsonObject().put("op", "leave").put("key", key).put("hold", hold);
   }
 
-  static JsonObject joined(String epoch, long joined, long after, List<EventMessage> items) {
+  static JsonObject joined(StreamPosition at, List<EventMessage> items) {
     JsonArray list = new JsonArray();
     items.forEach(item -> list.add(item.toJson()));
-    return new JsonObject().put("epoch", epoch).put("joined", joined).put("after", after).put("items", list);
+    return positioned(at).put("items", list);
+  }
+
+  /** The position of a stream body or of a join's answer. */
+  static StreamPosition position(JsonObject body) {
+    return new StreamPosition(body.getString("epoch"), body.getLong("seq"));
+  }
+
+  private static JsonObject positioned(StreamPosition position) {
+    return new JsonObject().put("epoch", position.epoch()).put("seq", position.offset());
   }
 
   static List<EventMessage> items(JsonObject joined) {
@@ -66,12 +77,12 @@ final class RemoteProtocol {
     return new JsonObject().put("error", error.toJson());
   }
 
-  static JsonObject message(String epoch, long seq, EventMessage message) {
-    return new JsonObject().put("epoch", epoch).put("seq", seq).put("message", message.toJson());
+  static JsonObject message(StreamPosition position, EventMessage message) {
+    return positioned(position).put("message", message.toJson());
   }
 
-  static JsonObject end(String epoch, ErrorDict error) {
-    return new JsonObject().put("epoch", epoch).put("end", true).put("error", error == null ? null : error.toJson());
+  static JsonObject end(StreamPosition position, ErrorDict error) {
+    return positioned(position).put("end", true).put("error", error == null ? null : error.toJson());
   }
 
   /** The error of an {@code end} or of a reply, or null. */

@@ -6,7 +6,8 @@ import io.herald.cluster.Membership;
 import io.herald.event.Producers;
 import io.herald.status.NodeStats;
 import io.herald.EventDescriptor;
-import io.herald.event.SourceManager;
+import io.herald.stream.Attached;
+import io.herald.stream.CatchUp;
 import io.herald.event.SourceSubscriber;
 import io.herald.CallError;
 import io.herald.Errno;
@@ -76,9 +77,9 @@ public final class RemoteSources {
    * Subscribes to the instance for {@code argument} on {@code node}, or, when {@code node} is null, on the
    * node that runs or may run it: the owner of a CLUSTER instance (this node, when it has the factory and
    * nobody owns it yet), else a node that has the factory. Completes when the subscription is live and its
-   * snapshot delivered; fails with a {@link CallError}.
+   * snapshot read; fails with a {@link CallError}.
    */
-  public Future<SourceManager.Handle> subscribe(EventDescriptor event, Object argument, String node,
+  public Future<Attached> subscribe(EventDescriptor event, Object argument, String node,
                                                 SourceSubscriber subscriber) {
     String key = RemoteProtocol.key(event.name(), argument);
     if (node != null && !membership.isMember(node)) {
@@ -127,12 +128,12 @@ public final class RemoteSources {
             "Event source '" + event + "' is not available on any node")));
   }
 
-  private Future<SourceManager.Handle> join(String owner, EventDescriptor event, Object argument, String key,
+  private Future<Attached> join(String owner, EventDescriptor event, Object argument, String key,
                                             SourceSubscriber subscriber, int redirects) {
     RemoteStream stream = streams.computeIfAbsent(owner + '\u0000' + key, id ->
         new RemoteStream(vertx, reachability, membership.nodeId(), owner, key, event, stats.busConsumers,
             () -> streams.remove(id)));
-    RemoteStream.Member member = stream.add(subscriber, holder + "#" + ++subscriptions);
+    RemoteStream.Member member = stream.add(subscriber, holder + "#" + ++subscriptions, CatchUp.MAX_HELD);
     OnContext.on(context, stream.ready).compose(v -> {
       if (member.finished()) {
         return Future.failedFuture("gone");
@@ -173,17 +174,7 @@ public final class RemoteSources {
       member.fail(new CallError(reply.containsKey("error") ? RemoteProtocol.errorOf(reply)
           : ErrorDict.of(Errno.EHOSTDOWN, "Event source '" + event.name() + "' has no owner in the cluster")));
     } else {
-      List<ErrorDict> endedMeanwhile = member.live(reply);
-      member.result.complete(() -> {
-        if (!member.finished()) {
-          member.leave();
-          leave(owner, key, member.hold);
-        }
-      });
-      if (!endedMeanwhile.isEmpty()) {
-        // After ready, as for a local source that ends during its start.
-        context.runOnContext(v -> member.end(endedMeanwhile.get(0)));
-      }
+      member.result.complete(member.joined(reply, () -> leave(owner, key, member.hold)));
     }
   }
 

@@ -1,12 +1,15 @@
 package io.herald.remote;
 
-import io.herald.bus.Addresses;
-import io.herald.bus.Reachability;
+import io.herald.CallError;
+import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
-import io.herald.event.SourceManager;
+import io.herald.StreamPosition;
+import io.herald.bus.Addresses;
+import io.herald.bus.Reachability;
 import io.herald.event.SourceSubscriber;
-import io.herald.ErrorDict;
+import io.herald.stream.Attached;
+import io.herald.stream.CatchUp;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,11 +27,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * consumer of the instance's address, and the bridge's subscriptions to it ({@link Member}s), to which each
  * message is fanned out, encoded once per distinct collection. Confined to the bridge's event loop.
  *
- * <p>No gap, no duplicate: a member holds every message from its creation until its join is answered; then it
- * delivers the held messages after {@code joined} up to {@code after}, the snapshot, the held messages after
- * {@code after}, and from then on each message newer than the last it delivered — as {@link SourceManager} does
- * locally. The consumer is live (registered, and reached by the owner's publications) before any join is sent,
- * so every message published after a join reaches it.
+ * <p>No gap, no duplicate: each member offers every message, from its creation on, to its {@link CatchUp} (one
+ * epoch: messages of an earlier or later run of the instance are not its own); the join's answer is its snapshot
+ * and the position it stands at; opening the member delivers the snapshot and every message after that position
+ * — as {@link io.herald.event.SourceManager} does locally. The consumer is live (registered, and reached by the
+ * owner's publications) before any join is sent, so every message published after a join reaches it.
  */
 final class RemoteStream {
 
@@ -66,8 +69,8 @@ final class RemoteStream {
         .compose(v -> reachability.confirm(address, owner.equals(self) ? List.of() : List.of(owner)));
   }
 
-  Member add(SourceSubscriber subscriber, String hold) {
-    Member member = new Member(subscriber, hold);
+  Member add(SourceSubscriber subscriber, String hold, int maxHeld) {
+    Member member = new Member(subscriber, hold, maxHeld);
     members.add(member);
     return member;
   }
@@ -88,11 +91,16 @@ final class RemoteStream {
   }
 
   private void receive(JsonObject body) {
+    StreamPosition position = RemoteProtocol.position(body);
     JsonObject json = body.getJsonObject("message");
     EventMessage message = json == null ? null : EventMessage.fromFrame(json);
+    ErrorDict end = json == null ? RemoteProtocol.errorOf(body) : null;
+    // Encoded once per collection, when a member delivers it.
     Map<String, byte[]> frames = new HashMap<>(2);
     for (Member member : new ArrayList<>(members)) {
-      member.receive(body, message, frames);
+      member.catchUp.offer(position, message == null ? () -> member.end(end)
+          : () -> member.subscriber.deliver(frames.computeIfAbsent(member.subscriber.collection(),
+              c -> encode(message, c)), event.latestValueOnly()));
     }
   }
 
@@ -113,74 +121,51 @@ final class RemoteStream {
   final class Member {
     final SourceSubscriber subscriber;
     final String hold;
-    final Promise<SourceManager.Handle> result = Promise.promise();
+    final Promise<Attached> result = Promise.promise();
+    final CatchUp<Runnable> catchUp;
     boolean joinSent;
     private boolean pending = true;
-    private List<JsonObject> held = new ArrayList<>();
-    private String epoch;
-    private long last;
     private boolean finished;
 
-    private Member(SourceSubscriber subscriber, String hold) {
+    private Member(SourceSubscriber subscriber, String hold, int maxHeld) {
       this.subscriber = subscriber;
       this.hold = hold;
+      this.catchUp = CatchUp.singleEpoch(Runnable::run, maxHeld);
     }
 
     boolean finished() {
       return finished;
     }
 
-    private void receive(JsonObject body, EventMessage message, Map<String, byte[]> frames) {
-      if (finished) {
-        return;
-      }
-      if (pending) {
-        held.add(body);
-      } else if (epoch.equals(body.getString("epoch"))) {
-        if (message == null) {
-          end(RemoteProtocol.errorOf(body));
-        } else {
-          deliver(body.getLong("seq"), message, frames);
-        }
-      }
-    }
-
-    private void deliver(long seq, EventMessage message, Map<String, byte[]> frames) {
-      if (seq > last) {
-        last = seq;
-        byte[] frame = frames == null ? encode(message, subscriber.collection())
-            : frames.computeIfAbsent(subscriber.collection(), c -> encode(message, c));
-        subscriber.deliver(frame, event.latestValueOnly());
-      }
-    }
-
     /**
-     * The join was answered: delivers what was held around the snapshot and goes live. Returns the end that
-     * arrived meanwhile — to be delivered after {@code ready} — as a one-element list, else an empty list.
+     * The join was answered with the snapshot and its position: the subscription, to be opened. {@code leave}
+     * tells the owner the subscription left.
      */
-    List<ErrorDict> live(JsonObject joined) {
-      epoch = joined.getString("epoch");
-      long after = joined.getLong("after");
-      last = joined.getLong("joined");
+    Attached joined(JsonObject reply, Runnable leave) {
       pending = false;
-      List<JsonObject> early = held;
-      held = null;
-      for (JsonObject body : early) {
-        if (epoch.equals(body.getString("epoch")) && body.containsKey("message") && body.getLong("seq") <= after) {
-          deliver(body.getLong("seq"), EventMessage.fromFrame(body.getJsonObject("message")), null);
-        }
-      }
-      RemoteProtocol.items(joined).forEach(item -> subscriber.deliver(encode(item, subscriber.collection()), false));
-      last = Math.max(last, after);
-      for (JsonObject body : early) {
-        if (epoch.equals(body.getString("epoch"))) {
-          if (!body.containsKey("message")) {
-            return java.util.Collections.singletonList(RemoteProtocol.errorOf(body));
+      StreamPosition at = RemoteProtocol.position(reply);
+      List<Runnable> items = new ArrayList<>();
+      RemoteProtocol.items(reply).forEach(item ->
+          items.add(() -> subscriber.deliver(encode(item, subscriber.collection()), false)));
+      return new Attached() {
+        @Override
+        public boolean open(Runnable ready) {
+          if (finished || catchUp.overrun()) {
+            return false;
           }
-          deliver(body.getLong("seq"), EventMessage.fromFrame(body.getJsonObject("message")), null);
+          ready.run();
+          catchUp.open(items, List.of(at), () -> { });
+          return true;
         }
-      }
-      return List.of();
+
+        @Override
+        public void release() {
+          if (!finished) {
+            leave();
+            leave.run();
+          }
+        }
+      };
     }
 
     /** Leaves the stream without a word to the subscriber (released, redirected or failed). */

@@ -5,8 +5,10 @@ import io.herald.cluster.Membership;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
 import io.herald.status.NodeStats;
+import io.herald.stream.CatchUp;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
+import io.herald.StreamPosition;
 import io.herald.event.SourceForwarder;
 import io.herald.event.SourceManager;
 import io.herald.CallError;
@@ -59,7 +61,7 @@ public final class SourceHost extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    manager = new SourceManager(context, producers.factories(), stats.sources);
+    manager = new SourceManager(context, producers.factories(), stats.sources, CatchUp.MAX_HELD);
     claims = new ClusterClaims(membership, context);
     providers = new Providers(membership);
     stopListening = membership.onLeft(node -> context.runOnContext(v -> {
@@ -78,8 +80,11 @@ public final class SourceHost extends VerticleBase {
   public Future<?> stop() {
     stopListening.run();
     for (Hosted h : new ArrayList<>(hosted.values())) {
-      vertx.eventBus().publish(h.address, RemoteProtocol.end(h.epoch, RemoteSources.nodeLost(h.event.name(),
-          membership.nodeId())));
+      if (h.ready.succeeded()) {
+        // Not started yet: its pending joins fail with the rest; started: its stream ends after its last message.
+        vertx.eventBus().publish(h.address, RemoteProtocol.end(h.ready.result().position().next(),
+            RemoteSources.nodeLost(h.event.name(), membership.nodeId())));
+      }
       drop(h);
     }
     return Future.all(requests.unregister(), providers.removeOwn());
@@ -131,16 +136,16 @@ public final class SourceHost extends VerticleBase {
     }
     Hosted joined = h;
     joined.holds.add(hold);
-    long joinedAt = joined.seq;
+    // The subscription's stream starts here: every message after this one reaches it after the snapshot.
+    long joinedAt = joined.forwarded;
     joined.ready.compose(forwarding -> {
       if (!joined.holds.contains(hold)) {
         return Future.failedFuture("left");
       }
-      // On this context, between two emissions: the snapshot follows exactly message `after`.
-      long after = joined.seq;
+      StreamPosition at = new StreamPosition(forwarding.position().epoch(), joinedAt);
       return OnContext.on(context, forwarding.snapshot())
           .recover(e -> joined.ended ? Future.succeededFuture(List.of()) : Future.failedFuture(e))
-          .map(items -> RemoteProtocol.joined(joined.epoch, joinedAt, after, items));
+          .map(items -> RemoteProtocol.joined(at, items));
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         request.reply(ar.result());
@@ -210,12 +215,12 @@ public final class SourceHost extends VerticleBase {
     final String key;
     final EventDescriptor event;
     final String address;
-    final String epoch = UUID.randomUUID().toString();
     final Set<String> holds = new HashSet<>();
     Future<SourceManager.Forwarding> ready;
     boolean claimed;
     boolean ended;
-    long seq;
+    /** The offset of the last message forwarded (in the instance's run). */
+    long forwarded;
 
     Hosted(String key, EventDescriptor event) {
       this.key = key;
@@ -224,16 +229,16 @@ public final class SourceHost extends VerticleBase {
     }
 
     @Override
-    public void forward(EventMessage message) {
-      seq++;
-      vertx.eventBus().publish(address, RemoteProtocol.message(epoch, seq, message));
+    public void forward(EventMessage message, StreamPosition position) {
+      forwarded = position.offset();
+      vertx.eventBus().publish(address, RemoteProtocol.message(position, message));
     }
 
     @Override
-    public void ended(ErrorDict error) {
+    public void ended(ErrorDict error, StreamPosition position) {
       // The manager has already let go of the instance: nothing to release, only the claim.
       ended = true;
-      vertx.eventBus().publish(address, RemoteProtocol.end(epoch, error));
+      vertx.eventBus().publish(address, RemoteProtocol.end(position, error));
       hosted.remove(key, this);
       unclaim(this);
     }

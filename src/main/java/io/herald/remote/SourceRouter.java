@@ -3,6 +3,7 @@ package io.herald.remote;
 import io.herald.EventDescriptor;
 import io.herald.SourceFactory;
 import io.herald.event.SourceManager;
+import io.herald.stream.Attached;
 import io.herald.event.SourceSubscriber;
 import io.herald.CallError;
 import io.herald.Errno;
@@ -32,7 +33,7 @@ public final class SourceRouter {
    * Subscribes to the instance of {@code event} for the validated {@code argument} (for a HOST source, its
    * {@code "node"} is taken out first). Completes once live; fails with a {@link CallError}.
    */
-  public Future<SourceManager.Handle> subscribe(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
+  public Future<Attached> subscribe(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
     if (event.placement() == EventDescriptor.Placement.CLUSTER) {
       return remote.subscribe(event, argument, null, subscriber);
     }

@@ -11,6 +11,9 @@ import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.protocol.Schema;
 import io.herald.protocol.ServerMessages;
+import io.herald.StreamPosition;
+import io.herald.stream.Attached;
+import io.herald.stream.CatchUp;
 import io.herald.subscription.Subscriber;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
@@ -20,19 +23,19 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The subscriptions of one connection, by {@code sub} id: {@code sub} → {@code ready} or {@code nosub},
  * {@code unsub}, and the source and snapshot plumbing behind them. Confined to the connection's event loop.
  *
- * <p>A subscription holds its hub membership or source instance from the moment it is accepted; one that is
- * cancelled (unsub, replaced, connection closed) before its answer releases what it got as soon as it gets it.
+ * <p>Every subscription is {@link Attached} to its stream — a broadcast event through the hub, a source instance
+ * here or on another node — and opened once accepted: the stream decides where {@code ready} goes and what comes
+ * before the live messages. A subscription that is cancelled (unsub, replaced, connection closed) before its
+ * answer releases what it got as soon as it gets it.
  */
 final class Subscriptions {
-
-  /** Source frames kept for a subscription while its {@code ready} is not yet sent. */
-  private static final int EARLY_FRAMES = 64;
 
   private final SessionServices services;
   private final Subscriber connection;
@@ -68,9 +71,10 @@ final class Subscriptions {
     Subscription sub = new Subscription(id, name);
     subscriptions.put(key, sub);
     services.stats().subscriptions.incrementAndGet();
-    Future<Runnable> accepted;
+    Future<Attached> accepted;
     if ("*".equals(name)) {
-      accepted = snapshot ? noSnapshot(name) : services.hub().subscribeWildcard(connection).map(h -> h::release);
+      accepted = snapshot ? noSnapshot(name)
+          : services.hub().subscribeWildcard(connection).map(handle -> Attached.live(handle::release));
     } else {
       int colon = name.indexOf(':');
       String event = colon < 0 ? name : name.substring(0, colon);
@@ -81,72 +85,73 @@ final class Subscriptions {
     accepted.onComplete(ar -> {
       if (sub.cancelled) {
         if (ar.succeeded()) {
-          ar.result().run();
+          ar.result().release();
         }
         return;
       }
       if (ar.failed()) {
-        subscriptions.remove(key, sub);
-        services.stats().subscriptions.decrementAndGet();
-        sub.cancelled = true;
-        send(ServerMessages.nosub(id, name, CallError.toErrorDict(ar.cause())));
+        end(sub, CallError.toErrorDict(ar.cause()));
         return;
       }
-      sub.release = ar.result();
-      send(ServerMessages.ready(id));
-      sub.live = true;
-      if (sub.early != null) {
-        sub.early.forEach(frame -> outbound.send(frame, null));
-        sub.early = null;
-      }
-      if (sub.onLive != null) {
-        sub.onLive.run();
-        sub.onLive = null;
+      Attached attached = ar.result();
+      sub.release = attached::release;
+      if (!attached.open(() -> send(ServerMessages.ready(id)))) {
+        end(sub, ErrorDict.of(Errno.ENOBUFS, "The stream of '" + name
+            + "' moved faster than its snapshot could be read; subscribe again"));
       }
     });
   }
 
-  private static Future<Runnable> noSnapshot(String name) {
+  private static Future<Attached> noSnapshot(String name) {
     return Future.failedFuture(new CallError(Errno.EINVAL, "'" + name + "' has no snapshot"));
   }
 
   /**
-   * Snapshot, then stream: the subscription's place in the hub is taken first (held by a gate), then the
-   * snapshot is read; its items go out as {@code added}, then {@code ready}, then the held messages newer than
-   * the snapshot, and from then on the live stream — no gap and no duplicate.
+   * Snapshot, then stream: the subscription's place in the hub is taken first, its messages held by a
+   * {@link CatchUp}; then the snapshot is read; opening sends its items as {@code added}, {@code ready}, the held
+   * messages newer than the snapshot, and from then on the live stream — no gap and no duplicate.
    */
-  private Future<Runnable> subscribeWithSnapshot(Subscription sub, EventDescriptor descriptor) {
+  private Future<Attached> subscribeWithSnapshot(EventDescriptor descriptor) {
     SnapshotProvider provider = services.producers().snapshot(descriptor.name());
     if (provider == null) {
       return noSnapshot(descriptor.name());
     }
-    SnapshotGate gate = new SnapshotGate();
-    return services.hub().subscribe(descriptor, gate).compose(membership ->
+    CatchUp<Runnable> catchUp = CatchUp.of(Runnable::run, CatchUp.MAX_HELD);
+    // A held message is not sent when, by the time it would be, the connection gets the event through another of
+    // its subscriptions: it has had it already.
+    Subscriber held = (frame, coalesceKey, position) -> catchUp.offer(StreamPosition.parse(position), () -> {
+      if (!services.hub().receives(descriptor, connection)) {
+        outbound.send(frame, coalesceKey);
+      }
+    });
+    return services.hub().subscribe(descriptor, held).compose(membership ->
         OnContext.on(context, provider.snapshot()).transform(ar -> {
           if (ar.failed()) {
             membership.release();
             return Future.failedFuture(ar.cause());
           }
           Snapshot snapshot = ar.result();
-          if (!sub.cancelled) {
-            snapshot.items().forEach(item -> send(item.toFrame(descriptor.name())));
-          }
-          sub.onLive = () -> {
-            // Messages this connection already got through another subscription are not sent twice.
-            boolean alreadyReceiving = services.hub().receives(descriptor, connection);
-            for (SnapshotGate.Held held : gate.held) {
-              if (!alreadyReceiving && snapshot.isNewer(StreamPosition.parse(held.position()))) {
-                outbound.send(held.frame(), held.coalesceKey());
+          List<Runnable> items = new ArrayList<>();
+          snapshot.items().forEach(item -> items.add(() -> send(item.toFrame(descriptor.name()))));
+          return Future.succeededFuture(new Attached() {
+            @Override
+            public boolean open(Runnable ready) {
+              if (!catchUp.open(items, snapshot.positions(), ready)) {
+                return false;
               }
+              membership.moveTo(connection);
+              return true;
             }
-            gate.held.clear();
-            membership.moveTo(connection);
-          };
-          return Future.succeededFuture(membership::release);
+
+            @Override
+            public void release() {
+              membership.release();
+            }
+          });
         }));
   }
 
-  private Future<Runnable> accept(Subscription sub, String event, EventDescriptor descriptor, String rawArg,
+  private Future<Attached> accept(Subscription sub, String event, EventDescriptor descriptor, String rawArg,
                                   boolean snapshot) {
     if (descriptor == null) {
       return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
@@ -156,9 +161,9 @@ final class Subscriptions {
         return Future.failedFuture(new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
       }
       if (snapshot) {
-        return subscribeWithSnapshot(sub, descriptor);
+        return subscribeWithSnapshot(descriptor);
       }
-      return services.hub().subscribe(descriptor, connection).map(h -> h::release);
+      return services.hub().subscribe(descriptor, connection).map(membership -> Attached.live(membership::release));
     }
     if (snapshot) {
       return noSnapshot(sub.collection);
@@ -173,7 +178,7 @@ final class Subscriptions {
         return Future.failedFuture(new CallError(invalid));
       }
     }
-    return services.sources().subscribe(descriptor, argument, sourceSubscriber(sub)).map(h -> h::release);
+    return services.sources().subscribe(descriptor, argument, sourceSubscriber(sub));
   }
 
   private SourceSubscriber sourceSubscriber(Subscription sub) {
@@ -185,26 +190,26 @@ final class Subscriptions {
 
       @Override
       public void deliver(byte[] frame, boolean latestValueOnly) {
-        if (sub.cancelled) {
-          return;
-        }
-        if (sub.live) {
+        if (!sub.cancelled) {
           outbound.send(frame, latestValueOnly ? sub : null);
-        } else {
-          sub.holdEarly(frame, EARLY_FRAMES);
         }
       }
 
       @Override
       public void ended(ErrorDict error) {
-        if (subscriptions.remove(key(sub.id), sub)) {
-          services.stats().subscriptions.decrementAndGet();
-          sub.cancelled = true;
-          sub.release = null;
-          send(ServerMessages.nosub(sub.id, sub.collection, error));
-        }
+        sub.release = null;
+        end(sub, error);
       }
     };
+  }
+
+  /** The server ends {@code sub} (refused, or its stream ended): {@code nosub}, once. */
+  private void end(Subscription sub, ErrorDict error) {
+    if (subscriptions.remove(key(sub.id), sub)) {
+      services.stats().subscriptions.decrementAndGet();
+      sub.cancel();
+      send(ServerMessages.nosub(sub.id, sub.collection, error));
+    }
   }
 
   void unsubscribe(Object id) {
