@@ -27,9 +27,10 @@ public final class Addresses {
   public static final String METHOD_PREFIX = "herald.method.";
   public static final String EVENT_REGISTRATIONS = "herald.registry.events";
   /**
-   * Header of event messages published through {@code Herald.publish}: {@code <publisher node id>:<n>}, n counting
-   * the node's publications of that event from 1. Snapshots report the position they reflect, so that a
-   * snapshot subscription can drop the messages its snapshot already contains.
+   * Header of event messages published through {@code Herald.publish}: the message's stream position
+   * {@code <epoch>@<offset>} (see {@code io.herald.StreamPosition}), the epoch being the publishing node's id and
+   * the offset counting its publications of that event from 1. Snapshots report the positions they reflect, so
+   * that a snapshot subscription can drop the messages its snapshot already contains.
    */
   public static final String POSITION_HEADER = "herald-pos";
   /**

@@ -7,7 +7,7 @@ public interface Subscriber {
    * Writes one frame.
    *
    * @param coalesceKey non-null when an undelivered earlier frame with the same key may be replaced by this one
-   * @param position    the publisher's position of this message ({@code <publisher>:<n>}, see
+   * @param position    the publisher's position of this message ({@code <epoch>@<offset>}, see
    *                    {@link io.herald.bus.Addresses#POSITION_HEADER}), or null
    */
   void deliver(byte[] frame, Object coalesceKey, String position);
