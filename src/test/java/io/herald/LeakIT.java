@@ -1,5 +1,8 @@
 package io.herald;
 
+import static io.herald.support.Messages.method;
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.event.EventDescriptor;
@@ -47,24 +50,13 @@ class LeakIT {
     herald.registerEvent(EventDescriptor.broadcast(EVENT).build()).await();
   }
 
-  private static JsonObject sub(Object id, String name) {
-    return new JsonObject().put("msg", "sub").put("id", id).put("name", name);
-  }
-
   /** A source argument of its own for cycle {@code i}, so that instances are started and stopped all along. */
   private static String ownSource(int i) {
     return "test.ticks:{\"interval_ms\":" + (5 + i % 11) + ",\"count\":" + (1000 + i) + "}";
   }
 
-  /** Subscribes and waits for the ready, skipping events of earlier subscriptions. */
-  private static void subscribe(WsClient c, String id, String name) {
-    c.send(sub(id, name));
-    JsonObject answer = c.skipUntil(m -> !List.of("added", "changed").contains(m.getString("msg")));
-    assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add(id)), answer, name);
-  }
-
   private static JsonObject ping(String id) {
-    return new JsonObject().put("msg", "method").put("id", id).put("method", "core.ping").put("params", new JsonArray());
+    return method(id, "core.ping", new JsonArray());
   }
 
   @Test
@@ -82,17 +74,17 @@ class LeakIT {
         }
         case 1 -> {
           try (WsClient c = WsClient.connect(vertx, port)) {
-            subscribe(c, "all", "*");
-            subscribe(c, "b", EVENT);
+            c.subscribeAmid("all", "*");
+            c.subscribeAmid("b", EVENT);
             c.next();
           }
         }
         case 2 -> {
           try (WsClient c = WsClient.connect(vertx, port)) {
-            subscribe(c, "shared", SHARED_SOURCE);
-            subscribe(c, "own", ownSource(i));
+            c.subscribeAmid("shared", SHARED_SOURCE);
+            c.subscribeAmid("own", ownSource(i));
             c.next();
-            c.send(new JsonObject().put("msg", "unsub").put("id", "own"));
+            c.send(unsub("own"));
           }
         }
         case 3 -> {
@@ -130,9 +122,9 @@ class LeakIT {
         default -> {
           // Replacing and unsubscribing, then a clean close with a call in flight.
           try (WsClient c = WsClient.connect(vertx, port)) {
-            subscribe(c, "x", EVENT);
-            subscribe(c, "x", ownSource(i));
-            c.send(sub("x", "*")).send(new JsonObject().put("msg", "unsub").put("id", "x")).send(ping("p"));
+            c.subscribeAmid("x", EVENT);
+            c.subscribeAmid("x", ownSource(i));
+            c.send(sub("x", "*")).send(unsub("x")).send(ping("p"));
           }
         }
       }

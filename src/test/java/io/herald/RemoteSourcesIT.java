@@ -1,5 +1,7 @@
 package io.herald;
 
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +13,7 @@ import io.herald.protocol.Errno;
 import io.herald.protocol.ErrorDict;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
+import io.herald.support.TestSources;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -73,7 +76,7 @@ class RemoteSourcesIT {
     TestNodes.await(c.registerSource(SHARED, sharedOnC));
     TestNodes.await(a.registerSource(COUNTER, argument -> counter(cluster.vertx(0))));
     TestNodes.await(a.registerSource(FLAKY, argument -> flaky(cluster.vertx(0))));
-    TestNodes.await(a.registerSource(ONCE, argument -> once(cluster.vertx(0))));
+    TestNodes.await(a.registerSource(ONCE, argument -> TestSources.once(cluster.vertx(0))));
     TestNodes.await(a.events().register(EventDescriptor.source("test.nowhere").build()));
     TestNodes.await(d.registerSource(ON_D, new TickSource(cluster.vertx(3))));
   }
@@ -103,13 +106,13 @@ class RemoteSourcesIT {
       assertEquals(0, b.stats().sources.get());
 
       one.send(unsub("s"));
-      sync(one);
+      one.sync();
       two.skipUntil(m -> true);
       assertEquals(stops, ticksOnA.stops.get(), "still held by the other subscription");
       two.send(unsub("s"));
       TestNodes.eventually(5000, "the last unsub on B stops the instance on A",
           () -> ticksOnA.stops.get() == stops + 1 && a.stats().sources.get() == 0);
-      sync(two);
+      two.sync();
       two.expectSilence(100);
     }
     TestNodes.eventually(5000, "B's consumers released", () -> b.stats().busConsumers.get() == 0);
@@ -139,8 +142,7 @@ class RemoteSourcesIT {
         assertEquals(1, b.stats().sources.get());
       }
 
-      fromC.send(new JsonObject().put("msg", "sub").put("id", "x")
-          .put("name", "reporting.realtime:{\"node\":\"nope\"}"));
+      fromC.send(sub("x", "reporting.realtime:{\"node\":\"nope\"}"));
       JsonObject nosub = fromC.next(m -> "nosub".equals(m.getString("msg")));
       assertEquals("ENOENT", nosub.getJsonObject("error").getString("errname"));
       assertEquals("Node 'nope' is not in the cluster", nosub.getJsonObject("error").getString("reason"));
@@ -172,7 +174,7 @@ class RemoteSourcesIT {
           == stops + 1 && a.stats().sources.get() + c.stats().sources.get() == 0);
 
       // Its owner gave it up: the next subscription starts it again.
-      onB.send(new JsonObject().put("msg", "sub").put("id", "again").put("name", name));
+      onB.send(sub("again", name));
       onB.skipUntil(m -> "ready".equals(m.getString("msg")));
       onB.next();
       assertEquals(starts + 2, sharedOnA.starts.get() + sharedOnC.starts.get());
@@ -226,7 +228,7 @@ class RemoteSourcesIT {
       }
       assertEquals(new JsonObject().put("msg", "nosub").put("id", "t").put("collection", counted), ws.next());
 
-      ws.send(new JsonObject().put("msg", "sub").put("id", "f").put("name", "test.ticks:{\"fail\":true}"));
+      ws.send(sub("f", "test.ticks:{\"fail\":true}"));
       JsonObject refused = ws.next();
       assertEquals("nosub", refused.getString("msg"));
       assertEquals("told to fail", refused.getJsonObject("error").getString("reason"));
@@ -244,12 +246,12 @@ class RemoteSourcesIT {
           .put("fields", new JsonObject().put("value", 42)), ws.next());
       assertEquals(new JsonObject().put("msg", "nosub").put("id", "o").put("collection", "test.once"), ws.next());
 
-      ws.send(new JsonObject().put("msg", "sub").put("id", "n").put("name", "test.nowhere"));
+      ws.send(sub("n", "test.nowhere"));
       JsonObject nowhere = ws.next();
       assertEquals("ENOENT", nowhere.getJsonObject("error").getString("errname"));
       assertEquals("Event source 'test.nowhere' is not available on any node",
           nowhere.getJsonObject("error").getString("reason"));
-      sync(ws);
+      ws.sync();
       ws.expectSilence(100);
       assertEquals(0, b.stats().subscriptions.get());
     }
@@ -304,20 +306,10 @@ class RemoteSourcesIT {
         && b.stats().busConsumers.get() == 0);
 
     // Subscribing again is possible; now no node runs the source.
-    kept.send(new JsonObject().put("msg", "sub").put("id", "k").put("name", "test.ticks:{\"interval_ms\":20}"));
+    kept.send(sub("k", "test.ticks:{\"interval_ms\":20}"));
     JsonObject again = kept.next();
     assertEquals("ENOENT", again.getJsonObject("error").getString("errname"), again.encode());
     kept.close();
-  }
-
-  private static JsonObject unsub(String id) {
-    return new JsonObject().put("msg", "unsub").put("id", id);
-  }
-
-  /** A ping's pong comes after everything the server sent before it. */
-  private static void sync(WsClient ws) {
-    ws.send(new JsonObject().put("msg", "ping").put("id", "sync"));
-    ws.skipUntil(m -> "pong".equals(m.getString("msg")));
   }
 
   private static EventSource counter(Vertx vertx) {
@@ -362,19 +354,4 @@ class RemoteSourcesIT {
     };
   }
 
-  private static EventSource once(Vertx vertx) {
-    return new EventSource() {
-      @Override
-      public Future<Void> start(SourceSink sink) {
-        sink.emit(EventMessage.added(1, new JsonObject().put("value", 42)));
-        sink.end();
-        return vertx.timer(20).mapEmpty();
-      }
-
-      @Override
-      public Future<Void> stop() {
-        return Future.succeededFuture();
-      }
-    };
-  }
 }

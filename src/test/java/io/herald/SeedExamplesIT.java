@@ -1,5 +1,7 @@
 package io.herald;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.event.EventMessage;
@@ -142,9 +144,9 @@ class SeedExamplesIT {
           }""");
       TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
       // "The server does not send a response for this call": only ticks already in flight may follow.
-      c.send(new JsonObject().put("msg", "ping").put("id", "end"));
+      c.send(ping("end"));
       JsonObject last = c.next(m -> !"added".equals(m.getString("msg")));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "end"), last);
+      assertEquals(pong("end"), last);
     }
   }
 

@@ -1,5 +1,8 @@
 package io.herald;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
+import static io.herald.support.Messages.sub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +16,6 @@ import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,10 +67,6 @@ class SlowConsumerIT {
         return Future.succeededFuture();
       }
     }).await();
-  }
-
-  private static JsonObject sub(Object id, String name) {
-    return new JsonObject().put("msg", "sub").put("id", id).put("name", name);
   }
 
   private static EventMessage event(int seq) {
@@ -180,12 +178,12 @@ class SlowConsumerIT {
       received++;
     }
     assertTrue(received < last, "intermediate values were skipped, not buffered: got " + received);
-    slow.send(new JsonObject().put("msg", "ping").put("id", "after"));
+    slow.send(ping("after"));
     JsonObject pong;
     do {
       pong = slow.nextMessage();
     } while (!"after".equals(pong.getString("id")));
-    assertEquals(new JsonObject().put("msg", "pong").put("id", "after"), pong);
+    assertEquals(pong("after"), pong);
     assertEquals(2, herald.stats().connections.get());
     slow.close();
   }
@@ -214,8 +212,8 @@ class SlowConsumerIT {
         sleep(remaining);
       }
       assertFalse(normal.isClosed(), "a client that answers pings stays open");
-      normal.send(new JsonObject().put("msg", "ping").put("id", "alive"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "alive"), normal.next());
+      normal.send(ping("alive"));
+      assertEquals(pong("alive"), normal.next());
     }
   }
 
@@ -224,8 +222,8 @@ class SlowConsumerIT {
     herald = restart(new JsonObject().put("ws.ping-interval-ms", 100).put("ws.idle-timeout-ms", 500));
     try (RawWebSocket chatty = RawWebSocket.connect(herald.httpPort())) {
       for (int i = 0; i < 8; i++) {
-        chatty.send(new JsonObject().put("msg", "ping").put("id", i));
-        assertEquals(new JsonObject().put("msg", "pong").put("id", i), chatty.nextMessage());
+        chatty.send(ping(i));
+        assertEquals(pong(i), chatty.nextMessage());
         sleep(200);
       }
       assertEquals(1, herald.stats().connections.get(), "open after 1.6 s without answering a single ping");

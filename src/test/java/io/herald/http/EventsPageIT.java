@@ -1,5 +1,7 @@
 package io.herald.http;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -348,8 +350,8 @@ class EventsPageIT {
       assertEquals("unsub", new JsonObject(examples.get(9).json()).getString("msg"));
       c.sendText(examples.get(9).json());
       TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
-      c.send(new JsonObject().put("msg", "ping").put("id", "end"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "end"),
+      c.send(ping("end"));
+      assertEquals(pong("end"),
           c.next(m -> !"added".equals(m.getString("msg"))));
     }
   }

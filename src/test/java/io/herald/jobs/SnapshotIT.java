@@ -1,5 +1,6 @@
 package io.herald.jobs;
 
+import static io.herald.support.Messages.subSnapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,7 +49,7 @@ class SnapshotIT {
       submitted.add(TestNodes.await(herald.jobs().submit("test.churn", new JsonArray(), churn)));
       if (i % (JOBS / CLIENTS) == JOBS / CLIENTS / 2) {
         WsClient c = WsClient.connect(vertx, herald.httpPort());
-        c.send(new JsonObject().put("msg", "sub").put("id", "s").put("name", "core.get_jobs").put("snapshot", true));
+        c.send(subSnapshot("s", "core.get_jobs"));
         clients.add(c);
       }
       if (i % 20 == 0) {

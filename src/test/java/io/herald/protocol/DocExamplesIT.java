@@ -1,5 +1,7 @@
 package io.herald.protocol;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -262,9 +264,9 @@ class DocExamplesIT {
       }
       if (!closed) {
         // Nothing the example does not show may arrive: the next message must be the answer to this ping.
-        client.send(new JsonObject().put("msg", "ping").put("id", END_PING_ID));
+        client.send(ping(END_PING_ID));
         JsonObject next = client.next();
-        assertEquals(new JsonObject().put("msg", "pong").put("id", END_PING_ID), next,
+        assertEquals(pong(END_PING_ID), next,
             DOC + ":" + example.line() + ": a message the example does not show");
       }
     }

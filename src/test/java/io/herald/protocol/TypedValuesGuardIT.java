@@ -1,5 +1,6 @@
 package io.herald.protocol;
 
+import static io.herald.support.Messages.subSnapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,7 +60,7 @@ class TypedValuesGuardIT {
     try (WsClient all = WsClient.connect(vertx, herald.httpPort());
          WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       all.subscribe("all", "*");
-      c.send(new JsonObject().put("msg", "sub").put("id", "jobs").put("name", "core.get_jobs").put("snapshot", true));
+      c.send(subSnapshot("jobs", "core.get_jobs"));
       c.next(m -> "ready".equals(m.getString("msg")));
       c.subscribe("realtime", "reporting.realtime:{\"interval\": 1}");
       c.subscribe("tail", "filesystem.file_tail_follow:" + log);
@@ -84,7 +85,7 @@ class TypedValuesGuardIT {
       all.next(m -> "alert.list".equals(m.getString("collection"))
           && "JobFailed".equals(m.getJsonObject("fields").getString("source")));
       assertTrue(TypedValues.isDate(memoryAlert.getJsonObject("fields").getJsonObject("datetime")));
-      c.send(new JsonObject().put("msg", "sub").put("id", "alerts").put("name", "alert.list").put("snapshot", true));
+      c.send(subSnapshot("alerts", "alert.list"));
       c.next(m -> "ready".equals(m.getString("msg")));
 
       JsonObject events = c.call(10, "core.get_events", new JsonArray());
