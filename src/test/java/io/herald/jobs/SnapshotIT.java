@@ -52,8 +52,10 @@ class SnapshotIT {
         c.send(subSnapshot("s", "core.get_jobs"));
         clients.add(c);
       }
-      if (i % 20 == 0) {
-        Thread.sleep(5);
+      if (i % 20 == 10) {
+        // Churn: before going on, the job submitted ten earlier has ended, so that later subscribers find jobs
+        // finished, running and waiting.
+        TestNodes.await(herald.jobs().await(submitted.get(i - 10)));
       }
     }
     for (long id : submitted) {
