@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.event.EventDescriptor;
 import io.herald.event.EventMessage;
+import io.herald.support.Http;
 import io.herald.support.RawWebSocket;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -131,11 +128,10 @@ class LeakIT {
     }
     vertx.cancelTimer(publisher);
 
-    HttpClient http = vertx.createHttpClient();
     AtomicReference<JsonObject> last = new AtomicReference<>();
     try {
       TestNodes.eventually(30_000, "an idle status, last seen " + last, () -> {
-        JsonObject status = status(http);
+        JsonObject status = Http.status(port);
         last.set(status);
         return ZEROED.stream().allMatch(key -> status.getInteger(key) == 0);
       });
@@ -149,7 +145,6 @@ class LeakIT {
       c.subscribe("after", SHARED_SOURCE);
       assertEquals(SHARED_SOURCE, c.next().getString("collection"));
     }
-    TestNodes.await(http.close());
   }
 
   @Test
@@ -190,12 +185,5 @@ class LeakIT {
     } catch (AssertionError e) {
       throw new AssertionError("event " + expected + " and later never arrived", e);
     }
-  }
-
-  private JsonObject status(HttpClient http) {
-    return TestNodes.await(http.request(HttpMethod.GET, herald.httpPort(), "127.0.0.1", "/api/status")
-        .compose(request -> request.send())
-        .compose(HttpClientResponse::body)
-        .map(Buffer::toJsonObject));
   }
 }

@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.Herald;
 import io.herald.event.EventDescriptor;
+import io.herald.support.Http;
+import io.herald.support.Http.Page;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -33,7 +33,6 @@ import org.commonmark.node.Node;
 import org.commonmark.node.Paragraph;
 import org.commonmark.node.Text;
 import org.commonmark.parser.Parser;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -80,10 +79,6 @@ class EventsPageIT {
 
   private Vertx vertx;
   private Herald herald;
-  private HttpClient http;
-
-  record Page(int status, String contentType, String body) {
-  }
 
   /** One fenced JSON block of the guide and the paragraph before it ("Request:", "Response:", ..). */
   record Example(String label, String json) {
@@ -103,19 +98,10 @@ class EventsPageIT {
         .await();
     herald.registerEvent(EventDescriptor.broadcast("test._odd_").description(ODD_DESCRIPTION).build()).await();
     herald.registerSource(TickSource.DESCRIPTOR, new TickSource(vertx)).await();
-    http = vertx.createHttpClient();
-  }
-
-  @AfterEach
-  void stop() {
-    TestNodes.await(http.close());
   }
 
   private Page get(String uri) {
-    return TestNodes.await(http.request(HttpMethod.GET, herald.httpPort(), "127.0.0.1", uri)
-        .compose(request -> request.send())
-        .compose(response -> response.body().map(body ->
-            new Page(response.statusCode(), response.getHeader("content-type"), body.toString()))));
+    return Http.get(herald.httpPort(), uri);
   }
 
   /** The names of the catalogue, as the node publishes it, sorted. */

@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.Herald;
 import io.herald.event.EventDescriptor;
 import io.herald.method.MethodDescriptor;
+import io.herald.support.Http;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,10 +95,8 @@ class TypedValuesGuardIT {
       sent.addAll(all.transcript());
       sent.addAll(c.transcript());
     }
-    HttpResponse<String> catalogue = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + herald.httpPort() + "/api/events")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, catalogue.statusCode());
+    Http.Page catalogue = Http.get(herald.httpPort(), "/api/events");
+    assertEquals(200, catalogue.status());
     sent.add(catalogue.body());
 
     long dates = 0;

@@ -3,10 +3,6 @@ package io.herald.support;
 import io.herald.support.WsClient.Received;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -114,17 +110,9 @@ public final class ClusterFigures {
   }
 
   /** Waits until the node holds no bus consumer (its {@code /api/status}). */
-  private static void awaitNoConsumer(int port) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/status")).build();
-    TestNodes.eventually(WAIT_MS, "no bus consumer on the node", () -> {
-      try {
-        return new JsonObject(http.send(status, HttpResponse.BodyHandlers.ofString()).body())
-            .getInteger("bus_consumers") == 0;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+  private static void awaitNoConsumer(int port) {
+    TestNodes.eventually(WAIT_MS, "no bus consumer on the node",
+        () -> Http.status(port).getInteger("bus_consumers") == 0);
   }
 
   // --- output ---

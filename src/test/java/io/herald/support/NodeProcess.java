@@ -5,10 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,17 +73,12 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** {@code GET /api/status} of the node. */
-  public JsonObject status() throws IOException, InterruptedException {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + httpPort + "/api/status")).build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException("/api/status answered " + response.statusCode() + ": " + response.body());
-    }
-    return new JsonObject(response.body());
+  public JsonObject status() {
+    return Http.status(httpPort);
   }
 
   /** The node's id (its cluster member id). */
-  public String nodeId() throws IOException, InterruptedException {
+  public String nodeId() {
     return status().getString("node");
   }
 
