@@ -1,5 +1,12 @@
 package io.herald;
 
+import static io.herald.support.Messages.changed;
+import static io.herald.support.Messages.method;
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
+
 import io.herald.session.TextFrames;
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -262,14 +269,14 @@ class BadInputIT {
     try (WsClient c = client()) {
       c.subscribe("d", "test.jobs");
       c.subscribe("d", "test.other");
-      assertNoMoreMessages(c);
+      c.assertNoMoreMessages();
       herald.publish("test.jobs", EventMessage.changed(1, new JsonObject())).await();
       herald.publish("test.other", EventMessage.changed(2, new JsonObject())).await();
-      assertEquals(event("test.other", 2), c.next(), "only the new name delivers");
+      assertEquals(changed("test.other", 2), c.next(), "only the new name delivers");
       assertStillServes(c);
       assertEquals(2, herald.stats().subscriptions.get(), "the bystander's and the replacement only");
     }
-    assertEquals(event("test.jobs", 1), bystander.next());
+    assertEquals(changed("test.jobs", 1), bystander.next());
     assertServes(bystander);
   }
 
@@ -277,13 +284,13 @@ class BadInputIT {
   void duplicateSubIdWithAnUnknownNameEndsTheEarlierSubscription() {
     try (WsClient c = client()) {
       c.subscribe("d", "test.jobs");
-      c.send(new JsonObject().put("msg", "sub").put("id", "d").put("name", "no.such_event"));
+      c.send(sub("d", "no.such_event"));
       assertEquals(new JsonObject("{\"msg\":\"nosub\",\"id\":\"d\",\"collection\":\"no.such_event\",\"error\":"
           + ENOENT_NO_SUCH + "}"), c.next());
       herald.publish("test.jobs", EventMessage.changed(1, new JsonObject())).await();
       assertStillServes(c);
     }
-    assertEquals(event("test.jobs", 1), bystander.next());
+    assertEquals(changed("test.jobs", 1), bystander.next());
     assertServes(bystander);
   }
 
@@ -293,15 +300,15 @@ class BadInputIT {
       c.subscribe("s1", "test.jobs");
       c.subscribe("s2", "test.other");
       c.subscribe("s3", "*");
-      c.send(new JsonObject().put("msg", "sub").put("id", "s4").put("name", "test.jobs"));
+      c.send(sub("s4", "test.jobs"));
       assertEquals(new JsonObject("{\"msg\":\"nosub\",\"id\":\"s4\",\"collection\":\"test.jobs\",\"error\":"
           + "{\"error\":109,\"errname\":\"ETOOMANYREFS\",\"type\":null,"
           + "\"reason\":\"Too many subscriptions on this connection (limit " + MAX_SUBSCRIPTIONS + ")\","
           + "\"trace\":null,\"extra\":null}}"), c.next());
-      assertNoMoreMessages(c);
+      c.assertNoMoreMessages();
       // at the limit, replacing an id is still allowed, and a freed slot can be used again
       c.subscribe("s3", "test.other");
-      c.send(new JsonObject().put("msg", "unsub").put("id", "s2"));
+      c.send(unsub("s2"));
       c.subscribe("s4", "test.jobs");
       assertStillServes(c);
     }
@@ -353,9 +360,9 @@ class BadInputIT {
         herald.publish("test.other", EventMessage.changed(round * 10 + k, new JsonObject())).await();
       }
       for (int k = 0; k < 5; k++) {
-        assertEquals(event("test.other", round * 10 + k), bystander.next(), "round " + round);
+        assertEquals(changed("test.other", round * 10 + k), bystander.next(), "round " + round);
       }
-      bystander.send(new JsonObject().put("msg", "unsub").put("id", "late"));
+      bystander.send(unsub("late"));
       closing.close();
     }
     assertServes(bystander);
@@ -364,27 +371,12 @@ class BadInputIT {
   // --- checks ---
 
   private static void callSlow(WsClient c, int id) {
-    c.send(new JsonObject().put("msg", "method").put("id", id).put("method", "test.slow")
-        .put("params", new JsonArray().add(id)));
-  }
-
-  private static JsonObject event(String collection, int id) {
-    return new JsonObject().put("msg", "changed").put("collection", collection).put("id", id)
-        .put("fields", new JsonObject());
-  }
-
-  /**
-   * Nothing more is queued for {@code c}: a ping is answered next. Every reply to an earlier message is written
-   * before the pong, since the connection handles its messages in order on one event loop.
-   */
-  private static void assertNoMoreMessages(WsClient c) {
-    c.send(new JsonObject().put("msg", "ping").put("id", "barrier"));
-    assertEquals(new JsonObject().put("msg", "pong").put("id", "barrier"), c.next(), "no other message before the pong");
+    c.send(method(id, "test.slow", new JsonArray().add(id)));
   }
 
   /** The connection is open and served: nothing unexpected is pending, and a ping gets its pong. */
   private static void assertStillServes(WsClient c) {
-    assertNoMoreMessages(c);
+    c.assertNoMoreMessages();
     assertFalse(c.isClosed(), "connection stays open");
   }
 
@@ -392,12 +384,12 @@ class BadInputIT {
   private void assertServes(WsClient c) {
     int n = published.incrementAndGet();
     herald.publish("test.jobs", EventMessage.changed(n, new JsonObject())).await();
-    assertEquals(event("test.jobs", n), c.next(), "an existing subscription still delivers");
+    assertEquals(changed("test.jobs", n), c.next(), "an existing subscription still delivers");
     String sub = "fresh-" + n;
     c.subscribe(sub, "test.other");
     herald.publish("test.other", EventMessage.changed(n, new JsonObject())).await();
-    assertEquals(event("test.other", n), c.next(), "a new subscription delivers");
-    c.send(new JsonObject().put("msg", "unsub").put("id", sub));
-    assertNoMoreMessages(c);
+    assertEquals(changed("test.other", n), c.next(), "a new subscription delivers");
+    c.send(unsub(sub));
+    c.assertNoMoreMessages();
   }
 }

@@ -1,17 +1,17 @@
 package io.herald;
 
-import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static io.herald.support.Messages.method;
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
 
+import io.herald.node.Node;
+import io.herald.support.Http;
 import io.herald.support.RawWebSocket;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -46,24 +46,13 @@ class LeakIT {
     herald.registerEvent(EventDescriptor.broadcast(EVENT).build()).await();
   }
 
-  private static JsonObject sub(Object id, String name) {
-    return new JsonObject().put("msg", "sub").put("id", id).put("name", name);
-  }
-
   /** A source argument of its own for cycle {@code i}, so that instances are started and stopped all along. */
   private static String ownSource(int i) {
     return "test.ticks:{\"interval_ms\":" + (5 + i % 11) + ",\"count\":" + (1000 + i) + "}";
   }
 
-  /** Subscribes and waits for the ready, skipping events of earlier subscriptions. */
-  private static void subscribe(WsClient c, String id, String name) {
-    c.send(sub(id, name));
-    JsonObject answer = c.skipUntil(m -> !List.of("added", "changed").contains(m.getString("msg")));
-    assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add(id)), answer, name);
-  }
-
   private static JsonObject ping(String id) {
-    return new JsonObject().put("msg", "method").put("id", id).put("method", "core.ping").put("params", new JsonArray());
+    return method(id, "core.ping", new JsonArray());
   }
 
   @Test
@@ -81,17 +70,17 @@ class LeakIT {
         }
         case 1 -> {
           try (WsClient c = WsClient.connect(vertx, port)) {
-            subscribe(c, "all", "*");
-            subscribe(c, "b", EVENT);
+            c.subscribeAmid("all", "*");
+            c.subscribeAmid("b", EVENT);
             c.next();
           }
         }
         case 2 -> {
           try (WsClient c = WsClient.connect(vertx, port)) {
-            subscribe(c, "shared", SHARED_SOURCE);
-            subscribe(c, "own", ownSource(i));
+            c.subscribeAmid("shared", SHARED_SOURCE);
+            c.subscribeAmid("own", ownSource(i));
             c.next();
-            c.send(new JsonObject().put("msg", "unsub").put("id", "own"));
+            c.send(unsub("own"));
           }
         }
         case 3 -> {
@@ -129,20 +118,19 @@ class LeakIT {
         default -> {
           // Replacing and unsubscribing, then a clean close with a call in flight.
           try (WsClient c = WsClient.connect(vertx, port)) {
-            subscribe(c, "x", EVENT);
-            subscribe(c, "x", ownSource(i));
-            c.send(sub("x", "*")).send(new JsonObject().put("msg", "unsub").put("id", "x")).send(ping("p"));
+            c.subscribeAmid("x", EVENT);
+            c.subscribeAmid("x", ownSource(i));
+            c.send(sub("x", "*")).send(unsub("x")).send(ping("p"));
           }
         }
       }
     }
     vertx.cancelTimer(publisher);
 
-    HttpClient http = vertx.createHttpClient();
     AtomicReference<JsonObject> last = new AtomicReference<>();
     try {
       TestNodes.eventually(30_000, "an idle status, last seen " + last, () -> {
-        JsonObject status = status(http);
+        JsonObject status = Http.status(port);
         last.set(status);
         return ZEROED.stream().allMatch(key -> status.getInteger(key) == 0);
       });
@@ -156,7 +144,6 @@ class LeakIT {
       c.subscribe("after", SHARED_SOURCE);
       assertEquals(SHARED_SOURCE, c.next().getString("collection"));
     }
-    TestNodes.await(http.close());
   }
 
   @Test
@@ -197,12 +184,5 @@ class LeakIT {
     } catch (AssertionError e) {
       throw new AssertionError("event " + expected + " and later never arrived", e);
     }
-  }
-
-  private JsonObject status(HttpClient http) {
-    return TestNodes.await(http.request(HttpMethod.GET, herald.httpPort(), "127.0.0.1", "/api/status")
-        .compose(request -> request.send())
-        .compose(HttpClientResponse::body)
-        .map(Buffer::toJsonObject));
   }
 }

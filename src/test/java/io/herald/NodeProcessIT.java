@@ -7,7 +7,6 @@ import io.herald.support.NodeProcess;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,5 +1,10 @@
 package io.herald;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
+
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,20 +57,20 @@ class ProtocolIT {
     try (WsClient c = client()) {
       c.send(new JsonObject().put("msg", "connect").put("version", "2"));
       assertEquals(new JsonObject().put("msg", "failed").put("version", "1"), c.next());
-      c.send(new JsonObject().put("msg", "ping").put("id", "still-open"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "still-open"), c.next());
+      c.send(ping("still-open"));
+      assertEquals(pong("still-open"), c.next());
     }
   }
 
   @Test
   void pingEchoesItsIdOrNone() {
     try (WsClient c = client()) {
-      c.send(new JsonObject().put("msg", "ping").put("id", "x"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "x"), c.next());
+      c.send(ping("x"));
+      assertEquals(pong("x"), c.next());
       c.send(new JsonObject().put("msg", "ping"));
       assertEquals(new JsonObject().put("msg", "pong"), c.next());
-      c.send(new JsonObject().put("msg", "ping").put("id", 7));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", 7), c.next());
+      c.send(ping(7));
+      assertEquals(pong(7), c.next());
     }
   }
 
@@ -122,10 +127,10 @@ class ProtocolIT {
   void unsubSendsNothingAndStopsDelivery() {
     try (WsClient c = client()) {
       c.subscribe("s1", "test.jobs");
-      c.send(new JsonObject().put("msg", "unsub").put("id", "s1"));
-      c.send(new JsonObject().put("msg", "unsub").put("id", "never-subscribed"));
-      c.send(new JsonObject().put("msg", "ping").put("id", "after"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "after"), c.next());
+      c.send(unsub("s1"));
+      c.send(unsub("never-subscribed"));
+      c.send(ping("after"));
+      assertEquals(pong("after"), c.next());
       herald.publish("test.jobs", EventMessage.changed(1, new JsonObject())).await();
       c.expectSilence(300);
     }
@@ -134,7 +139,7 @@ class ProtocolIT {
   @Test
   void unknownEventGetsNosubWithEnoentAndNoReady() {
     try (WsClient c = client()) {
-      c.send(new JsonObject().put("msg", "sub").put("id", "s").put("name", "no.such_event"));
+      c.send(sub("s", "no.such_event"));
       JsonObject nosub = c.next();
       assertEquals("nosub", nosub.getString("msg"));
       assertEquals("s", nosub.getString("id"));
@@ -148,7 +153,7 @@ class ProtocolIT {
   @Test
   void argumentToBroadcastEventIsAValidationError() {
     try (WsClient c = client()) {
-      c.send(new JsonObject().put("msg", "sub").put("id", "s").put("name", "test.jobs:{\"x\":1}"));
+      c.send(sub("s", "test.jobs:{\"x\":1}"));
       JsonObject nosub = c.next();
       assertEquals("nosub", nosub.getString("msg"));
       assertEquals("test.jobs:{\"x\":1}", nosub.getString("collection"));

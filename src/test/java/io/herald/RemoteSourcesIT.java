@@ -1,11 +1,15 @@
 package io.herald;
 
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
+
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
+import io.herald.support.TestSources;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -68,7 +72,7 @@ class RemoteSourcesIT {
     TestNodes.await(c.registerSource(SHARED, sharedOnC));
     TestNodes.await(a.registerSource(COUNTER, argument -> counter(cluster.vertx(0))));
     TestNodes.await(a.registerSource(FLAKY, argument -> flaky(cluster.vertx(0))));
-    TestNodes.await(a.registerSource(ONCE, argument -> once(cluster.vertx(0))));
+    TestNodes.await(a.registerSource(ONCE, argument -> TestSources.once(cluster.vertx(0))));
     TestNodes.await(a.registerEvent(EventDescriptor.source("test.nowhere").build()));
     TestNodes.await(d.registerSource(ON_D, new TickSource(cluster.vertx(3))));
   }
@@ -98,13 +102,13 @@ class RemoteSourcesIT {
       assertEquals(0, b.stats().sources.get());
 
       one.send(unsub("s"));
-      sync(one);
+      one.sync();
       two.skipUntil(m -> true);
       assertEquals(stops, ticksOnA.stops.get(), "still held by the other subscription");
       two.send(unsub("s"));
       TestNodes.eventually(5000, "the last unsub on B stops the instance on A",
           () -> ticksOnA.stops.get() == stops + 1 && a.stats().sources.get() == 0);
-      sync(two);
+      two.sync();
       two.expectSilence(100);
     }
     TestNodes.eventually(5000, "B's consumers released", () -> b.stats().busConsumers.get() == 0);
@@ -134,8 +138,7 @@ class RemoteSourcesIT {
         assertEquals(1, b.stats().sources.get());
       }
 
-      fromC.send(new JsonObject().put("msg", "sub").put("id", "x")
-          .put("name", "reporting.realtime:{\"node\":\"nope\"}"));
+      fromC.send(sub("x", "reporting.realtime:{\"node\":\"nope\"}"));
       JsonObject nosub = fromC.next(m -> "nosub".equals(m.getString("msg")));
       assertEquals("ENOENT", nosub.getJsonObject("error").getString("errname"));
       assertEquals("Node 'nope' is not in the cluster", nosub.getJsonObject("error").getString("reason"));
@@ -167,7 +170,7 @@ class RemoteSourcesIT {
           == stops + 1 && a.stats().sources.get() + c.stats().sources.get() == 0);
 
       // Its owner gave it up: the next subscription starts it again.
-      onB.send(new JsonObject().put("msg", "sub").put("id", "again").put("name", name));
+      onB.send(sub("again", name));
       onB.skipUntil(m -> "ready".equals(m.getString("msg")));
       onB.next();
       assertEquals(starts + 2, sharedOnA.starts.get() + sharedOnC.starts.get());
@@ -221,7 +224,7 @@ class RemoteSourcesIT {
       }
       assertEquals(new JsonObject().put("msg", "nosub").put("id", "t").put("collection", counted), ws.next());
 
-      ws.send(new JsonObject().put("msg", "sub").put("id", "f").put("name", "test.ticks:{\"fail\":true}"));
+      ws.send(sub("f", "test.ticks:{\"fail\":true}"));
       JsonObject refused = ws.next();
       assertEquals("nosub", refused.getString("msg"));
       assertEquals("told to fail", refused.getJsonObject("error").getString("reason"));
@@ -239,12 +242,12 @@ class RemoteSourcesIT {
           .put("fields", new JsonObject().put("value", 42)), ws.next());
       assertEquals(new JsonObject().put("msg", "nosub").put("id", "o").put("collection", "test.once"), ws.next());
 
-      ws.send(new JsonObject().put("msg", "sub").put("id", "n").put("name", "test.nowhere"));
+      ws.send(sub("n", "test.nowhere"));
       JsonObject nowhere = ws.next();
       assertEquals("ENOENT", nowhere.getJsonObject("error").getString("errname"));
       assertEquals("Event source 'test.nowhere' is not available on any node",
           nowhere.getJsonObject("error").getString("reason"));
-      sync(ws);
+      ws.sync();
       ws.expectSilence(100);
       assertEquals(0, b.stats().subscriptions.get());
     }
@@ -299,20 +302,10 @@ class RemoteSourcesIT {
         && b.stats().busConsumers.get() == 0);
 
     // Subscribing again is possible; now no node runs the source.
-    kept.send(new JsonObject().put("msg", "sub").put("id", "k").put("name", "test.ticks:{\"interval_ms\":20}"));
+    kept.send(sub("k", "test.ticks:{\"interval_ms\":20}"));
     JsonObject again = kept.next();
     assertEquals("ENOENT", again.getJsonObject("error").getString("errname"), again.encode());
     kept.close();
-  }
-
-  private static JsonObject unsub(String id) {
-    return new JsonObject().put("msg", "unsub").put("id", id);
-  }
-
-  /** A ping's pong comes after everything the server sent before it. */
-  private static void sync(WsClient ws) {
-    ws.send(new JsonObject().put("msg", "ping").put("id", "sync"));
-    ws.skipUntil(m -> "pong".equals(m.getString("msg")));
   }
 
   private static EventSource counter(Vertx vertx) {
@@ -357,19 +350,4 @@ class RemoteSourcesIT {
     };
   }
 
-  private static EventSource once(Vertx vertx) {
-    return new EventSource() {
-      @Override
-      public Future<Void> start(SourceSink sink) {
-        sink.emit(EventMessage.added(1, new JsonObject().put("value", 42)));
-        sink.end();
-        return vertx.timer(20).mapEmpty();
-      }
-
-      @Override
-      public Future<Void> stop() {
-        return Future.succeededFuture();
-      }
-    };
-  }
 }

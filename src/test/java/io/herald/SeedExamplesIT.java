@@ -1,5 +1,8 @@
 package io.herald;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
+
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -142,9 +145,9 @@ class SeedExamplesIT {
           }""");
       TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
       // "The server does not send a response for this call": only ticks already in flight may follow.
-      c.send(new JsonObject().put("msg", "ping").put("id", "end"));
+      c.send(ping("end"));
       JsonObject last = c.next(m -> !"added".equals(m.getString("msg")));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "end"), last);
+      assertEquals(pong("end"), last);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.herald;
 
+import static io.herald.support.Messages.method;
+
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +29,7 @@ class ShutdownIT {
     Promise<Object> slow = Promise.promise();
     TestNodes.await(herald.registerMethod(new MethodDescriptor("test.slow", "", null, call -> slow.future())));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.send(new JsonObject().put("msg", "method").put("id", 1).put("method", "test.slow").put("params", new JsonArray()));
+      c.send(method(1, "test.slow", new JsonArray()));
       TestNodes.eventually(5000, "call in flight", () -> herald.stats().callsInFlight.get() == 1);
 
       Future<Void> closing = herald.close();

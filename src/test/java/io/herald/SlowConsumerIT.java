@@ -1,5 +1,9 @@
 package io.herald;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
+import static io.herald.support.Messages.sub;
+
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -61,10 +65,6 @@ class SlowConsumerIT {
         return Future.succeededFuture();
       }
     }).await();
-  }
-
-  private static JsonObject sub(Object id, String name) {
-    return new JsonObject().put("msg", "sub").put("id", id).put("name", name);
   }
 
   private static EventMessage event(int seq) {
@@ -176,12 +176,12 @@ class SlowConsumerIT {
       received++;
     }
     assertTrue(received < last, "intermediate values were skipped, not buffered: got " + received);
-    slow.send(new JsonObject().put("msg", "ping").put("id", "after"));
+    slow.send(ping("after"));
     JsonObject pong;
     do {
       pong = slow.nextMessage();
     } while (!"after".equals(pong.getString("id")));
-    assertEquals(new JsonObject().put("msg", "pong").put("id", "after"), pong);
+    assertEquals(pong("after"), pong);
     assertEquals(2, herald.stats().connections.get());
     slow.close();
   }
@@ -205,13 +205,15 @@ class SlowConsumerIT {
       // Measured from our side of the handshake, a little after the server started counting.
       assertTrue(elapsedMs >= 400, "not closed before the idle timeout: " + elapsedMs + " ms");
 
+      // A bounded window: the client that answers pings is still open 1.6 s after the start, over three times the
+      // idle timeout.
       long remaining = 1600 - (System.nanoTime() - start) / 1_000_000;
       if (remaining > 0) {
-        sleep(remaining);
+        normal.expectOpenFor(remaining);
       }
       assertFalse(normal.isClosed(), "a client that answers pings stays open");
-      normal.send(new JsonObject().put("msg", "ping").put("id", "alive"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "alive"), normal.next());
+      normal.send(ping("alive"));
+      assertEquals(pong("alive"), normal.next());
     }
   }
 
@@ -220,9 +222,11 @@ class SlowConsumerIT {
     herald = restart(new JsonObject().put("ws.ping-interval-ms", 100).put("ws.idle-timeout-ms", 500));
     try (RawWebSocket chatty = RawWebSocket.connect(herald.httpPort())) {
       for (int i = 0; i < 8; i++) {
-        chatty.send(new JsonObject().put("msg", "ping").put("id", i));
-        assertEquals(new JsonObject().put("msg", "pong").put("id", i), chatty.nextMessage());
-        sleep(200);
+        chatty.send(ping(i));
+        assertEquals(pong(i), chatty.nextMessage());
+        // A bounded window of 200 ms without a message from the client: the server pings (unanswered) and
+        // must not close it.
+        chatty.expectOpenFor(200);
       }
       assertEquals(1, herald.stats().connections.get(), "open after 1.6 s without answering a single ping");
     }
@@ -231,13 +235,5 @@ class SlowConsumerIT {
   private Node restart(JsonObject overrides) {
     TestNodes.await(herald.close());
     return TestNodes.standalone(vertx, overrides);
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
   }
 }

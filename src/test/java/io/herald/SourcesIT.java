@@ -1,11 +1,17 @@
 package io.herald;
 
+import static io.herald.support.Messages.nosub;
+import static io.herald.support.Messages.ready;
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
+
 import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.support.TestNodes;
+import io.herald.support.TestSources;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -47,19 +53,7 @@ class SourcesIT {
     ticks = new TickSource(vertx);
     herald.registerSource(TickSource.DESCRIPTOR, ticks).await();
     herald.registerSource(ECHO, echo()).await();
-    herald.registerSource(ONCE, argument -> new EventSource() {
-      @Override
-      public Future<Void> start(SourceSink sink) {
-        sink.emit(EventMessage.added(1, new JsonObject().put("value", 42)));
-        sink.end();
-        return vertx.timer(20).mapEmpty();
-      }
-
-      @Override
-      public Future<Void> stop() {
-        return Future.succeededFuture();
-      }
-    }).await();
+    herald.registerSource(ONCE, argument -> TestSources.once(vertx)).await();
   }
 
   private SourceFactory echo() {
@@ -80,23 +74,6 @@ class SourcesIT {
 
   private WsClient client() {
     return WsClient.connect(vertx, herald.httpPort());
-  }
-
-  private static JsonObject sub(Object id, String name) {
-    return new JsonObject().put("msg", "sub").put("id", id).put("name", name);
-  }
-
-  /** Subscribes on a connection that already receives events: skips them until this sub's answer. */
-  private static void subscribeAmid(WsClient c, String id, String name) {
-    c.send(sub(id, name));
-    JsonObject answer = c.skipUntil(m -> !"added".equals(m.getString("msg")));
-    assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add(id)), answer);
-  }
-
-  /** Drains what is in flight: a ping's pong comes after everything the server sent before it. */
-  private static void sync(WsClient c) {
-    c.send(new JsonObject().put("msg", "ping").put("id", "sync"));
-    c.skipUntil(m -> "pong".equals(m.getString("msg")));
   }
 
   private void assertReleased(int stops) {
@@ -150,7 +127,7 @@ class SourcesIT {
     try (WsClient a = client(); WsClient other = client()) {
       a.subscribe("a1", a1);
       other.subscribe("b", b);
-      subscribeAmid(a, "a2", a2);
+      a.subscribeAmid("a2", a2);
       assertEquals(1, ticks.starts.get());
       assertEquals(1, herald.stats().sources.get());
 
@@ -187,7 +164,7 @@ class SourcesIT {
     try (WsClient a = client(); WsClient b = client()) {
       a.subscribe("x", fast);
       b.subscribe("x", slow);
-      subscribeAmid(a, "y", "test.ticks:{\"interval_ms\":20,\"count\":1000}");
+      a.subscribeAmid("y", "test.ticks:{\"interval_ms\":20,\"count\":1000}");
       assertEquals(3, ticks.starts.get());
       assertEquals(3, herald.stats().sources.get());
       assertEquals(1, b.next().getJsonObject("fields").getInteger("n"));
@@ -202,18 +179,18 @@ class SourcesIT {
     try (WsClient a = client(); WsClient b = client()) {
       a.subscribe("s", name);
       b.subscribe("s", name);
-      a.send(new JsonObject().put("msg", "unsub").put("id", "s"));
-      sync(a);
+      a.send(unsub("s"));
+      a.sync();
       assertEquals(0, ticks.stops.get());
       assertEquals(1, herald.stats().sources.get());
       int n = b.next().getJsonObject("fields").getInteger("n");
       assertEquals(n + 1, b.next().getJsonObject("fields").getInteger("n"), "still running for b");
       a.expectSilence(100);
 
-      b.send(new JsonObject().put("msg", "unsub").put("id", "s"));
+      b.send(unsub("s"));
       assertReleased(1);
       assertEquals(0, herald.stats().subscriptions.get());
-      sync(b);
+      b.sync();
       b.expectSilence(150);
       assertEquals(1, ticks.starts.get());
     }
@@ -293,9 +270,9 @@ class SourcesIT {
       for (int n = 1; n <= 3; n++) {
         assertEquals(n, a.next().getJsonObject("fields").getInteger("n"));
       }
-      assertEquals(new JsonObject().put("msg", "nosub").put("id", "s").put("collection", name), a.next());
+      assertEquals(nosub("s", name), a.next());
       JsonObject last = b.skipUntil(m -> "nosub".equals(m.getString("msg")));
-      assertEquals(new JsonObject().put("msg", "nosub").put("id", "s").put("collection", sameArg), last);
+      assertEquals(nosub("s", sameArg), last);
       assertReleased(1);
       assertEquals(0, herald.stats().subscriptions.get());
       a.expectSilence(150);
@@ -311,10 +288,10 @@ class SourcesIT {
   void sourceThatEndsDuringItsStartStillDeliversReadyItsOutputThenNosubWithoutError() {
     try (WsClient c = client()) {
       c.send(sub("o", "test.once"));
-      assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add("o")), c.next());
+      assertEquals(ready("o"), c.next());
       assertEquals(new JsonObject().put("msg", "added").put("collection", "test.once").put("id", 1)
           .put("fields", new JsonObject().put("value", 42)), c.next());
-      assertEquals(new JsonObject().put("msg", "nosub").put("id", "o").put("collection", "test.once"), c.next());
+      assertEquals(nosub("o", "test.once"), c.next());
       c.expectSilence(100);
       TestNodes.eventually(5000, "released", () -> herald.stats().sources.get() == 0
           && herald.stats().subscriptions.get() == 0);
@@ -335,10 +312,10 @@ class SourcesIT {
       for (int i = 0; i < 30; i++) {
         d.send(sub("j" + i, name));
         JsonObject first = d.next();
-        assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add("j" + i)), first,
+        assertEquals(ready("j" + i), first,
             "join " + i);
-        d.send(new JsonObject().put("msg", "unsub").put("id", "j" + i));
-        sync(d);
+        d.send(unsub("j" + i));
+        d.sync();
       }
       assertEquals(1, echoStarts.get());
       assertEquals(1, ticks.starts.get());

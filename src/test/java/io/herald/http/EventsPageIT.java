@@ -1,17 +1,19 @@
 package io.herald.http;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.EventDescriptor;
+import io.herald.support.Http;
+import io.herald.support.Http.Page;
 import io.herald.support.TestNodes;
 import io.herald.support.TickSource;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -30,7 +32,6 @@ import org.commonmark.node.Node;
 import org.commonmark.node.Paragraph;
 import org.commonmark.node.Text;
 import org.commonmark.parser.Parser;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -77,10 +78,6 @@ class EventsPageIT {
 
   private Vertx vertx;
   private io.herald.node.Node herald;
-  private HttpClient http;
-
-  record Page(int status, String contentType, String body) {
-  }
 
   /** One fenced JSON block of the guide and the paragraph before it ("Request:", "Response:", ..). */
   record Example(String label, String json) {
@@ -100,19 +97,10 @@ class EventsPageIT {
         .await();
     herald.registerEvent(EventDescriptor.broadcast("test._odd_").description(ODD_DESCRIPTION).build()).await();
     herald.registerSource(TickSource.DESCRIPTOR, new TickSource(vertx)).await();
-    http = vertx.createHttpClient();
-  }
-
-  @AfterEach
-  void stop() {
-    TestNodes.await(http.close());
   }
 
   private Page get(String uri) {
-    return TestNodes.await(http.request(HttpMethod.GET, herald.httpPort(), "127.0.0.1", uri)
-        .compose(request -> request.send())
-        .compose(response -> response.body().map(body ->
-            new Page(response.statusCode(), response.getHeader("content-type"), body.toString()))));
+    return Http.get(herald.httpPort(), uri);
   }
 
   /** The names of the catalogue, as the node publishes it, sorted. */
@@ -347,8 +335,8 @@ class EventsPageIT {
       assertEquals("unsub", new JsonObject(examples.get(9).json()).getString("msg"));
       c.sendText(examples.get(9).json());
       TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
-      c.send(new JsonObject().put("msg", "ping").put("id", "end"));
-      assertEquals(new JsonObject().put("msg", "pong").put("id", "end"),
+      c.send(ping("end"));
+      assertEquals(pong("end"),
           c.next(m -> !"added".equals(m.getString("msg"))));
     }
   }

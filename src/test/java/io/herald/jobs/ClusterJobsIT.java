@@ -1,11 +1,14 @@
 package io.herald.jobs;
 
+import static io.herald.support.Messages.method;
+import static io.herald.support.Messages.subSnapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.Node;
 import io.herald.support.ClusterNodes;
+import io.herald.support.Messages;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -33,9 +36,7 @@ class ClusterJobsIT {
   }
 
   private static JsonObject terminal(WsClient c, long id) {
-    return c.next(m -> "core.get_jobs".equals(m.getString("collection")) && m.getLong("id") == id
-        && m.getJsonObject("fields") != null
-        && m.getJsonObject("fields").getString("state").matches("SUCCESS|FAILED|ABORTED"));
+    return c.next(Messages.jobIn(id, "SUCCESS|FAILED|ABORTED"));
   }
 
   @Test
@@ -62,10 +63,9 @@ class ClusterJobsIT {
         assertEquals(11, onB.call(3, "core.get_jobs", new JsonArray().add(new JsonArray())
             .add(new JsonObject().put("count", true))).getInteger("result"));
 
-        onB.send(new JsonObject().put("msg", "method").put("id", "wait").put("method", "core.job_wait")
-            .put("params", new JsonArray().add(blocked)));
+        onB.send(method("wait", "core.job_wait", new JsonArray().add(blocked)));
         onB.call(4, "core.job_abort", new JsonArray().add(blocked));
-        JsonObject waited = onB.next(m -> "wait".equals(m.getValue("id")));
+        JsonObject waited = onB.next(Messages.resultOf("wait"));
         assertEquals("EINTR", waited.getJsonObject("error").getString("errname"), waited.encode());
 
         long quick = onB.call(5, "test.quick", new JsonArray()).getLong("result");
@@ -85,7 +85,7 @@ class ClusterJobsIT {
       try (WsClient onA = WsClient.connect(client, a.httpPort());
            WsClient onB = WsClient.connect(client, b.httpPort())) {
         long blocked = onA.call(1, "test.block", new JsonArray()).getLong("result");
-        onB.send(new JsonObject().put("msg", "sub").put("id", "jobs").put("name", "core.get_jobs").put("snapshot", true));
+        onB.send(subSnapshot("jobs", "core.get_jobs"));
         JsonObject first = onB.next();
         assertEquals("added", first.getString("msg"));
         assertEquals(blocked, first.getLong("id"));
@@ -107,9 +107,8 @@ class ClusterJobsIT {
         watcher.subscribe("jobs", "core.get_jobs");
         watcher.subscribe("nodes", "cluster.nodes");
         long id = onDoomed.call(1, "test.block", new JsonArray()).getLong("result");
-        watcher.next(m -> m.getLong("id", -1L) == id && "RUNNING".equals(m.getJsonObject("fields").getString("state")));
-        watcher.send(new JsonObject().put("msg", "method").put("id", "wait").put("method", "core.job_wait")
-            .put("params", new JsonArray().add(id)));
+        watcher.next(Messages.jobIn(id, "RUNNING"));
+        watcher.send(method("wait", "core.job_wait", new JsonArray().add(id)));
         TestNodes.eventually(5000, "the job is mirrored", () -> TestNodes.await(
             survivor.vertx().sharedData().<Long, JsonObject>getAsyncMap("herald.jobs.live").compose(m -> m.get(id))) != null);
 
@@ -120,7 +119,7 @@ class ClusterJobsIT {
         assertEquals("FAILED", failed.getString("state"));
         assertTrue(failed.getString("error").contains(doomed.nodeId()), failed.getString("error"));
         assertTrue(failed.getJsonObject("time_finished") != null);
-        JsonObject waited = watcher.next(m -> "wait".equals(m.getValue("id")));
+        JsonObject waited = watcher.next(Messages.resultOf("wait"));
         assertTrue(waited.getJsonObject("error").getString("reason").contains(doomed.nodeId()), waited.encode());
         JsonObject listed = watcher.call(2, "core.get_jobs", new JsonArray()
             .add(new JsonArray().add(new JsonArray().add("id").add("=").add(id)))

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.node.Node;
 import io.herald.CallError;
 import io.herald.Errno;
+import io.herald.support.Messages;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -48,7 +49,7 @@ class JobsIT {
   }
 
   private static JsonObject jobEvent(WsClient c, long id) {
-    JsonObject m = c.next(x -> "core.get_jobs".equals(x.getString("collection")) && x.getLong("id") == id);
+    JsonObject m = c.next(Messages.jobEvent(id));
     assertEquals(id, m.getJsonObject("fields", new JsonObject().put("id", id)).getLong("id"));
     return m;
   }

@@ -1,7 +1,8 @@
 package io.herald.jobs;
 
-import io.herald.JobHandler;
+import static io.herald.support.Messages.subSnapshot;
 
+import io.herald.JobHandler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,11 +52,13 @@ class SnapshotIT {
       submitted.add((Long) TestNodes.await(herald.call("test.churn", new JsonArray())));
       if (i % (JOBS / CLIENTS) == JOBS / CLIENTS / 2) {
         WsClient c = WsClient.connect(vertx, herald.httpPort());
-        c.send(new JsonObject().put("msg", "sub").put("id", "s").put("name", "core.get_jobs").put("snapshot", true));
+        c.send(subSnapshot("s", "core.get_jobs"));
         clients.add(c);
       }
-      if (i % 20 == 0) {
-        Thread.sleep(5);
+      if (i % 20 == 10) {
+        // Churn: before going on, the job submitted ten earlier has ended, so that later subscribers find jobs
+        // finished, running and waiting.
+        TestNodes.await(herald.call("core.job_wait", new JsonArray().add(submitted.get(i - 10))));
       }
     }
     for (long id : submitted) {

@@ -2,21 +2,19 @@ package io.herald.node;
 
 import io.herald.TypedValues;
 
+import static io.herald.support.Messages.subSnapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.EventDescriptor;
 import io.herald.MethodDescriptor;
+import io.herald.support.Http;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,7 +58,7 @@ class TypedValuesGuardIT {
     try (WsClient all = WsClient.connect(vertx, herald.httpPort());
          WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       all.subscribe("all", "*");
-      c.send(new JsonObject().put("msg", "sub").put("id", "jobs").put("name", "core.get_jobs").put("snapshot", true));
+      c.send(subSnapshot("jobs", "core.get_jobs"));
       c.next(m -> "ready".equals(m.getString("msg")));
       c.subscribe("realtime", "reporting.realtime:{\"interval\": 1}");
       c.subscribe("tail", "filesystem.file_tail_follow:" + log);
@@ -85,7 +83,7 @@ class TypedValuesGuardIT {
       all.next(m -> "alert.list".equals(m.getString("collection"))
           && "JobFailed".equals(m.getJsonObject("fields").getString("source")));
       assertTrue(TypedValues.isDate(memoryAlert.getJsonObject("fields").getJsonObject("datetime")));
-      c.send(new JsonObject().put("msg", "sub").put("id", "alerts").put("name", "alert.list").put("snapshot", true));
+      c.send(subSnapshot("alerts", "alert.list"));
       c.next(m -> "ready".equals(m.getString("msg")));
 
       JsonObject events = c.call(10, "core.get_events", new JsonArray());
@@ -98,10 +96,8 @@ class TypedValuesGuardIT {
       sent.addAll(all.transcript());
       sent.addAll(c.transcript());
     }
-    HttpResponse<String> catalogue = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + herald.httpPort() + "/api/events")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, catalogue.statusCode());
+    Http.Page catalogue = Http.get(herald.httpPort(), "/api/events");
+    assertEquals(200, catalogue.status());
     sent.add(catalogue.body());
 
     long dates = 0;

@@ -1,8 +1,10 @@
 package io.herald.protocol;
 
+import static io.herald.support.Messages.ping;
+import static io.herald.support.Messages.pong;
+
 import io.herald.Errno;
 import io.herald.ErrorDict;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -265,9 +267,9 @@ class DocExamplesIT {
       }
       if (!closed) {
         // Nothing the example does not show may arrive: the next message must be the answer to this ping.
-        client.send(new JsonObject().put("msg", "ping").put("id", END_PING_ID));
+        client.send(ping(END_PING_ID));
         JsonObject next = client.next();
-        assertEquals(new JsonObject().put("msg", "pong").put("id", END_PING_ID), next,
+        assertEquals(pong(END_PING_ID), next,
             DOC + ":" + example.line() + ": a message the example does not show");
       }
     }

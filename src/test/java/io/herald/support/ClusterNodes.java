@@ -31,8 +31,7 @@ public final class ClusterNodes implements AutoCloseable {
    * the cluster name is this instance's own unless overridden.
    */
   public Node start(JsonObject overrides) {
-    JsonObject flat = new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1")
-        .put("bus.consumer-linger-ms", 0).put("alerts.enabled", false).put("cluster.name", clusterName);
+    JsonObject flat = TestNodes.defaults().put("cluster.name", clusterName);
     overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
     Settings settings = Settings.of(TestNodes.nested(flat));
     // As NodeVertx.create does, keeping the cluster manager to crash the node with.

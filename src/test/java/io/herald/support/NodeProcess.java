@@ -1,16 +1,28 @@
 package io.herald.support;
 
+import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.io.IOException;
-import java.net.Socket;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-/** A Herald node in its own JVM process, started with the test classpath and {@code io.herald.node.Main}. */
+/**
+ * A Herald node in its own JVM process, started with the test classpath and {@code io.herald.node.Main}. Its output goes
+ * to {@link #log}; {@link #start} returns once the node has logged that it is ready (its HTTP server listens and its
+ * verticles are deployed).
+ */
 public final class NodeProcess implements AutoCloseable {
+
+  /** The part of Main's "Herald node ... ready in N ms" line that says the node serves. */
+  private static final String READY = " ready in ";
 
   public final int httpPort;
   public final Path log;
@@ -22,7 +34,7 @@ public final class NodeProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts a node and waits until its HTTP port accepts connections. */
+  /** Starts a node and waits (up to 60 s) until it logs that it is ready. */
   public static NodeProcess start(int httpPort, Map<String, String> env, Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     Path log = dataDir.resolve("node-" + httpPort + ".log");
@@ -34,25 +46,40 @@ public final class NodeProcess implements AutoCloseable {
         .directory(new File(System.getProperty("user.dir")));
     builder.environment().put("HERALD_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("HERALD_DATA_DIR", dataDir.toString());
+    builder.environment().put("HERALD_LOG_LEVEL", "INFO");
     builder.environment().putAll(env);
     NodeProcess node = new NodeProcess(builder.start(), httpPort, log);
-    node.awaitPort(60_000);
+    node.awaitReady(60_000);
     return node;
   }
 
-  private void awaitPort(long ms) throws IOException {
-    long deadline = System.currentTimeMillis() + ms;
-    while (System.currentTimeMillis() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + Files.readString(log));
-      }
-      try (Socket ignored = new Socket("127.0.0.1", httpPort)) {
-        return;
-      } catch (IOException notYet) {
-        sleep(100);
-      }
+  /** Waits until the node has logged that it is ready (its log is polled: the node writes it itself). */
+  private void awaitReady(long ms) throws IOException {
+    try {
+      TestNodes.eventually(ms, "node on port " + httpPort + " logs that it is ready", () -> {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("exited with " + process.exitValue());
+        }
+        try {
+          return Files.readString(log).contains(READY);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (RuntimeException | AssertionError e) {
+      throw new IllegalStateException("node on port " + httpPort + " not ready (" + e.getMessage() + "):\n"
+          + output(), e);
     }
-    throw new IllegalStateException("node did not open port " + httpPort + ":\n" + Files.readString(log));
+  }
+
+  /** {@code GET /api/status} of the node. */
+  public JsonObject status() {
+    return Http.status(httpPort);
+  }
+
+  /** The node's id (its cluster member id). */
+  public String nodeId() {
+    return status().getString("node");
   }
 
   /** SIGTERM, then the exit code (waits up to 30 s). */
@@ -86,16 +113,36 @@ public final class NodeProcess implements AutoCloseable {
 
   /** A free local TCP port. */
   public static int freePort() throws IOException {
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+    try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Distinct free ports away from the ephemeral range (for Hazelcast member ports: 5701.. is other clusters'). */
+  public static int[] freePorts(int n) {
+    List<Integer> ports = new ArrayList<>();
+    while (ports.size() < n) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 30_000);
+      if (ports.contains(port)) {
+        continue;
+      }
+      try (ServerSocket ignored = new ServerSocket(port)) {
+        ports.add(port);
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    return ports.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** {@link #start} on a free port, from another thread. */
+  public static CompletableFuture<NodeProcess> startAsync(Map<String, String> env, Path dataDir) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return start(freePort(), env, dataDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
   }
 }

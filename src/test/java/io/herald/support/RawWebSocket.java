@@ -10,8 +10,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -151,30 +154,71 @@ public final class RawWebSocket implements AutoCloseable {
   /** The next frame from the server (fragments are not expected: Herald sends whole frames). */
   public Frame nextFrame() {
     try {
-      int b0 = in.readUnsignedByte();
-      int b1 = in.readUnsignedByte();
-      long length = b1 & 0x7F;
-      if (length == 126) {
-        length = in.readUnsignedShort();
-      } else if (length == 127) {
-        length = in.readLong();
-      }
-      byte[] mask = null;
-      if ((b1 & 0x80) != 0) {
-        mask = new byte[4];
-        in.readFully(mask);
-      }
-      byte[] payload = new byte[Math.toIntExact(length)];
-      in.readFully(payload);
-      if (mask != null) {
-        for (int i = 0; i < payload.length; i++) {
-          payload[i] ^= mask[i & 3];
-        }
-      }
-      return new Frame(b0 & 0x0F, payload);
+      return readFrame(in.readUnsignedByte());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A bounded window in which the server must not close the connection: reads what it sends for {@code ms} (pings,
+   * which are not answered) and fails on a close frame, a text frame or the end of the stream. Returns the frames.
+   */
+  public List<Frame> expectOpenFor(long ms) {
+    List<Frame> frames = new ArrayList<>();
+    long deadline = System.nanoTime() + ms * 1_000_000;
+    try {
+      while (true) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return frames;
+        }
+        int b0;
+        socket.setSoTimeout((int) left);
+        try {
+          b0 = in.readUnsignedByte();
+        } catch (SocketTimeoutException windowOver) {
+          return frames;
+        } finally {
+          socket.setSoTimeout((int) WsClient.WAIT_MS);
+        }
+        Frame frame = readFrame(b0);
+        if (frame.opcode() != OP_PING && frame.opcode() != OP_PONG) {
+          throw new AssertionError("within the " + ms + " ms the connection had to stay quiet and open: opcode "
+              + frame.opcode() + (frame.opcode() == OP_CLOSE ? " close " + frame.closeCode() : "") + " "
+              + frame.text());
+        }
+        frames.add(frame);
+      }
+    } catch (EOFException e) {
+      throw new AssertionError("connection closed within the " + ms + " ms it had to stay open", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The rest of a frame whose first byte is {@code b0}; the timeout applies to each read. */
+  private Frame readFrame(int b0) throws IOException {
+    int b1 = in.readUnsignedByte();
+    long length = b1 & 0x7F;
+    if (length == 126) {
+      length = in.readUnsignedShort();
+    } else if (length == 127) {
+      length = in.readLong();
+    }
+    byte[] mask = null;
+    if ((b1 & 0x80) != 0) {
+      mask = new byte[4];
+      in.readFully(mask);
+    }
+    byte[] payload = new byte[Math.toIntExact(length)];
+    in.readFully(payload);
+    if (mask != null) {
+      for (int i = 0; i < payload.length; i++) {
+        payload[i] ^= mask[i & 3];
+      }
+    }
+    return new Frame(b0 & 0x0F, payload);
   }
 
   /** The next text frame as JSON, skipping pings (which are not answered). */

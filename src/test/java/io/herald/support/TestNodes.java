@@ -9,7 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** Starts real Node nodes for tests. */
+/** Starts real Herald nodes for tests. */
 public final class TestNodes {
 
   private TestNodes() {
@@ -26,14 +26,18 @@ public final class TestNodes {
    * the {@code *} subscribers of unrelated tests.
    */
   public static Node standalone(Vertx vertx, JsonObject overrides) {
-    JsonObject settings = new JsonObject();
-    put(settings, "http.port", 0);
-    put(settings, "http.host", "127.0.0.1");
-    put(settings, "cluster.enabled", false);
-    put(settings, "bus.consumer-linger-ms", 0);
-    put(settings, "alerts.enabled", false);
-    overrides.forEach(e -> put(settings, e.getKey(), e.getValue()));
-    return await(Node.start(new NodeVertx(vertx, Membership.standalone(vertx)), Settings.of(settings)));
+    JsonObject flat = defaults().put("cluster.enabled", false);
+    overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
+    return await(Node.start(new NodeVertx(vertx, Membership.standalone(vertx)), Settings.of(nested(flat))));
+  }
+
+  /**
+   * What every node of the tests starts with, as dotted keys: a free port on loopback, no consumer linger (counts
+   * drop at once), no alert engine (alerts raised by this host's real load would reach unrelated subscribers).
+   */
+  static JsonObject defaults() {
+    return new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1").put("bus.consumer-linger-ms", 0)
+        .put("alerts.enabled", false);
   }
 
   /** The future's result, failing the test after 30 s. */

@@ -1,10 +1,12 @@
 package io.herald.support;
 
+import com.hazelcast.core.Hazelcast;
 import io.herald.Herald;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
 import io.herald.CallError;
 import io.herald.Errno;
+import io.herald.MethodDescriptor;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -17,7 +19,10 @@ import io.vertx.core.json.JsonObject;
  * {@code changed {"node": id, "seq": n, "time_us": <publication time, µs since the epoch>}} every
  * {@code HERALD_TEST_TICK_MS} ms (default 50). It also registers the
  * job method {@code test.sleep(ms)} on its node: a job that runs {@code ms} milliseconds, reporting progress every
- * 100 ms, and ends with its node id (or when aborted).
+ * 100 ms, and ends with its node id (or when aborted). Two methods let a test wait for the cluster's shared state
+ * before it kills a node: {@code test.mirrored(id)}, whether job {@code id} is in the cluster's map of unfinished
+ * jobs, and {@code test.cluster_safe()}, whether every partition of the Hazelcast cluster has its backups and none
+ * is migrating.
  */
 public final class TickPublisher extends VerticleBase {
 
@@ -30,6 +35,11 @@ public final class TickPublisher extends VerticleBase {
 
   public static final String EVENT = "test.node_ticks";
   public static final String SLEEP = "test.sleep";
+  public static final String MIRRORED = "test.mirrored";
+  public static final String CLUSTER_SAFE = "test.cluster_safe";
+  private static final JsonObject NO_PARAMS = new JsonObject().put("type", "array").put("maxItems", 0);
+  private static final JsonObject ONE_ID = new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1)
+      .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "integer")));
   private long seq;
 
   @Override
@@ -60,6 +70,12 @@ public final class TickPublisher extends VerticleBase {
               });
               return done.future();
             }))
+        .compose(v -> herald.registerMethod(new MethodDescriptor(MIRRORED, "Whether job `id` is in herald.jobs.live.",
+            ONE_ID, call -> vertx.sharedData().<Long, JsonObject>getAsyncMap("herald.jobs.live")
+                .compose(map -> map.get(call.params().getLong(0))).map(entry -> entry != null))))
+        .compose(v -> herald.registerMethod(new MethodDescriptor(CLUSTER_SAFE, "Hazelcast's isClusterSafe().",
+            NO_PARAMS, call -> vertx.executeBlocking(() -> Hazelcast.getAllHazelcastInstances().stream()
+                .allMatch(h -> h.getPartitionService().isClusterSafe())).map(safe -> safe))))
         .onSuccess(v -> vertx.setPeriodic(every, id -> herald.publish(EVENT,
             EventMessage.changed(herald.nodeId() + ":" + (++seq),
                 new JsonObject().put("node", herald.nodeId()).put("seq", seq).put("time_us", nowMicros())))));

@@ -1,5 +1,7 @@
 package io.herald.sources.alerts;
 
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.subSnapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -116,7 +118,7 @@ class AlertsIT {
 
       // A later subscriber asking for the snapshot gets the standing alert before its ready.
       try (WsClient late = WsClient.connect(vertx, herald.httpPort())) {
-        late.send(new JsonObject().put("msg", "sub").put("id", "late").put("name", Alerts.EVENT).put("snapshot", true));
+        late.send(subSnapshot("late", Alerts.EVENT));
         assertEquals(added, late.next());
         assertEquals(new JsonObject().put("msg", "ready").put("subs", new JsonArray().add("late")), late.next());
       }
@@ -256,7 +258,7 @@ class AlertsIT {
     Node herald = TestNodes.standalone(vertx, new JsonObject().put("alerts.enabled", false));
     assertFalse(herald.catalogue().containsKey(Alerts.EVENT));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.send(new JsonObject().put("msg", "sub").put("id", "a").put("name", Alerts.EVENT));
+      c.send(sub("a", Alerts.EVENT));
       JsonObject nosub = c.next();
       assertEquals("nosub", nosub.getString("msg"));
       assertEquals("ENOENT", nosub.getJsonObject("error").getString("errname"));

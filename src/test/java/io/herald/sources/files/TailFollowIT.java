@@ -1,5 +1,6 @@
 package io.herald.sources.files;
 
+import static io.herald.support.Messages.sub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.node.Node;
@@ -118,8 +119,7 @@ class TailFollowIT {
   @Test
   void missingFileGetsNosubWithEnoent() {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.send(new JsonObject().put("msg", "sub").put("id", "m")
-          .put("name", "filesystem.file_tail_follow:" + root.resolve("absent.log")));
+      c.send(sub("m", "filesystem.file_tail_follow:" + root.resolve("absent.log")));
       JsonObject nosub = c.next();
       assertEquals("nosub", nosub.getString("msg"));
       assertEquals("ENOENT", nosub.getJsonObject("error").getString("errname"));
@@ -144,7 +144,7 @@ class TailFollowIT {
   void pathOutsideTheRootsGetsNosubWithEacces() {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       for (String path : new String[] {"/etc/hostname", root + "/../" + root.getFileName() + "-outside"}) {
-        c.send(new JsonObject().put("msg", "sub").put("id", path).put("name", "filesystem.file_tail_follow:" + path));
+        c.send(sub(path, "filesystem.file_tail_follow:" + path));
         JsonObject nosub = c.next();
         assertEquals("nosub", nosub.getString("msg"), nosub.encode());
         String errname = nosub.getJsonObject("error").getString("errname");

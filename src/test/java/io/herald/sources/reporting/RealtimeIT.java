@@ -1,5 +1,7 @@
 package io.herald.sources.reporting;
 
+import static io.herald.support.Messages.sub;
+import static io.herald.support.Messages.unsub;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -84,7 +86,7 @@ class RealtimeIT {
       "fast"})
   void invalidIntervalGetsNosubWithValidationError(String arg) {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.send(new JsonObject().put("msg", "sub").put("id", "bad").put("name", "reporting.realtime:" + arg));
+      c.send(sub("bad", "reporting.realtime:" + arg));
       JsonObject nosub = c.next();
       assertEquals("nosub", nosub.getString("msg"), nosub.encode());
       assertEquals("bad", nosub.getString("id"));
@@ -105,10 +107,10 @@ class RealtimeIT {
       a.subscribe("a2", "reporting.realtime");
       assertEquals(2, herald.stats().sources.get(), "the default interval is another instance");
       assertEquals("reporting.realtime:{ \"interval\" : 1 }", b.next().getString("collection"));
-      a.send(new JsonObject().put("msg", "unsub").put("id", "a"));
-      a.send(new JsonObject().put("msg", "unsub").put("id", "a2"));
+      a.send(unsub("a"));
+      a.send(unsub("a2"));
       TestNodes.eventually(3000, "default-interval instance stopped", () -> herald.stats().sources.get() == 1);
-      b.send(new JsonObject().put("msg", "unsub").put("id", "b"));
+      b.send(unsub("b"));
       TestNodes.eventually(3000, "all instances stopped", () -> herald.stats().sources.get() == 0);
     }
   }

@@ -796,7 +796,7 @@ public final class FanoutBench {
     }
   }
 
-  /** Peer "node ws": src/test/node/ws-peer.js on the npm package ws (installed by scripts/bench). */
+  /** Peer "node ws": src/bench/node/ws-peer.js on the npm package ws (installed by scripts/bench). */
   static final class NodePeer extends Peer {
 
     NodePeer(FanoutBench bench) throws IOException {
@@ -810,7 +810,7 @@ public final class FanoutBench {
       }
       NodePeer p = new NodePeer(bench);
       p.command.addAll(List.of("taskset", "-c", "0", "node", "--expose-gc",
-          ROOT.resolve("src/test/node/ws-peer.js").toString()));
+          ROOT.resolve("src/bench/node/ws-peer.js").toString()));
       p.environment.put("NODE_PATH", modules.toString());
       return p;
     }
