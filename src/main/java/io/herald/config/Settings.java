@@ -1,72 +1,24 @@
 package io.herald.config;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * The node's settings. Every key, its default and its meaning are listed in {@code conf/herald.yaml}; a test keeps
- * that file and {@link #DEFAULTS} identical. Precedence (later wins): defaults, the config file, environment
- * variables ({@code HERALD_} + the key upper-cased with {@code .} and {@code -} as {@code _}, e.g.
- * {@code HERALD_HTTP_PORT}), system properties ({@code -Dherald.http.port=...}).
+ * The node's settings, valid by construction. Every key, its default and its meaning are in {@code conf/herald.yaml},
+ * which the jar carries as the resource {@value #DEFAULTS_RESOURCE}: it is the one source of the defaults. Every
+ * key's type and range are in the JSON Schema {@code herald-settings.schema.json}, also a resource; a setting
+ * outside it, or an unknown key, is a {@link SettingsException}. {@link ConfigLoader} layers the defaults, the
+ * config file, the environment and system properties.
  */
 public final class Settings {
 
-  public static final JsonObject DEFAULTS = new JsonObject()
-      .put("http", new JsonObject()
-          .put("host", "0.0.0.0")
-          .put("port", 8080)
-          .put("instances", 1))
-      .put("ws", new JsonObject()
-          .put("path", "/websocket")
-          .put("max-message-bytes", 65536)
-          .put("compression", false)
-          .put("ping-interval-ms", 20000)
-          .put("idle-timeout-ms", 60000)
-          .put("max-pending-bytes", 1048576))
-      .put("limits", new JsonObject()
-          .put("max-subscriptions", 1000)
-          .put("max-concurrent-calls", 20))
-      .put("bus", new JsonObject()
-          .put("consumer-linger-ms", 2000)
-          .put("method-timeout-ms", 30000)
-          .put("probe-attempt-ms", 100)
-          .put("probe-attempts", 30))
-      .put("cluster", new JsonObject()
-          .put("enabled", true)
-          .put("name", "herald")
-          .put("host", "127.0.0.1")
-          .put("config", "cluster.xml")
-          .put("members", "")
-          .put("port", 5701)
-          .put("bus-port", 0))
-      .put("data", new JsonObject()
-          .put("dir", "data"))
-      .put("verticles", "")
-      .put("jobs", new JsonObject()
-          .put("max-running", 4)
-          .put("history-size", 1000)
-          .put("progress-interval-ms", 250))
-      .put("files", new JsonObject()
-          .put("roots", ""))
-      .put("alerts", new JsonObject()
-          .put("enabled", true)
-          .put("interval-ms", 5000)
-          .put("one-shot-ttl-ms", 86400000)
-          .put("memory", new JsonObject()
-              .put("warning", 90)
-              .put("critical", 95)
-              .put("clear", 85))
-          .put("disk", new JsonObject()
-              .put("warning", 90)
-              .put("critical", 95)
-              .put("clear", 85))
-          .put("load", new JsonObject()
-              .put("warning", 200)
-              .put("critical", 400)
-              .put("clear", 150)))
-      .put("shutdown", new JsonObject()
-          .put("grace-ms", 5000));
+  /** The packaged defaults: {@code conf/herald.yaml}, copied into the jar by the build. */
+  static final String DEFAULTS_RESOURCE = "conf/herald.yaml";
+
+  private static final JsonObject DEFAULTS = Resources.yaml(DEFAULTS_RESOURCE);
 
   private final JsonObject json;
 
@@ -74,37 +26,35 @@ public final class Settings {
     this.json = json;
   }
 
-  /** Defaults overlaid with {@code overrides} (nested like {@link #DEFAULTS}); unknown keys are rejected. */
+  /** A copy of the packaged defaults, nested as in {@code conf/herald.yaml}. */
+  public static JsonObject defaults() {
+    return DEFAULTS.copy();
+  }
+
+  /**
+   * The packaged defaults overlaid with {@code overrides} (nested like {@code conf/herald.yaml}, typed as JSON:
+   * no text is coerced here), validated.
+   *
+   * @throws SettingsException on an unknown key or a value of the wrong type or out of range
+   */
   public static Settings of(JsonObject overrides) {
-    JsonObject merged = DEFAULTS.copy();
-    Map<String, Object> flat = flatten(overrides);
-    Map<String, Object> known = flatten(DEFAULTS);
-    for (Map.Entry<String, Object> e : flat.entrySet()) {
-      if (!known.containsKey(e.getKey())) {
-        throw new IllegalArgumentException("unknown setting '" + e.getKey() + "'");
-      }
-      put(merged, e.getKey(), coerce(e.getKey(), e.getValue(), known.get(e.getKey())));
+    return validated(defaults().mergeIn(overrides.copy(), true), key -> null);
+  }
+
+  /**
+   * {@code merged} (every layer already applied) checked against the schema.
+   *
+   * @param origin where a key's value came from, for the error message, or null when unsaid
+   */
+  static Settings validated(JsonObject merged, Function<String, String> origin) {
+    List<String> problems = SettingsSchema.PACKAGED.problems(merged, origin);
+    if (!problems.isEmpty()) {
+      throw SettingsException.of(problems);
     }
     return new Settings(merged);
   }
 
-  /** Applies environment variables and system properties named after the known keys. */
-  public static JsonObject overridesFrom(Map<String, String> env, Map<Object, Object> props) {
-    JsonObject overrides = new JsonObject();
-    for (String key : flatten(DEFAULTS).keySet()) {
-      String envName = "HERALD_" + key.toUpperCase().replace('.', '_').replace('-', '_');
-      String value = env.get(envName);
-      Object prop = props.get("herald." + key);
-      if (prop != null) {
-        value = prop.toString();
-      }
-      if (value != null) {
-        put(overrides, key, value);
-      }
-    }
-    return overrides;
-  }
-
+  /** {@code {"a": {"b": 1}}} → {@code {"a.b": 1}}, sorted by key. */
   public static Map<String, Object> flatten(JsonObject json) {
     Map<String, Object> flat = new TreeMap<>();
     flatten("", json, flat);
@@ -122,39 +72,19 @@ public final class Settings {
     }
   }
 
+  /** Sets {@code root}'s {@code a.b.c} to {@code value}, creating (or replacing non-map values by) sections. */
   static void put(JsonObject root, String dottedKey, Object value) {
     String[] parts = dottedKey.split("\\.");
     JsonObject node = root;
     for (int i = 0; i < parts.length - 1; i++) {
-      JsonObject child = node.getJsonObject(parts[i]);
-      if (child == null) {
+      Object child = node.getValue(parts[i]);
+      if (!(child instanceof JsonObject)) {
         child = new JsonObject();
         node.put(parts[i], child);
       }
-      node = child;
+      node = (JsonObject) child;
     }
     node.put(parts[parts.length - 1], value);
-  }
-
-  private static Object coerce(String key, Object value, Object example) {
-    try {
-      if (example instanceof Integer) {
-        return value instanceof Number n ? n.intValue() : Integer.parseInt(value.toString().trim());
-      }
-      if (example instanceof Boolean) {
-        if (value instanceof Boolean b) {
-          return b;
-        }
-        String s = value.toString().trim().toLowerCase();
-        if (!s.equals("true") && !s.equals("false")) {
-          throw new IllegalArgumentException("expected true or false");
-        }
-        return Boolean.parseBoolean(s);
-      }
-      return value.toString();
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("setting '" + key + "': invalid value '" + value + "'", e);
-    }
   }
 
   private Object get(String dottedKey) {
@@ -167,7 +97,7 @@ public final class Settings {
   }
 
   private int integer(String key) {
-    return (Integer) get(key);
+    return ((Number) get(key)).intValue();
   }
 
   public JsonObject toJson() {

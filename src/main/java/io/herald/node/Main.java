@@ -2,6 +2,7 @@ package io.herald.node;
 
 import io.herald.config.ConfigLoader;
 import io.herald.config.Settings;
+import io.herald.config.SettingsException;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -49,6 +50,10 @@ public final class Main {
       };
       Signal.handle(new Signal("TERM"), stop);
       Signal.handle(new Signal("INT"), stop);
+    } catch (SettingsException e) {
+      // An operator's mistake, named in full by the message: one line, no stack trace.
+      LOG.error("Herald cannot start, bad configuration: {}", e.getMessage());
+      System.exit(1);
     } catch (Exception e) {
       LOG.error("Herald failed to start: {}", e.getMessage(), e);
       System.exit(1);

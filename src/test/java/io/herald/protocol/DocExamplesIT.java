@@ -373,9 +373,9 @@ class DocExamplesIT {
   @Test
   void everyBoundingSettingIsDocumented() throws IOException {
     String doc = doc();
-    for (String key : Settings.flatten(Settings.DEFAULTS).keySet()) {
+    for (String key : Settings.flatten(Settings.defaults()).keySet()) {
       if (key.startsWith("ws.") || key.startsWith("limits.") || key.startsWith("bus.")) {
-        Object defaultValue = Settings.flatten(Settings.DEFAULTS).get(key);
+        Object defaultValue = Settings.flatten(Settings.defaults()).get(key);
         assertTrue(doc.contains("| `" + key + "` | " + defaultValue + " |"),
             "the limits table of " + DOC + " lacks " + key + " (default " + defaultValue + ")");
       }
