@@ -166,7 +166,7 @@ public final class ClusterJobs {
           LOG.warn("jobs not handed over: {}", e.toString());
           return Future.succeededFuture();
         })
-        .compose(v -> service.unregister());
+        .compose(v -> service == null ? Future.succeededFuture() : service.unregister());
   }
 
   // --- serving this node's part ---
