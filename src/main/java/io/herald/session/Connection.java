@@ -48,7 +48,7 @@ public final class Connection implements Subscriber {
     this.ws = ws;
     this.services = services;
     this.onClosed = onClosed;
-    this.outbound = new Outbound(ws, services.settings().maxPendingBytes(), () -> terminate(CloseCode.SLOW_CONSUMER));
+    this.outbound = new Outbound(Outbound.Socket.of(ws), services.settings().maxPendingBytes(), () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
     this.subscriptions = new Subscriptions(services, this, outbound, context);

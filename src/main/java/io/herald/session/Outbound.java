@@ -19,18 +19,62 @@ import java.util.Map;
  */
 final class Outbound {
 
-  private final ServerWebSocket ws;
+  /**
+   * The socket, as far as the policy needs it: a seam so that the policy can be tested without one
+   * ({@link #of(ServerWebSocket)} is the real socket).
+   */
+  interface Socket {
+    /** Whether the socket's write buffer is past its high-water mark. */
+    boolean writeQueueFull();
+
+    /** Whether the socket is closed (writing would throw). */
+    boolean isClosed();
+
+    /** Writes one text frame whose payload is {@code frame} itself. */
+    void write(byte[] frame);
+
+    /** Calls {@code onDrain} each time the write buffer falls back below its low-water mark. */
+    void drainHandler(Runnable onDrain);
+
+    /** A websocket, written through {@link TextFrames}. */
+    static Socket of(ServerWebSocket ws) {
+      return new Socket() {
+        @Override
+        public boolean writeQueueFull() {
+          return ws.writeQueueFull();
+        }
+
+        @Override
+        public boolean isClosed() {
+          return ws.isClosed();
+        }
+
+        @Override
+        public void write(byte[] frame) {
+          // the shared array itself, not a copy: Vert.x's public API would re-encode a String per socket
+          ws.writeFrame(TextFrames.text(frame));
+        }
+
+        @Override
+        public void drainHandler(Runnable onDrain) {
+          ws.drainHandler(v -> onDrain.run());
+        }
+      };
+    }
+  }
+
+  private final Socket ws;
   private final long maxPendingBytes;
   private final Runnable onOverflow;
   private final Map<Object, byte[]> pending = new LinkedHashMap<>();
   private long pendingBytes;
   private boolean overflowed;
 
-  Outbound(ServerWebSocket ws, long maxPendingBytes, Runnable onOverflow) {
+  Outbound(Socket ws, long maxPendingBytes, Runnable onOverflow) {
     this.ws = ws;
     this.maxPendingBytes = maxPendingBytes;
     this.onOverflow = onOverflow;
-    ws.drainHandler(v -> drain());
+    ws.drainHandler(this::drain);
   }
 
   void send(byte[] frame, Object coalesceKey) {
@@ -39,7 +83,7 @@ final class Outbound {
       return;
     }
     if (pending.isEmpty() && !ws.writeQueueFull()) {
-      write(frame);
+      ws.write(frame);
       return;
     }
     Object key = coalesceKey != null ? coalesceKey : new Object();
@@ -66,12 +110,7 @@ final class Outbound {
       byte[] frame = it.next();
       it.remove();
       pendingBytes -= frame.length;
-      write(frame);
+      ws.write(frame);
     }
-  }
-
-  private void write(byte[] frame) {
-    // the shared array itself, not a copy: Vert.x's public API would re-encode a String per socket (see TextFrames)
-    ws.writeFrame(TextFrames.text(frame));
   }
 }
