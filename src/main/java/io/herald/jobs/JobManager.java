@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ public final class JobManager {
   private final BiConsumer<String, EventMessage> publisher;
   private final Supplier<Future<Long>> ids;
   private final Supplier<StreamPosition> position;
+  private final LongSupplier clock;
   private final Map<Long, Entry> jobs = new LinkedHashMap<>();
   private final Deque<Entry> waiting = new ArrayDeque<>();
   private final Deque<Long> finished = new ArrayDeque<>();
@@ -68,15 +70,18 @@ public final class JobManager {
    * @param publisher publishes a {@code core.get_jobs} message
    * @param ids       the next job id (unique across the cluster)
    * @param position  the position of this node's last publication of {@code core.get_jobs} (see {@link Snapshot})
+   * @param clock     the time in milliseconds since the epoch ({@code System::currentTimeMillis}): the jobs' times
+   *                  and the progress throttle read it
    */
   public JobManager(Vertx vertx, Context context, Limits limits, BiConsumer<String, EventMessage> publisher,
-                    Supplier<Future<Long>> ids, Supplier<StreamPosition> position) {
+                    Supplier<Future<Long>> ids, Supplier<StreamPosition> position, LongSupplier clock) {
     this.vertx = vertx;
     this.context = context;
     this.limits = limits;
     this.publisher = publisher;
     this.ids = ids;
     this.position = position;
+    this.clock = clock;
   }
 
   private final class Entry implements JobHandle {
@@ -137,7 +142,7 @@ public final class JobManager {
   /** Queues a job; completes with its id as soon as it is queued (its {@code added} event is out). */
   public Future<Long> submit(String method, JsonArray params, JobHandler handler) {
     return ids.get().compose(id -> call(() -> {
-      Entry entry = new Entry(new Job(id, method, params.copy(), System.currentTimeMillis()), handler);
+      Entry entry = new Entry(new Job(id, method, params.copy(), clock.getAsLong()), handler);
       jobs.put(id, entry);
       waiting.addLast(entry);
       emit(EventMessage.added(id, entry.job.toJson()));
@@ -299,7 +304,7 @@ public final class JobManager {
     if (!significant || entry.throttle.trailingTimer >= 0) {
       return;
     }
-    long delay = entry.throttle.delay(System.currentTimeMillis());
+    long delay = entry.throttle.delay(clock.getAsLong());
     if (delay == 0) {
       emitProgress(entry);
     } else {
@@ -313,7 +318,7 @@ public final class JobManager {
   }
 
   private void emitProgress(Entry entry) {
-    entry.throttle.emitted(System.currentTimeMillis(), entry.job.percent, entry.job.progressDescription);
+    entry.throttle.emitted(clock.getAsLong(), entry.job.percent, entry.job.progressDescription);
     emit(EventMessage.changed(entry.job.id, entry.job.toJson()));
   }
 
@@ -324,7 +329,7 @@ public final class JobManager {
       entry.throttle.trailingTimer = -1;
     }
     job.state = state;
-    job.timeFinished = System.currentTimeMillis();
+    job.timeFinished = clock.getAsLong();
     job.result = result;
     if (state == JobState.SUCCESS && job.percent != null) {
       job.percent = 100;

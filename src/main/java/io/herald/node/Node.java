@@ -92,7 +92,7 @@ public final class Node implements Herald {
         settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
         this::publishJobEvent,
         () -> membership.counter(Addresses.COUNTER_JOB_IDS).compose(Counter::incrementAndGet),
-        () -> publisher.position(JobManager.EVENT));
+        () -> publisher.position(JobManager.EVENT), System::currentTimeMillis);
     this.clusterJobs = new ClusterJobs(vertx, membership, jobs);
     this.sourceHost = new SourceHost(events, producers, membership, stats);
   }
