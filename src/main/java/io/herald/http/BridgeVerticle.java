@@ -78,13 +78,15 @@ public final class BridgeVerticle extends VerticleBase {
         .webSocketHandler(ws -> accept(ws, services))
         .requestHandler(router);
     long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-    heartbeatTimer = vertx.setPeriodic(settings.pingIntervalMs(),
-        id -> new ArrayList<>(connections).forEach(c -> c.heartbeat(idleNanos)));
+    heartbeatTimer = vertx.setPeriodic(settings.pingIntervalMs(), id -> {
+      long now = System.nanoTime();
+      new ArrayList<>(connections).forEach(c -> c.heartbeat(now, idleNanos));
+    });
     return server.listen();
   }
 
   private void accept(ServerWebSocket ws, SessionServices services) {
-    connections.add(new Connection(ws, services, connections::remove));
+    connections.add(new Connection(ws, services, System::nanoTime, connections::remove));
   }
 
   /** Closes every websocket with 1012 (service restart), then the server. */

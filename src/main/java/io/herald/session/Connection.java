@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +41,19 @@ public final class Connection implements Subscriber {
   private final Consumer<Connection> onClosed;
   private final Context context = Vertx.currentContext();
   private final MessageAssembler assembler;
-  private long lastSeen = System.nanoTime();
+  /** Nanoseconds, for the idle timeout: {@code System::nanoTime}, or a test's clock. */
+  private final LongSupplier clock;
+  private long lastSeen;
   private int callsInFlight;
   private boolean closed;
 
-  public Connection(ServerWebSocket ws, SessionServices services, Consumer<Connection> onClosed) {
+  /** @param clock a monotonic time in nanoseconds ({@code System::nanoTime}): when a frame arrived, for the idle timeout */
+  public Connection(ServerWebSocket ws, SessionServices services, LongSupplier clock, Consumer<Connection> onClosed) {
     this.ws = ws;
     this.services = services;
     this.onClosed = onClosed;
+    this.clock = clock;
+    this.lastSeen = clock.getAsLong();
     this.outbound = new Outbound(Outbound.Socket.of(ws), services.settings().maxPendingBytes(), () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
@@ -72,12 +78,15 @@ public final class Connection implements Subscriber {
     return CloseCode.INTERNAL_ERROR;
   }
 
-  /** Called by the bridge's heartbeat timer: closes a silent connection, else pings it. */
-  public void heartbeat(long idleTimeoutNanos) {
+  /**
+   * Called by the bridge's heartbeat timer: closes a connection from which no frame has arrived for more than
+   * {@code idleTimeoutNanos} at {@code nowNanos} (read from the connection's clock), else pings it.
+   */
+  public void heartbeat(long nowNanos, long idleTimeoutNanos) {
     if (closed) {
       return;
     }
-    if (System.nanoTime() - lastSeen > idleTimeoutNanos) {
+    if (nowNanos - lastSeen > idleTimeoutNanos) {
       terminate(CloseCode.IDLE_TIMEOUT);
     } else {
       ws.writePing(Buffer.buffer());
@@ -109,7 +118,7 @@ public final class Connection implements Subscriber {
 
   /** Every inbound frame counts as liveness. */
   private void onFrame(WebSocketFrame frame) {
-    lastSeen = System.nanoTime();
+    lastSeen = clock.getAsLong();
     if (closed) {
       return;
     }
