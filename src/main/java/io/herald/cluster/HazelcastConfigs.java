@@ -11,10 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the settings
- * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it.
+ * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it, then the JVM's
+ * {@code -Dhazelcast.*} system properties.
  */
 public final class HazelcastConfigs {
 
@@ -61,8 +63,16 @@ public final class HazelcastConfigs {
   /**
    * Applies the settings: the cluster name; the member port (the XML's auto-increment and port count stay); and,
    * when {@code cluster.members} is not empty, TCP/IP join with exactly those members, every other join method off.
+   * Then the JVM's {@code hazelcast.*} system properties replace the file's properties of the same name (Hazelcast
+   * itself lets the file win).
    */
   public static Config apply(Config config, Settings settings) {
+    return apply(config, settings, System.getProperties());
+  }
+
+  static Config apply(Config config, Settings settings, Properties system) {
+    system.stringPropertyNames().stream().filter(name -> name.startsWith("hazelcast."))
+        .forEach(name -> config.setProperty(name, system.getProperty(name)));
     config.setClusterName(settings.clusterName());
     config.getNetworkConfig().setPort(settings.clusterPort());
     List<String> members = members(settings.clusterMembers());

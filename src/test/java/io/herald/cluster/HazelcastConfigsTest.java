@@ -3,6 +3,7 @@ package io.herald.cluster;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +139,19 @@ class HazelcastConfigsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> HazelcastConfigs.build(settings(Map.of("cluster.config", "conf/nonexistent.xml"))));
     assertTrue(e.getMessage().contains("conf/nonexistent.xml"), e.getMessage());
+  }
+
+  @Test
+  void hazelcastSystemPropertiesOverrideTheFilesProperties() throws IOException {
+    Properties system = new Properties();
+    system.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    system.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
+    system.setProperty("herald.http.port", "1234");
+    Config config = HazelcastConfigs.apply(parse(HOSTS), settings(Map.of()), system);
+    assertEquals("5", config.getProperty("hazelcast.merge.first.run.delay.seconds"));
+    assertEquals("6", config.getProperty("hazelcast.max.no.heartbeat.seconds"));
+    assertEquals("30", config.getProperty("hazelcast.merge.next.run.delay.seconds"), "not overridden");
+    assertNull(config.getProperty("herald.http.port"), "only hazelcast.* properties");
   }
 
   /** Two real nodes on conf/cluster-hosts.xml, joined through cluster.members on this machine. */
