@@ -2,6 +2,7 @@ package io.herald.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import io.herald.config.Settings;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -16,12 +17,20 @@ import java.util.Properties;
 /**
  * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the settings
  * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it, then the JVM's
- * {@code -Dhazelcast.*} system properties.
+ * {@code -Dhazelcast.*} system properties, and Herald's own map of counters.
  */
 public final class HazelcastConfigs {
 
   /** The default of {@code cluster.config}: the loopback configuration, packaged in the jar. */
   public static final String DEFAULT_FILE = "cluster.xml";
+
+  /**
+   * The cluster map of Herald's counters: numbers that only grow (e.g. the highest job id block taken). Every
+   * node holds a copy (up to 7 nodes: one owner and Hazelcast's maximum of 6 backups), so that each side of a
+   * network partition keeps the values; when the partition heals, the higher value of the two sides wins
+   * ({@link HigherValueMergePolicy}) instead of the larger side's.
+   */
+  public static final String COUNTERS = "herald.counters";
 
   private HazelcastConfigs() {
   }
@@ -64,7 +73,7 @@ public final class HazelcastConfigs {
    * Applies the settings: the cluster name; the member port (the XML's auto-increment and port count stay); and,
    * when {@code cluster.members} is not empty, TCP/IP join with exactly those members, every other join method off.
    * Then the JVM's {@code hazelcast.*} system properties replace the file's properties of the same name (Hazelcast
-   * itself lets the file win).
+   * itself lets the file win), and the map of {@link #COUNTERS} is configured.
    */
   public static Config apply(Config config, Settings settings) {
     return apply(config, settings, System.getProperties());
@@ -73,6 +82,10 @@ public final class HazelcastConfigs {
   static Config apply(Config config, Settings settings, Properties system) {
     system.stringPropertyNames().stream().filter(name -> name.startsWith("hazelcast."))
         .forEach(name -> config.setProperty(name, system.getProperty(name)));
+    config.getMapConfig(COUNTERS)
+        .setAsyncBackupCount(0)
+        .setBackupCount(MapConfig.MAX_BACKUP_COUNT)
+        .getMergePolicyConfig().setPolicy(HigherValueMergePolicy.class.getName());
     config.setClusterName(settings.clusterName());
     config.getNetworkConfig().setPort(settings.clusterPort());
     List<String> members = members(settings.clusterMembers());

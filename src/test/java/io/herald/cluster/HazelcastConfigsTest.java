@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
 import io.herald.Herald;
@@ -152,6 +153,16 @@ class HazelcastConfigsTest {
     assertEquals("6", config.getProperty("hazelcast.max.no.heartbeat.seconds"));
     assertEquals("30", config.getProperty("hazelcast.merge.next.run.delay.seconds"), "not overridden");
     assertNull(config.getProperty("herald.http.port"), "only hazelcast.* properties");
+  }
+
+  @Test
+  void theCountersMapIsOnEveryNodeAndKeepsTheHigherValueAfterAPartition() {
+    for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
+      MapConfig counters = HazelcastConfigs.build(settings(Map.of("cluster.config", file)))
+          .getMapConfig(HazelcastConfigs.COUNTERS);
+      assertEquals(MapConfig.MAX_BACKUP_COUNT, counters.getTotalBackupCount(), file);
+      assertEquals(HigherValueMergePolicy.class.getName(), counters.getMergePolicyConfig().getPolicy(), file);
+    }
   }
 
   /** Two real nodes on conf/cluster-hosts.xml, joined through cluster.members on this machine. */
