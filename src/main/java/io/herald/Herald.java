@@ -101,7 +101,7 @@ public final class Herald {
     this.jobs = new JobManager(vertx, context, new JobManager.Limits(settings.jobsMaxRunning(),
         settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
         this::publishJobEvent,
-        () -> vertx.sharedData().getCounter("herald.jobs.ids").compose(Counter::incrementAndGet),
+        io.herald.jobs.JobIds.start(vertx, Path.of(settings.dataDir(), "jobs"))::next,
         () -> Map.of(nodeId, position(JobManager.EVENT)));
     this.clusterJobs = new ClusterJobs(this, jobs);
     this.members = new ClusterMembers(this, context, vertx.isClustered()

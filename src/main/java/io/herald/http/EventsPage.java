@@ -54,9 +54,9 @@ public final class EventsPage {
 
   /**
    * The seed's guide. The examples are what Herald sends: the job objects carry every key of Herald's job
-   * (the seed's plus {@code description} and {@code abortable}), the {@code reporting.realtime} payload every
-   * key of Herald's report (Linux interface names; {@code wired} is null on Linux). EventsPageIT checks them
-   * against a real node.
+   * (the seed's plus {@code description} and {@code abortable}) and ids of Herald's form (block × 1000000 + n),
+   * the {@code reporting.realtime} payload every key of Herald's report (Linux interface names; {@code wired} is
+   * null on Linux). EventsPageIT checks them against a real node.
    */
   static final String GUIDE = """
       ## Subscribing to Events
@@ -99,9 +99,9 @@ public final class EventsPage {
       {
           "msg": "changed",
           "collection": "core.get_jobs",
-          "id": 79,
+          "id": 3000079,
           "fields": {
-              "id": 79, "method": "zfs.pool.scrub",
+              "id": 3000079, "method": "zfs.pool.scrub",
               "arguments": ["vol1", "START"], "description": null, "abortable": true,
               "logs_path": null, "logs_excerpt": null,
               "progress": {"percent": 0.001258680822502356, "description": "Scrubbing", "extra": null},
@@ -213,9 +213,9 @@ public final class EventsPage {
 
       ```json
       {
-          "msg": "added", "collection": "core.get_jobs", "id": 26,
+          "msg": "added", "collection": "core.get_jobs", "id": 2000026,
           "fields": {
-              "id": 26, "method": "chart.release.redeploy", "arguments": ["abc"],
+              "id": 2000026, "method": "chart.release.redeploy", "arguments": ["abc"],
               "description": null, "abortable": true,
               "logs_path": null, "logs_excerpt": null,
               "progress": {"percent": null, "description": null, "extra": null},

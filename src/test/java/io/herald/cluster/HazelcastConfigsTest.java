@@ -13,12 +13,14 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.LocalMapStats;
 import io.herald.Herald;
 import io.herald.config.Settings;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.FileInputStream;
@@ -162,6 +164,23 @@ class HazelcastConfigsTest {
           .getMapConfig(HazelcastConfigs.COUNTERS);
       assertEquals(MapConfig.MAX_BACKUP_COUNT, counters.getTotalBackupCount(), file);
       assertEquals(HigherValueMergePolicy.class.getName(), counters.getMergePolicyConfig().getPolicy(), file);
+    }
+  }
+
+  /** Three real nodes: each holds the job id block counter (the owner's copy or a backup). */
+  @Test
+  void everyNodeHoldsACopyOfTheCounters() {
+    try (ClusterNodes cluster = new ClusterNodes()) {
+      for (int i = 0; i < 3; i++) {
+        TestNodes.await(cluster.start().jobs().submit("test.none", new JsonArray(), job -> null));
+      }
+      for (int i = 0; i < 3; i++) {
+        HazelcastInstance hz = hazelcast(cluster.vertx(i));
+        TestNodes.eventually(10_000, "node " + i + " holds the counter", () -> {
+          LocalMapStats stats = hz.getMap(HazelcastConfigs.COUNTERS).getLocalMapStats();
+          return stats.getOwnedEntryCount() + stats.getBackupEntryCount() == 1;
+        });
+      }
     }
   }
 
