@@ -66,7 +66,7 @@ public final class ClusterMembers {
     return herald.registerEvent(DESCRIPTOR)
         .compose(v -> herald.registerMethod(new MethodDescriptor(EVENT, "The nodes of the cluster.",
             new JsonObject().put("type", "array").put("maxItems", 0), call -> list().map(l -> l))))
-        .compose(v -> herald.vertx().sharedData().<String, JsonObject>getAsyncMap("herald.nodes"))
+        .compose(v -> herald.vertx().sharedData().<String, JsonObject>getAsyncMap(HazelcastConfigs.NODES))
         .compose(map -> {
           nodes = map;
           return map.put(herald.nodeId(), self);

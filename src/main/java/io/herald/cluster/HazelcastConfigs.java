@@ -17,7 +17,7 @@ import java.util.Properties;
 /**
  * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the settings
  * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it, then the JVM's
- * {@code -Dhazelcast.*} system properties, and Herald's own map of counters.
+ * {@code -Dhazelcast.*} system properties, and Herald's own small maps, held by every node.
  */
 public final class HazelcastConfigs {
 
@@ -31,6 +31,10 @@ public final class HazelcastConfigs {
    * ({@link HigherValueMergePolicy}) instead of the larger side's.
    */
   public static final String COUNTERS = "herald.counters";
+  /** The record of every node, see {@link ClusterMembers}. */
+  public static final String NODES = "herald.nodes";
+  /** Every node's unfinished jobs, see {@code io.herald.jobs.ClusterJobs}. */
+  public static final String LIVE_JOBS = "herald.jobs.live";
 
   private HazelcastConfigs() {
   }
@@ -73,7 +77,12 @@ public final class HazelcastConfigs {
    * Applies the settings: the cluster name; the member port (the XML's auto-increment and port count stay); and,
    * when {@code cluster.members} is not empty, TCP/IP join with exactly those members, every other join method off.
    * Then the JVM's {@code hazelcast.*} system properties replace the file's properties of the same name (Hazelcast
-   * itself lets the file win), and the map of {@link #COUNTERS} is configured.
+   * itself lets the file win), and Herald's small maps are configured.
+   *
+   * <p>Every node holds a copy of the maps of {@link #NODES} and {@link #LIVE_JOBS} too (one synchronous backup,
+   * the others asynchronous), so that each side of a network partition knows every node and every unfinished job
+   * of the other side: it withdraws those nodes and settles those jobs (as it does for dead nodes); else it would
+   * know only what happened to be stored on its side.
    */
   public static Config apply(Config config, Settings settings) {
     return apply(config, settings, System.getProperties());
@@ -86,6 +95,9 @@ public final class HazelcastConfigs {
         .setAsyncBackupCount(0)
         .setBackupCount(MapConfig.MAX_BACKUP_COUNT)
         .getMergePolicyConfig().setPolicy(HigherValueMergePolicy.class.getName());
+    for (String everywhere : List.of(NODES, LIVE_JOBS)) {
+      config.getMapConfig(everywhere).setBackupCount(1).setAsyncBackupCount(MapConfig.MAX_BACKUP_COUNT - 1);
+    }
     config.setClusterName(settings.clusterName());
     config.getNetworkConfig().setPort(settings.clusterPort());
     List<String> members = members(settings.clusterMembers());

@@ -1,6 +1,7 @@
 package io.herald.jobs;
 
 import io.herald.Herald;
+import io.herald.cluster.HazelcastConfigs;
 import io.herald.event.EventMessage;
 import io.herald.event.Snapshot;
 import io.herald.protocol.CallError;
@@ -55,7 +56,7 @@ public final class ClusterJobs {
   public Future<Void> start() {
     service = herald.vertx().eventBus().consumer(address(herald.nodeId()), this::serve);
     return service.completion()
-        .compose(v -> herald.vertx().sharedData().<Long, JsonObject>getAsyncMap("herald.jobs.live"))
+        .compose(v -> herald.vertx().sharedData().<Long, JsonObject>getAsyncMap(HazelcastConfigs.LIVE_JOBS))
         .onSuccess(map -> live = map)
         .mapEmpty();
   }

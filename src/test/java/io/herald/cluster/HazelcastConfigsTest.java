@@ -167,6 +167,17 @@ class HazelcastConfigsTest {
     }
   }
 
+  @Test
+  void theNodeRecordsAndTheUnfinishedJobsAreOnEveryNode() {
+    for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
+      Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", file)));
+      for (String map : List.of(HazelcastConfigs.NODES, HazelcastConfigs.LIVE_JOBS)) {
+        assertEquals(1, config.getMapConfig(map).getBackupCount(), file + " " + map);
+        assertEquals(MapConfig.MAX_BACKUP_COUNT, config.getMapConfig(map).getTotalBackupCount(), file + " " + map);
+      }
+    }
+  }
+
   /** Three real nodes: each holds the job id block counter (the owner's copy or a backup). */
   @Test
   void everyNodeHoldsACopyOfTheCounters() {
