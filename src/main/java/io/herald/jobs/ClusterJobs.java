@@ -1,6 +1,7 @@
 package io.herald.jobs;
 
 import io.herald.Herald;
+import io.herald.bus.LocalDelivery;
 import io.herald.cluster.HazelcastConfigs;
 import io.herald.event.EventMessage;
 import io.herald.event.Snapshot;
@@ -32,12 +33,19 @@ import org.slf4j.LoggerFactory;
  * dies, the survivor that handles its death (see {@link io.herald.cluster.ClusterMembers#onDeath}) adopts them as
  * FAILED, naming the lost node, and announces their final {@code changed}: no job stays RUNNING forever. A node
  * that stops cleanly fails its own unfinished jobs and hands its whole history to a survivor.
+ *
+ * <p>A network partition looks like deaths on both sides, so each side settles the other's unfinished jobs as
+ * FAILED. When it heals, the owner's state wins: the copies adopted from a node that comes back are dropped, and
+ * each node tells its own clients the returning node's jobs that changed since the split, as that node has them
+ * (see {@link #returned}).
  */
 public final class ClusterJobs {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJobs.class);
   /** A wait is renewed this often, so that a waiter notices when the job's node dies. */
   private static final long WAIT_RENEW_MS = 5_000;
+  /** After a partition, a returning node is asked for its jobs this many times, a second apart, until it answers. */
+  private static final int PULL_ATTEMPTS = 30;
 
   private final Herald herald;
   private final JobManager local;
@@ -54,6 +62,7 @@ public final class ClusterJobs {
   }
 
   public Future<Void> start() {
+    herald.members().onReturn(this::returned);
     service = herald.vertx().eventBus().consumer(address(herald.nodeId()), this::serve);
     return service.completion()
         .compose(v -> herald.vertx().sharedData().<Long, JsonObject>getAsyncMap(HazelcastConfigs.LIVE_JOBS))
@@ -138,7 +147,7 @@ public final class ClusterJobs {
         return;
       }
       LOG.warn("settling {} unfinished job(s) of lost node {}", orphans.size(), deadNode);
-      local.adopt(orphans, "Node " + deadNode + " left the cluster while the job was unfinished")
+      local.adopt(orphans, "Node " + deadNode + " left the cluster while the job was unfinished", deadNode)
           .onComplete(v -> orphans.forEach(job -> live.remove(job.getLong("id"))));
     });
   }
@@ -158,6 +167,64 @@ public final class ClusterJobs {
         .compose(v -> service.unregister());
   }
 
+  // --- a partition heals ---
+
+  /**
+   * {@code node} is back after a network partition; called on every node. The copies of its jobs that this node
+   * settled as FAILED go: it owns them again. This node's unfinished jobs are mirrored again (the other side
+   * settled and unmirrored them; the merge may bring back stale entries). And this node's clients are told the
+   * returning node's jobs that changed since the split, with the state it has: {@code added} for those started
+   * since, {@code changed} for the others, after the presumed FAILED they may have seen.
+   */
+  private void returned(String node) {
+    local.forget(node).onComplete(v -> {
+      remirror();
+      pull(node, 1);
+    });
+  }
+
+  /** Puts this node's unfinished jobs in the map again, and removes its entries of jobs that have ended. */
+  private void remirror() {
+    live.entries().onSuccess(entries -> local.changedSince(Long.MAX_VALUE).onSuccess(unfinished -> {
+      // Both run on the engine's context, before any later change of these jobs: none undoes a newer one.
+      List<Long> ids = unfinished.stream().map(job -> job.getLong("id")).toList();
+      entries.forEach((id, entry) -> {
+        if (herald.nodeId().equals(entry.getString("node")) && !ids.contains(id)) {
+          live.removeIfPresent(id, entry);
+        }
+      });
+      unfinished.forEach(job -> live.put(job.getLong("id"),
+          new JsonObject().put("node", herald.nodeId()).put("job", job)));
+    }));
+  }
+
+  /** Asks {@code node} for its jobs changed since the split, until it answers, and tells this node's clients. */
+  private void pull(String node, int attempt) {
+    if (!herald.isMember(node)) {
+      return;
+    }
+    ask(node, new JsonObject().put("op", "since_split").put("node", herald.nodeId()), WAIT_RENEW_MS)
+        .onSuccess(answer -> {
+          JsonObject changed = (JsonObject) answer;
+          long since = changed.getLong("since");
+          for (Object o : changed.getJsonArray("jobs")) {
+            JsonObject job = (JsonObject) o;
+            long id = job.getLong("id");
+            EventMessage message = job.getJsonObject("time_started").getLong("$date") >= since
+                ? EventMessage.added(id, job) : EventMessage.changed(id, job);
+            LocalDelivery.deliver(herald.vertx(), JobManager.EVENT, message.toFrame(JobManager.EVENT).encode());
+          }
+        })
+        .onFailure(e -> {
+          // Its service is registered again once its side's merge is done.
+          if (attempt < PULL_ATTEMPTS) {
+            herald.vertx().setTimer(1000, t -> pull(node, attempt + 1));
+          } else {
+            LOG.warn("jobs of node {} not resynchronized after the partition: {}", node, e.toString());
+          }
+        });
+  }
+
   // --- serving this node's part ---
 
   private void serve(Message<JsonObject> request) {
@@ -169,7 +236,12 @@ public final class ClusterJobs {
           .put("positions", new JsonObject(new HashMap<>(s.positions()))));
       case "abort" -> local.abort(body.getLong("id"));
       case "wait" -> local.await(body.getLong("id"));
-      case "adopt" -> local.adopt(body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "");
+      case "adopt" -> local.adopt(body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "", null);
+      case "since_split" -> {
+        long since = herald.members().lostSince(body.getString("node"));
+        yield local.changedSince(since)
+            .map(jobs -> new JsonObject().put("since", since).put("jobs", new JsonArray(jobs)));
+      }
       default -> Future.failedFuture(new CallError(Errno.EINVAL, "unknown jobs operation"));
     };
     answer.onComplete(ar -> request.reply(ar.succeeded()
