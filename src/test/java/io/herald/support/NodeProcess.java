@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +26,25 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts a node and waits until its HTTP port accepts connections. */
   public static NodeProcess start(int httpPort, Map<String, String> env, Path dataDir) throws IOException {
+    return start(List.of(), "127.0.0.1", httpPort, env, dataDir);
+  }
+
+  /**
+   * Starts a node with {@code prefix} before the {@code java} command (e.g. {@code ip netns exec <ns>}, which execs
+   * java in the same process) and waits until {@code host:httpPort} accepts connections. {@code HERALD_JAVA_OPTS}
+   * in {@code env} are JVM options, as for {@code scripts/run}.
+   */
+  public static NodeProcess start(List<String> prefix, String host, int httpPort, Map<String, String> env,
+                                  Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     Path log = dataDir.resolve("node-" + httpPort + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), "io.herald.Main"))
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(java, "-Xmx256m"));
+    command.addAll(Arrays.stream(env.getOrDefault("HERALD_JAVA_OPTS", "").split("\\s+"))
+        .filter(option -> !option.isBlank()).toList());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.Main"));
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .directory(new File(System.getProperty("user.dir")));
@@ -36,17 +52,17 @@ public final class NodeProcess implements AutoCloseable {
     builder.environment().put("HERALD_DATA_DIR", dataDir.toString());
     builder.environment().putAll(env);
     NodeProcess node = new NodeProcess(builder.start(), httpPort, log);
-    node.awaitPort(60_000);
+    node.awaitPort(host, 60_000);
     return node;
   }
 
-  private void awaitPort(long ms) throws IOException {
+  private void awaitPort(String host, long ms) throws IOException {
     long deadline = System.currentTimeMillis() + ms;
     while (System.currentTimeMillis() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("node exited with " + process.exitValue() + ":\n" + Files.readString(log));
       }
-      try (Socket ignored = new Socket("127.0.0.1", httpPort)) {
+      try (Socket ignored = new Socket(host, httpPort)) {
         return;
       } catch (IOException notYet) {
         sleep(100);
