@@ -30,14 +30,19 @@ public final class NetworkNamespaces implements AutoCloseable {
     this.subnet = subnet;
   }
 
-  /** Why namespaces cannot be made here, or null when they can. */
+  /** Why namespaces cannot be made here, or null when they can: tries to make one. */
   public static String unavailable() {
     if (!"root".equals(System.getProperty("user.name"))) {
       return "needs root to create network namespaces (running as " + System.getProperty("user.name") + ")";
     }
+    String probe = PREFIX + ProcessHandle.current().pid() + "-probe";
     try {
-      Result r = run(List.of("ip", "netns", "list"));
-      return r.code == 0 ? null : "'ip netns list' failed: " + r.output;
+      Result r = run(List.of("ip", "netns", "add", probe));
+      if (r.code != 0) {
+        return "'ip netns add' failed: " + r.output.trim();
+      }
+      run(List.of("ip", "netns", "del", probe));
+      return null;
     } catch (IOException e) {
       return "no 'ip' command (iproute2): " + e.getMessage();
     }
