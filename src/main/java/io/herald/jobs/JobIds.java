@@ -8,6 +8,7 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,7 +149,8 @@ public final class JobIds {
     });
   }
 
-  // --- the file; static and synchronized: nodes sharing a directory (tests run several in one JVM) keep the max ---
+  // --- the file: static and synchronized, and locked, so that nodes sharing a directory (several in one JVM in
+  // tests, or two processes started on one data directory) keep the highest block any of them took ---
 
   private static synchronized long read(Path file) throws IOException {
     if (!Files.exists(file)) {
@@ -164,17 +166,21 @@ public final class JobIds {
 
   /** Writes {@code block} if it is higher than the file's: a temporary file, synced, moved over the old one. */
   private static synchronized Void persist(Path file, long block) throws IOException {
-    if (read(file) >= block) {
-      return null;
-    }
     Files.createDirectories(file.getParent());
-    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      out.write(ByteBuffer.wrap((block + "\n").getBytes(StandardCharsets.US_ASCII)));
-      out.force(true);
+    try (FileChannel lockFile = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         FileLock ignored = lockFile.lock()) {
+      if (read(file) >= block) {
+        return null;
+      }
+      Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        out.write(ByteBuffer.wrap((block + "\n").getBytes(StandardCharsets.US_ASCII)));
+        out.force(true);
+      }
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
       dir.force(true);
     } catch (IOException notSupported) {
