@@ -1,7 +1,7 @@
 package io.herald.bus;
 
 /**
- * Every name Herald uses in the cluster: event-bus addresses, cluster-wide maps and counters.
+ * Every name Herald uses in the cluster: event-bus addresses and cluster-wide maps.
  *
  * <p>Addresses and their bodies:
  * <ul>
@@ -19,7 +19,7 @@ package io.herald.bus;
  *       {@code io.herald.jobs.ClusterJobs})</li>
  * </ul>
  *
- * <p>Maps and counters are the {@code MAP_} and {@code COUNTER_} constants.
+ * <p>Maps are the {@code MAP_} constants.
  */
 public final class Addresses {
 
@@ -49,8 +49,12 @@ public final class Addresses {
   public static final String MAP_SOURCE_PROVIDERS = "herald.sources.providers";
   /** Instance key → node: the owner of each instance of a CLUSTER source (see {@code io.herald.remote.ClusterClaims}). */
   public static final String MAP_SOURCE_OWNERS = "herald.sources.owners";
-  /** The last job id handed out in the cluster. */
-  public static final String COUNTER_JOB_IDS = "herald.jobs.ids";
+  /**
+   * Name → a number that only grows (e.g. {@code herald.jobs.blocks}, the highest job id block taken, see
+   * {@code io.herald.jobs.JobIds}): held by every node, the higher value winning when a partition heals (see
+   * {@code io.herald.cluster.HazelcastConfigs}).
+   */
+  public static final String MAP_COUNTERS = "herald.counters";
 
   private Addresses() {
   }

@@ -2,7 +2,9 @@ package io.herald.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.XmlConfigBuilder;
+import io.herald.bus.Addresses;
 import io.herald.config.Settings;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import java.io.File;
@@ -11,15 +13,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the settings
- * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it.
+ * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it, then the JVM's
+ * {@code -Dhazelcast.*} system properties, and Herald's own small maps, held by every node.
  */
 public final class HazelcastConfigs {
 
   /** The default of {@code cluster.config}: the loopback configuration, packaged in the jar. */
   public static final String DEFAULT_FILE = "cluster.xml";
+
 
   private HazelcastConfigs() {
   }
@@ -61,8 +66,28 @@ public final class HazelcastConfigs {
   /**
    * Applies the settings: the cluster name; the member port (the XML's auto-increment and port count stay); and,
    * when {@code cluster.members} is not empty, TCP/IP join with exactly those members, every other join method off.
+   * Then the JVM's {@code hazelcast.*} system properties replace the file's properties of the same name (Hazelcast
+   * itself lets the file win), and Herald's small maps are configured.
+   *
+   * <p>Every node holds a copy of the maps of {@link Addresses#MAP_NODES} and {@link Addresses#MAP_LIVE_JOBS} too (one synchronous backup,
+   * the others asynchronous), so that each side of a network partition knows every node and every unfinished job
+   * of the other side: it withdraws those nodes and settles those jobs (as it does for dead nodes); else it would
+   * know only what happened to be stored on its side.
    */
   public static Config apply(Config config, Settings settings) {
+    return apply(config, settings, System.getProperties());
+  }
+
+  static Config apply(Config config, Settings settings, Properties system) {
+    system.stringPropertyNames().stream().filter(name -> name.startsWith("hazelcast."))
+        .forEach(name -> config.setProperty(name, system.getProperty(name)));
+    config.getMapConfig(Addresses.MAP_COUNTERS)
+        .setAsyncBackupCount(0)
+        .setBackupCount(MapConfig.MAX_BACKUP_COUNT)
+        .getMergePolicyConfig().setPolicy(HigherValueMergePolicy.class.getName());
+    for (String everywhere : List.of(Addresses.MAP_NODES, Addresses.MAP_LIVE_JOBS)) {
+      config.getMapConfig(everywhere).setBackupCount(1).setAsyncBackupCount(MapConfig.MAX_BACKUP_COUNT - 1);
+    }
     config.setClusterName(settings.clusterName());
     config.getNetworkConfig().setPort(settings.clusterPort());
     List<String> members = members(settings.clusterMembers());

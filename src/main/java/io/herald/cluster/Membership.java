@@ -3,12 +3,11 @@ package io.herald.cluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
-import io.vertx.core.shareddata.Counter;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The cluster as Herald sees it: the node ids of its members, departures, and the cluster-wide maps and counters
+ * The cluster as Herald sees it: the node ids of its members, departures and returns, and the cluster-wide maps
  * Herald keeps (named in {@link io.herald.bus.Addresses}). One implementation per cluster manager ({@link HazelcastMembership});
  * {@link #standalone} for a node without a cluster, whose maps are local.
  *
@@ -42,13 +41,24 @@ public interface Membership {
    */
   Runnable onLeft(Consumer<String> listener);
 
+  /**
+   * Calls {@code listener} (on an arbitrary thread) on every node with the id of each node that comes back after
+   * a network partition: a node this node saw leave that is a member again (a node that restarts has a new id). On
+   * the side that merged into the other, once the merge is done. Run the returned action to stop listening.
+   */
+  Runnable onReturned(Consumer<String> listener);
+
+  /**
+   * The earliest time (ms, this node's clock) at which {@code node} can have been cut off from this node: when
+   * this node last noticed its loss, less the time noticing can take; 0 when this node never lost it.
+   */
+  long lostSince(String node);
+
   /** A cluster-wide map (a local one when standalone). */
   <K, V> Future<AsyncMap<K, V>> map(String name);
 
-  /** A cluster-wide counter (a local one when standalone). */
-  Future<Counter> counter(String name);
 
-  /** A node without a cluster: a random id, no other members, Vert.x's local maps and counters. */
+  /** A node without a cluster: a random id, no other members, Vert.x's local maps. */
   static Membership standalone(Vertx vertx) {
     return new StandaloneMembership(vertx);
   }

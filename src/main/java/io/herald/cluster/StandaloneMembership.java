@@ -3,7 +3,6 @@ package io.herald.cluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
-import io.vertx.core.shareddata.Counter;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -44,12 +43,18 @@ final class StandaloneMembership implements Membership {
   }
 
   @Override
+  public Runnable onReturned(Consumer<String> listener) {
+    return () -> { };
+  }
+
+  @Override
+  public long lostSince(String node) {
+    return 0;
+  }
+
+  @Override
   public <K, V> Future<AsyncMap<K, V>> map(String name) {
     return vertx.sharedData().getLocalAsyncMap(name);
   }
 
-  @Override
-  public Future<Counter> counter(String name) {
-    return vertx.sharedData().getLocalCounter(name);
-  }
 }

@@ -9,6 +9,7 @@ import io.herald.Snapshot;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.bus.LocalDelivery;
 import io.herald.query.Filters;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -28,16 +29,23 @@ import org.slf4j.LoggerFactory;
  * The jobs of every node, seen from any node. Each node keeps its own jobs ({@link JobManager}) and serves them
  * at {@link Addresses#nodeJobs}; queries, snapshots, aborts and waits go to every node and are merged here.
  *
- * <p>Each node also mirrors its unfinished jobs in the cluster-wide map {@code herald.jobs.live}. When a node
+ * <p>Each node also mirrors its unfinished jobs in the cluster-wide map {@link Addresses#MAP_LIVE_JOBS}. When a node
  * dies, the survivor that handles its departure (the oldest member, see {@link Membership#isOldest}) adopts them as
  * FAILED, naming the lost node, and announces their final {@code changed}: no job stays RUNNING forever. A node
  * that stops cleanly fails its own unfinished jobs and hands its whole history to a survivor.
+ *
+ * <p>A network partition looks like deaths on both sides, so each side settles the other's unfinished jobs as
+ * FAILED. When it heals, the owner's state wins: the copies adopted from a node that comes back are dropped, and
+ * each node tells its own clients the returning node's jobs that changed since the split, as that node has them
+ * (see {@link #returned}).
  */
 public final class ClusterJobs {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJobs.class);
   /** A wait is renewed this often, so that a waiter notices when the job's node dies. */
   private static final long WAIT_RENEW_MS = 5_000;
+  /** After a partition, a returning node is asked for its jobs this many times, a second apart, until it answers. */
+  private static final int PULL_ATTEMPTS = 30;
 
   private final Vertx vertx;
   private final Membership membership;
@@ -52,18 +60,26 @@ public final class ClusterJobs {
     this.local = local;
   }
 
-  /** Serves this node's jobs to the others and, on the oldest member, settles the jobs of nodes that die. */
+  /**
+   * Serves this node's jobs to the others; on the oldest member, settles the jobs of nodes that die; on every
+   * node, makes the owner's state win when a partition heals.
+   */
   public Future<Void> start() {
     service = vertx.eventBus().consumer(Addresses.nodeJobs(membership.nodeId()), this::serve);
     return service.completion()
         .compose(v -> membership.<Long, JsonObject>map(Addresses.MAP_LIVE_JOBS))
         .onSuccess(map -> {
           live = map;
-          stopListening = membership.onLeft(node -> {
+          Runnable stopLeft = membership.onLeft(node -> {
             if (membership.isOldest()) {
               settle(node);
             }
           });
+          Runnable stopReturned = membership.onReturned(this::returned);
+          stopListening = () -> {
+            stopLeft.run();
+            stopReturned.run();
+          };
         })
         .mapEmpty();
   }
@@ -148,7 +164,7 @@ public final class ClusterJobs {
         return;
       }
       LOG.warn("settling {} unfinished job(s) of lost node {}", orphans.size(), deadNode);
-      local.adopt(orphans, "Node " + deadNode + " left the cluster while the job was unfinished")
+      local.adopt(orphans, "Node " + deadNode + " left the cluster while the job was unfinished", deadNode)
           .onComplete(v -> orphans.forEach(job -> live.remove(job.getLong("id"))));
     });
   }
@@ -169,6 +185,64 @@ public final class ClusterJobs {
         .compose(v -> service == null ? Future.succeededFuture() : service.unregister());
   }
 
+  // --- a partition heals ---
+
+  /**
+   * {@code node} is back after a network partition; called on every node. The copies of its jobs that this node
+   * settled as FAILED go: it owns them again. This node's unfinished jobs are mirrored again (the other side
+   * settled and unmirrored them; the merge may bring back stale entries). And this node's clients are told the
+   * returning node's jobs that changed since the split, with the state it has: {@code added} for those started
+   * since, {@code changed} for the others, after the presumed FAILED they may have seen.
+   */
+  private void returned(String node) {
+    local.forget(node).onComplete(v -> {
+      remirror();
+      pull(node, 1);
+    });
+  }
+
+  /** Puts this node's unfinished jobs in the map again, and removes its entries of jobs that have ended. */
+  private void remirror() {
+    live.entries().onSuccess(entries -> local.changedSince(Long.MAX_VALUE).onSuccess(unfinished -> {
+      // Both run on the engine's context, before any later change of these jobs: none undoes a newer one.
+      List<Long> ids = unfinished.stream().map(job -> job.getLong("id")).toList();
+      entries.forEach((id, entry) -> {
+        if (membership.nodeId().equals(entry.getString("node")) && !ids.contains(id)) {
+          live.removeIfPresent(id, entry);
+        }
+      });
+      unfinished.forEach(job -> live.put(job.getLong("id"),
+          new JsonObject().put("node", membership.nodeId()).put("job", job)));
+    }));
+  }
+
+  /** Asks {@code node} for its jobs changed since the split, until it answers, and tells this node's clients. */
+  private void pull(String node, int attempt) {
+    if (!membership.isMember(node)) {
+      return;
+    }
+    ask(node, new JsonObject().put("op", "since_split").put("node", membership.nodeId()), WAIT_RENEW_MS)
+        .onSuccess(answer -> {
+          JsonObject changed = (JsonObject) answer;
+          long since = changed.getLong("since");
+          for (Object o : changed.getJsonArray("jobs")) {
+            JsonObject job = (JsonObject) o;
+            long id = job.getLong("id");
+            EventMessage message = job.getJsonObject("time_started").getLong("$date") >= since
+                ? EventMessage.added(id, job) : EventMessage.changed(id, job);
+            LocalDelivery.deliver(vertx, JobManager.EVENT, message.toFrame(JobManager.EVENT).encode());
+          }
+        })
+        .onFailure(e -> {
+          // Its service is registered again once its side's merge is done.
+          if (attempt < PULL_ATTEMPTS) {
+            vertx.setTimer(1000, t -> pull(node, attempt + 1));
+          } else {
+            LOG.warn("jobs of node {} not resynchronized after the partition: {}", node, e.toString());
+          }
+        });
+  }
+
   // --- serving this node's part ---
 
   private void serve(Message<JsonObject> request) {
@@ -180,7 +254,12 @@ public final class ClusterJobs {
           .put("positions", new JsonArray(s.positions().stream().map(StreamPosition::toString).toList())));
       case "abort" -> local.abort(body.getLong("id"));
       case "wait" -> local.await(body.getLong("id"));
-      case "adopt" -> local.adopt(body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "");
+      case "adopt" -> local.adopt(body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "", null);
+      case "since_split" -> {
+        long since = membership.lostSince(body.getString("node"));
+        yield local.changedSince(since)
+            .map(jobs -> new JsonObject().put("since", since).put("jobs", new JsonArray(jobs)));
+      }
       default -> Future.failedFuture(new CallError(Errno.EINVAL, "unknown jobs operation"));
     };
     answer.onComplete(ar -> request.reply(ar.succeeded()

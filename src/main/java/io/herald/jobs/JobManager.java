@@ -92,6 +92,8 @@ public final class JobManager {
     final Promise<Void> done = Promise.promise();
     AsyncFile log;
     Future<AsyncFile> logOpening;
+    /** The node whose job this is, when it was adopted from a node presumed dead; else null. */
+    String presumedDead;
 
     Entry(Job job, JobHandler handler) {
       this.job = job;
@@ -173,8 +175,11 @@ public final class JobManager {
    * Takes over jobs of another node (dead, or handing over as it stops) that have ended or that this node ends
    * now as FAILED with {@code failure}: they join this node's history, and those ended here are announced with
    * their final {@code changed}.
+   *
+   * @param presumedDead the node, when it is presumed dead (it may come back after a partition, see
+   *                     {@link #forget}); null when it stopped
    */
-  public Future<Void> adopt(List<JsonObject> others, String failure) {
+  public Future<Void> adopt(List<JsonObject> others, String failure, String presumedDead) {
     return call(() -> {
       for (JsonObject json : others) {
         Job job = Job.fromJson(json);
@@ -182,6 +187,7 @@ public final class JobManager {
           continue;
         }
         Entry entry = new Entry(job, null);
+        entry.presumedDead = presumedDead;
         jobs.put(job.id, entry);
         if (job.state.terminal()) {
           entry.done.tryComplete();
@@ -191,6 +197,40 @@ public final class JobManager {
         }
       }
       return null;
+    });
+  }
+
+  /**
+   * {@code node}, presumed dead, is back after a network partition and owns its jobs again: the copies adopted from
+   * it leave this node's history, silently (its own announcements tell the clients their real state).
+   */
+  public Future<Void> forget(String node) {
+    return call(() -> {
+      jobs.values().removeIf(entry -> {
+        boolean back = node.equals(entry.presumedDead);
+        if (back) {
+          finished.remove(entry.job.id);
+        }
+        return back;
+      });
+      return null;
+    });
+  }
+
+  /**
+   * This node's own jobs (not adopted ones) that are unfinished or ended at or after {@code since} (ms): what the
+   * other side of a partition may not have seen.
+   */
+  public Future<List<JsonObject>> changedSince(long since) {
+    return call(() -> {
+      List<JsonObject> changed = new ArrayList<>();
+      for (Entry entry : jobs.values()) {
+        Job job = entry.job;
+        if (entry.handler != null && (!job.state.terminal() || job.timeFinished >= since)) {
+          changed.add(job.toJson());
+        }
+      }
+      return changed;
     });
   }
 

@@ -12,7 +12,6 @@ import io.herald.Registration;
 import io.herald.SnapshotProvider;
 import io.herald.SourceFactory;
 import io.herald.StreamPosition;
-import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
 import io.herald.cluster.ClusterMembers;
 import io.herald.cluster.Membership;
@@ -25,6 +24,7 @@ import io.herald.http.BridgeServices;
 import io.herald.http.BridgeVerticle;
 import io.herald.jobs.BuiltinJobs;
 import io.herald.jobs.ClusterJobs;
+import io.herald.jobs.JobIds;
 import io.herald.jobs.JobManager;
 import io.herald.jobs.JobMethods;
 import io.herald.method.CoreMethods;
@@ -44,7 +44,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.Counter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +90,7 @@ public final class Node implements Herald {
     this.jobs = new JobManager(vertx, context, new JobManager.Limits(settings.jobsMaxRunning(),
         settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
         this::publishJobEvent,
-        () -> membership.counter(Addresses.COUNTER_JOB_IDS).compose(Counter::incrementAndGet),
+        JobIds.start(vertx, membership, Path.of(settings.dataDir(), "jobs"))::next,
         () -> publisher.position(JobManager.EVENT), System::currentTimeMillis);
     this.clusterJobs = new ClusterJobs(vertx, membership, jobs);
     this.sourceHost = new SourceHost(events, producers, membership, stats);

@@ -3,14 +3,18 @@ package io.herald.cluster;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.LocalMapStats;
+import io.herald.bus.Addresses;
 import io.herald.node.Node;
 import io.herald.config.Settings;
 import io.herald.support.ClusterNodes;
@@ -24,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +140,57 @@ class HazelcastConfigsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> HazelcastConfigs.build(settings(Map.of("cluster.config", "conf/nonexistent.xml"))));
     assertTrue(e.getMessage().contains("conf/nonexistent.xml"), e.getMessage());
+  }
+
+  @Test
+  void hazelcastSystemPropertiesOverrideTheFilesProperties() throws IOException {
+    Properties system = new Properties();
+    system.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    system.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
+    system.setProperty("herald.http.port", "1234");
+    Config config = HazelcastConfigs.apply(parse(HOSTS), settings(Map.of()), system);
+    assertEquals("5", config.getProperty("hazelcast.merge.first.run.delay.seconds"));
+    assertEquals("6", config.getProperty("hazelcast.max.no.heartbeat.seconds"));
+    assertEquals("30", config.getProperty("hazelcast.merge.next.run.delay.seconds"), "not overridden");
+    assertNull(config.getProperty("herald.http.port"), "only hazelcast.* properties");
+  }
+
+  @Test
+  void theCountersMapIsOnEveryNodeAndKeepsTheHigherValueAfterAPartition() {
+    for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
+      MapConfig counters = HazelcastConfigs.build(settings(Map.of("cluster.config", file)))
+          .getMapConfig(Addresses.MAP_COUNTERS);
+      assertEquals(MapConfig.MAX_BACKUP_COUNT, counters.getTotalBackupCount(), file);
+      assertEquals(HigherValueMergePolicy.class.getName(), counters.getMergePolicyConfig().getPolicy(), file);
+    }
+  }
+
+  @Test
+  void theNodeRecordsAndTheUnfinishedJobsAreOnEveryNode() {
+    for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
+      Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", file)));
+      for (String map : List.of(Addresses.MAP_NODES, Addresses.MAP_LIVE_JOBS)) {
+        assertEquals(1, config.getMapConfig(map).getBackupCount(), file + " " + map);
+        assertEquals(MapConfig.MAX_BACKUP_COUNT, config.getMapConfig(map).getTotalBackupCount(), file + " " + map);
+      }
+    }
+  }
+
+  /** Three real nodes: each holds the job id block counter (the owner's copy or a backup). */
+  @Test
+  void everyNodeHoldsACopyOfTheCounters() {
+    try (ClusterNodes cluster = new ClusterNodes()) {
+      for (int i = 0; i < 3; i++) {
+        TestNodes.await(cluster.start().call("core.bulk", new JsonArray().add("core.ping").add(new JsonArray())));
+      }
+      for (int i = 0; i < 3; i++) {
+        HazelcastInstance hz = cluster.hazelcast(i);
+        TestNodes.eventually(10_000, "node " + i + " holds the counter", () -> {
+          LocalMapStats stats = hz.getMap(Addresses.MAP_COUNTERS).getLocalMapStats();
+          return stats.getOwnedEntryCount() + stats.getBackupEntryCount() == 1;
+        });
+      }
+    }
   }
 
   /** Two real nodes on conf/cluster-hosts.xml, joined through cluster.members on this machine. */

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +37,25 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts a node and waits (up to 60 s) until it logs that it is ready. */
   public static NodeProcess start(int httpPort, Map<String, String> env, Path dataDir) throws IOException {
+    return start(List.of(), httpPort, env, dataDir);
+  }
+
+  /**
+   * Starts a node with {@code prefix} before the {@code java} command (e.g. {@code ip netns exec <ns>}, which execs
+   * java in the same process), and waits until it logs that it is ready.
+   * {@code HERALD_JAVA_OPTS} in {@code env} are JVM options, as for {@code scripts/run}.
+   */
+  public static NodeProcess start(List<String> prefix, int httpPort, Map<String, String> env,
+                                  Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     Path log = dataDir.resolve("node-" + httpPort + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), "io.herald.node.Main"))
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(java, "-Xmx256m"));
+    command.addAll(Arrays.stream(env.getOrDefault("HERALD_JAVA_OPTS", "").split("\\s+"))
+        .filter(option -> !option.isBlank()).toList());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.node.Main"));
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .directory(new File(System.getProperty("user.dir")));
