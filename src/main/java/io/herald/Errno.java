@@ -1,6 +1,9 @@
 package io.herald;
 
-/** The errno values Herald puts in the {@code error} field of an {@link ErrorDict}, as the original server does. */
+/**
+ * The errno values Herald puts in the {@code error} field of an {@link ErrorDict}, as the original
+ * server does.
+ */
 public enum Errno {
   EACCES(13),
   EFAULT(14),

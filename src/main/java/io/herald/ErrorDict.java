@@ -4,37 +4,45 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The error object of a {@code result} or {@code nosub} message:
- * {@code {"error": errno, "errname": "...", "type": null|"VALIDATION", "reason": "...", "trace": null|{...},
- * "extra": null|[[attribute, message, errno], ...]}}. All keys are always present.
+ * The error object of a {@code result} or {@code nosub} message: {@code {"error": errno, "errname":
+ * "...", "type": null|"VALIDATION", "reason": "...", "trace": null|{...}, "extra":
+ * null|[[attribute, message, errno], ...]}}. All keys are always present.
  */
-public record ErrorDict(Errno errno, String type, String reason, JsonObject trace, JsonArray extra) {
+public record ErrorDict(
+    Errno errno, String type, String reason, JsonObject trace, JsonArray extra) {
 
   public static ErrorDict of(Errno errno, String reason) {
     return new ErrorDict(errno, null, reason, null, null);
   }
 
   /**
-   * A validation error. {@code trace} is filled because the Python client raises {@code ValidationErrors} only
-   * when {@code trace} is not null.
+   * A validation error. {@code trace} is filled because the Python client raises {@code
+   * ValidationErrors} only when {@code trace} is not null.
    */
   public static ErrorDict validation(JsonArray extra) {
     StringBuilder formatted = new StringBuilder();
     for (int i = 0; i < extra.size(); i++) {
       JsonArray e = extra.getJsonArray(i);
-      formatted.append("[EINVAL] ").append(e.getString(0)).append(": ").append(e.getString(1)).append('\n');
+      formatted
+          .append("[EINVAL] ")
+          .append(e.getString(0))
+          .append(": ")
+          .append(e.getString(1))
+          .append('\n');
     }
     String reason = formatted.toString().trim();
-    JsonObject trace = new JsonObject()
-        .put("class", "ValidationErrors")
-        .put("frames", new JsonArray())
-        .put("formatted", reason)
-        .put("repr", "ValidationErrors(" + extra.encode() + ")");
+    JsonObject trace =
+        new JsonObject()
+            .put("class", "ValidationErrors")
+            .put("frames", new JsonArray())
+            .put("formatted", reason)
+            .put("repr", "ValidationErrors(" + extra.encode() + ")");
     return new ErrorDict(Errno.EINVAL, "VALIDATION", reason, trace, extra);
   }
 
   public static ErrorDict validation(String attribute, String message) {
-    return validation(new JsonArray().add(new JsonArray().add(attribute).add(message).add(Errno.EINVAL.code)));
+    return validation(
+        new JsonArray().add(new JsonArray().add(attribute).add(message).add(Errno.EINVAL.code)));
   }
 
   public static ErrorDict noMethod(String method) {
@@ -61,7 +69,11 @@ public record ErrorDict(Errno errno, String type, String reason, JsonObject trac
     } catch (IllegalArgumentException ignored) {
       // an errname Herald does not know: report it as EFAULT
     }
-    return new ErrorDict(errno, json.getString("type"), json.getString("reason"),
-        json.getJsonObject("trace"), json.getJsonArray("extra"));
+    return new ErrorDict(
+        errno,
+        json.getString("type"),
+        json.getString("reason"),
+        json.getJsonObject("trace"),
+        json.getJsonArray("extra"));
   }
 }

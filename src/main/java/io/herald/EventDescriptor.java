@@ -6,44 +6,67 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * What the registry knows of an event. A {@link Kind#BROADCAST} event is published on the event bus by any
- * verticle and reaches every subscriber of its name; a {@link Kind#SOURCE} event is produced by a shared
- * {@link EventSource} per argument and reaches only the subscribers of that {@code name:arg}. Where a source's
- * instances run in a cluster is its {@link Placement}.
+ * What the registry knows of an event. A {@link Kind#BROADCAST} event is published on the event bus
+ * by any verticle and reaches every subscriber of its name; a {@link Kind#SOURCE} event is produced
+ * by a shared {@link EventSource} per argument and reaches only the subscribers of that {@code
+ * name:arg}. Where a source's instances run in a cluster is its {@link Placement}.
  *
- * @param accepts         JSON Schema of the argument, or null when the event takes none
- * @param returns         JSON Schema of {@code fields}, or null when undocumented
- * @param wildcard        whether a {@code *} subscription receives it (never for sources)
- * @param latestValueOnly a slow client may skip intermediate values of this event: only the latest pending one
- *                        per subscription is kept (see the slow-consumer policy in docs/PROTOCOL.md)
- * @param placement       where a source's instances run (always {@link Placement#HOST} for broadcast events)
+ * @param accepts JSON Schema of the argument, or null when the event takes none
+ * @param returns JSON Schema of {@code fields}, or null when undocumented
+ * @param wildcard whether a {@code *} subscription receives it (never for sources)
+ * @param latestValueOnly a slow client may skip intermediate values of this event: only the latest
+ *     pending one per subscription is kept (see the slow-consumer policy in docs/PROTOCOL.md)
+ * @param placement where a source's instances run (always {@link Placement#HOST} for broadcast
+ *     events)
  */
-public record EventDescriptor(String name, Kind kind, String description, JsonObject accepts, JsonObject returns,
-                              boolean wildcard, List<String> roles, boolean noAuthRequired, boolean hidden,
-                              boolean latestValueOnly, Placement placement) {
+public record EventDescriptor(
+    String name,
+    Kind kind,
+    String description,
+    JsonObject accepts,
+    JsonObject returns,
+    boolean wildcard,
+    List<String> roles,
+    boolean noAuthRequired,
+    boolean hidden,
+    boolean latestValueOnly,
+    Placement placement) {
 
-  public enum Kind { BROADCAST, SOURCE }
+  public enum Kind {
+    BROADCAST,
+    SOURCE
+  }
 
   /**
    * Where the instances of a source run in a cluster.
+   *
    * <ul>
-   *   <li>{@code HOST} (the default): the source reports on a host. An instance runs on the node the client is
-   *       connected to — or, when the argument is an object with a string {@code "node"}, on the node it names
-   *       (the key is taken out of the argument before the source sees it). A node without the source's factory
-   *       has its subscriptions served by a node that has it.</li>
-   *   <li>{@code CLUSTER}: the source is not tied to a host. One instance per argument runs in the whole
-   *       cluster, on a node that has the factory; every subscriber, on any node, shares it.</li>
+   *   <li>{@code HOST} (the default): the source reports on a host. An instance runs on the node
+   *       the client is connected to — or, when the argument is an object with a string {@code
+   *       "node"}, on the node it names (the key is taken out of the argument before the source
+   *       sees it). A node without the source's factory has its subscriptions served by a node that
+   *       has it.
+   *   <li>{@code CLUSTER}: the source is not tied to a host. One instance per argument runs in the
+   *       whole cluster, on a node that has the factory; every subscriber, on any node, shares it.
    * </ul>
    */
-  public enum Placement { HOST, CLUSTER }
+  public enum Placement {
+    HOST,
+    CLUSTER
+  }
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
   public static final int MAX_NAME_LENGTH = 128;
 
   public EventDescriptor {
     if (name == null || name.length() > MAX_NAME_LENGTH || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("invalid event name '" + name
-          + "': dotted identifiers ([A-Za-z_][A-Za-z0-9_]*), at most " + MAX_NAME_LENGTH + " characters");
+      throw new IllegalArgumentException(
+          "invalid event name '"
+              + name
+              + "': dotted identifiers ([A-Za-z_][A-Za-z0-9_]*), at most "
+              + MAX_NAME_LENGTH
+              + " characters");
     }
     if (kind == null) {
       throw new IllegalArgumentException("event kind is required");
@@ -53,7 +76,8 @@ public record EventDescriptor(String name, Kind kind, String description, JsonOb
     }
     placement = placement == null ? Placement.HOST : placement;
     if (kind == Kind.BROADCAST && placement != Placement.HOST) {
-      throw new IllegalArgumentException("broadcast event '" + name + "' cannot be placed: only sources are");
+      throw new IllegalArgumentException(
+          "broadcast event '" + name + "' cannot be placed: only sources are");
     }
     if (kind == Kind.BROADCAST && accepts != null) {
       throw new IllegalArgumentException("broadcast event '" + name + "' cannot take an argument");
@@ -98,11 +122,18 @@ public record EventDescriptor(String name, Kind kind, String description, JsonOb
 
   @SuppressWarnings("unchecked")
   public static EventDescriptor fromJson(JsonObject json) {
-    return new EventDescriptor(json.getString("name"), Kind.valueOf(json.getString("kind")),
-        json.getString("description"), json.getJsonObject("accepts"), json.getJsonObject("returns"),
-        json.getBoolean("wildcard", false), json.getJsonArray("roles", new JsonArray()).getList(),
-        json.getBoolean("no_auth_required", false), json.getBoolean("private", false),
-        json.getBoolean("latest_value_only", false), Placement.valueOf(json.getString("placement", "HOST")));
+    return new EventDescriptor(
+        json.getString("name"),
+        Kind.valueOf(json.getString("kind")),
+        json.getString("description"),
+        json.getJsonObject("accepts"),
+        json.getJsonObject("returns"),
+        json.getBoolean("wildcard", false),
+        json.getJsonArray("roles", new JsonArray()).getList(),
+        json.getBoolean("no_auth_required", false),
+        json.getBoolean("private", false),
+        json.getBoolean("latest_value_only", false),
+        Placement.valueOf(json.getString("placement", "HOST")));
   }
 
   public static final class Builder {
@@ -169,8 +200,18 @@ public record EventDescriptor(String name, Kind kind, String description, JsonOb
     }
 
     public EventDescriptor build() {
-      return new EventDescriptor(name, kind, description, accepts, returns, wildcard, roles, noAuthRequired,
-          hidden, latestValueOnly, placement);
+      return new EventDescriptor(
+          name,
+          kind,
+          description,
+          accepts,
+          returns,
+          wildcard,
+          roles,
+          noAuthRequired,
+          hidden,
+          latestValueOnly,
+          placement);
     }
   }
 }

@@ -3,14 +3,17 @@ package io.herald;
 import io.vertx.core.json.JsonObject;
 
 /**
- * One change to a collection, as producers publish it: {@code added} / {@code changed} / {@code removed}, an
- * optional {@code id}, {@code fields} (not on {@code removed}) and optional producer data under {@code extra}.
- * On the wire it becomes {@code {"msg":..,"collection":..,"id":..,"fields":..,"extra":..}}; absent parts are left out.
+ * One change to a collection, as producers publish it: {@code added} / {@code changed} / {@code
+ * removed}, an optional {@code id}, {@code fields} (not on {@code removed}) and optional producer
+ * data under {@code extra}. On the wire it becomes {@code
+ * {"msg":..,"collection":..,"id":..,"fields":..,"extra":..}}; absent parts are left out.
  */
 public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject extra) {
 
   public enum Kind {
-    ADDED("added"), CHANGED("changed"), REMOVED("removed");
+    ADDED("added"),
+    CHANGED("changed"),
+    REMOVED("removed");
 
     public final String wire;
 
@@ -74,7 +77,10 @@ public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject e
     return frame;
   }
 
-  /** The message without a collection ({@code {"msg","id","fields","extra"}}); {@link #fromFrame} reads it. */
+  /**
+   * The message without a collection ({@code {"msg","id","fields","extra"}}); {@link #fromFrame}
+   * reads it.
+   */
   public JsonObject toJson() {
     JsonObject json = toFrame(null);
     json.remove("collection");
@@ -82,7 +88,10 @@ public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject e
   }
 
   public static EventMessage fromFrame(JsonObject frame) {
-    return new EventMessage(Kind.fromWire(frame.getString("msg")), frame.getValue("id"),
-        frame.getJsonObject("fields"), frame.getJsonObject("extra"));
+    return new EventMessage(
+        Kind.fromWire(frame.getString("msg")),
+        frame.getValue("id"),
+        frame.getJsonObject("fields"),
+        frame.getJsonObject("extra"));
   }
 }

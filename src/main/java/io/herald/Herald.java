@@ -7,8 +7,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 
 /**
- * A Herald node, as the verticles that publish events and serve methods use it. A verticle named in the
- * {@code verticles} setting gets it through its constructor ({@code public MyVerticle(Herald herald)}):
+ * A Herald node, as the verticles that publish events and serve methods use it. A verticle named in
+ * the {@code verticles} setting gets it through its constructor ({@code public MyVerticle(Herald
+ * herald)}):
  *
  * <pre>{@code
  * herald.registerEvent(EventDescriptor.broadcast("backup.progress").description("Backup progress").build())
@@ -16,59 +17,69 @@ import java.util.Objects;
  *         herald.publish("backup.progress", EventMessage.changed(1, new JsonObject().put("percent", 42)))));
  * }</pre>
  *
- * Events and methods are cluster-wide: registered on one node, they can be subscribed to, published, consumed
- * and called from every node. Publishing is best-effort (the event bus gives no delivery guarantee), ordered per
- * publisher per event. Every method may be called from any thread.
+ * Events and methods are cluster-wide: registered on one node, they can be subscribed to,
+ * published, consumed and called from every node. Publishing is best-effort (the event bus gives no
+ * delivery guarantee), ordered per publisher per event. Every method may be called from any thread.
  */
 public interface Herald {
 
   /** The version of this build (from the jar's manifest; "dev" when run from classes). */
-  String VERSION = Objects.requireNonNullElse(Herald.class.getPackage().getImplementationVersion(), "dev");
+  String VERSION =
+      Objects.requireNonNullElse(Herald.class.getPackage().getImplementationVersion(), "dev");
 
   /** This node's id (its cluster member id). */
   String nodeId();
 
-  /** Registers a broadcast event, cluster-wide; EEXIST when the name is taken by another definition. */
+  /**
+   * Registers a broadcast event, cluster-wide; EEXIST when the name is taken by another definition.
+   */
   Future<Void> registerEvent(EventDescriptor event);
 
   /**
-   * Registers a source event and the factory that serves it on this node. Where its instances run depends on
-   * the event's {@link EventDescriptor.Placement}.
+   * Registers a source event and the factory that serves it on this node. Where its instances run
+   * depends on the event's {@link EventDescriptor.Placement}.
    */
   Future<Void> registerSource(EventDescriptor event, SourceFactory factory);
 
-  /** Lets subscriptions to a broadcast event ask for its current items first ({@code "snapshot": true}). */
+  /**
+   * Lets subscriptions to a broadcast event ask for its current items first ({@code "snapshot":
+   * true}).
+   */
   void registerSnapshot(String event, SnapshotProvider provider);
 
   /** Registers a method callable by the clients of every node. */
   Future<Void> registerMethod(MethodDescriptor method);
 
   /**
-   * Registers a job method: a call queues a job running {@code handler} and returns the job id at once; the
-   * job's progress and end are reported on {@code core.get_jobs}.
+   * Registers a job method: a call queues a job running {@code handler} and returns the job id at
+   * once; the job's progress and end are reported on {@code core.get_jobs}.
    *
    * @param params JSON Schema of the params list, or null
    */
-  Future<Void> registerJobMethod(String name, String description, JsonObject params, JobHandler handler);
+  Future<Void> registerJobMethod(
+      String name, String description, JsonObject params, JobHandler handler);
 
   /** Publishes a message of a registered broadcast event to its subscribers on every node. */
   Future<Void> publish(String event, EventMessage message);
 
   /**
-   * Where this node's publications of {@code event} stand: a {@link SnapshotProvider} reports it with the items
-   * it read at the same moment (see {@link Snapshot}).
+   * Where this node's publications of {@code event} stand: a {@link SnapshotProvider} reports it
+   * with the items it read at the same moment (see {@link Snapshot}).
    */
   StreamPosition position(String event);
 
   /**
-   * Receives every message published for a broadcast event, on any node, until the registration is undone.
-   * Completes once messages published anywhere reach the handler.
+   * Receives every message published for a broadcast event, on any node, until the registration is
+   * undone. Completes once messages published anywhere reach the handler.
    */
   Future<Registration> consume(String event, Handler<Published> handler);
 
   /** Calls a method of any node, as a client would. Fails with a {@link CallError}. */
   Future<Object> call(String method, JsonArray params);
 
-  /** {@code {name: {description, wildcard_subscription, accepts, returns}}} of every event that is not private. */
+  /**
+   * {@code {name: {description, wildcard_subscription, accepts, returns}}} of every event that is
+   * not private.
+   */
   JsonObject catalogue();
 }

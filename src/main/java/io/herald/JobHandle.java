@@ -12,15 +12,18 @@ public interface JobHandle {
   JsonArray params();
 
   /**
-   * Reports progress. Clients see it as a {@code changed} event, throttled: at most one per integer percent
-   * (unless the description changes) and at most one per {@code jobs.progress-interval-ms}; the latest values
-   * are always sent eventually.
+   * Reports progress. Clients see it as a {@code changed} event, throttled: at most one per integer
+   * percent (unless the description changes) and at most one per {@code jobs.progress-interval-ms};
+   * the latest values are always sent eventually.
    */
   void setProgress(Number percent, String description, Object extra);
 
   void setDescription(String description);
 
-  /** Appends a line to the job's log ({@code logs_path}; the last lines are in {@code logs_excerpt}). */
+  /**
+   * Appends a line to the job's log ({@code logs_path}; the last lines are in {@code
+   * logs_excerpt}).
+   */
   void log(String line);
 
   /** True once {@code core.job_abort} was called for this job. */

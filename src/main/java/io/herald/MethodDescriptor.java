@@ -6,16 +6,19 @@ import java.util.regex.Pattern;
 /**
  * A callable method.
  *
- * @param params JSON Schema of the whole {@code params} list (usually {@code {"type":"array","prefixItems":[..]}}),
- *               or null to accept any list
+ * @param params JSON Schema of the whole {@code params} list (usually {@code
+ *     {"type":"array","prefixItems":[..]}}), or null to accept any list
  */
-public record MethodDescriptor(String name, String description, JsonObject params, MethodHandler handler) {
+public record MethodDescriptor(
+    String name, String description, JsonObject params, MethodHandler handler) {
 
-  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+");
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)+");
 
   public MethodDescriptor {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("invalid method name '" + name + "': expected service.method");
+      throw new IllegalArgumentException(
+          "invalid method name '" + name + "': expected service.method");
     }
     if (handler == null) {
       throw new IllegalArgumentException("method '" + name + "' needs a handler");

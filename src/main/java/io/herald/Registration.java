@@ -2,7 +2,9 @@ package io.herald;
 
 import io.vertx.core.Future;
 
-/** Something registered with the node that can be undone, such as a {@link Herald#consume} handler. */
+/**
+ * Something registered with the node that can be undone, such as a {@link Herald#consume} handler.
+ */
 @FunctionalInterface
 public interface Registration {
 

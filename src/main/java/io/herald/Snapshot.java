@@ -3,9 +3,10 @@ package io.herald;
 import java.util.List;
 
 /**
- * The current items of a collection-like event, as {@code added} messages, and the stream positions they reflect:
- * for each publisher of the event, the position of its last message already reflected in the items. A message
- * after those positions is newer than the snapshot; one at or before them is already in it.
+ * The current items of a collection-like event, as {@code added} messages, and the stream positions
+ * they reflect: for each publisher of the event, the position of its last message already reflected
+ * in the items. A message after those positions is newer than the snapshot; one at or before them
+ * is already in it.
  */
 public record Snapshot(List<EventMessage> items, List<StreamPosition> positions) {
 
@@ -14,7 +15,10 @@ public record Snapshot(List<EventMessage> items, List<StreamPosition> positions)
     positions = List.copyOf(positions);
   }
 
-  /** Whether a message at {@code position} is newer than this snapshot (true for a message without one). */
+  /**
+   * Whether a message at {@code position} is newer than this snapshot (true for a message without
+   * one).
+   */
   public boolean isNewer(StreamPosition position) {
     if (position == null) {
       return true;

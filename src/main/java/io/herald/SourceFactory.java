@@ -1,6 +1,9 @@
 package io.herald;
 
-/** Creates the source for one parsed, validated argument ({@code null} when the subscriber gave none). */
+/**
+ * Creates the source for one parsed, validated argument ({@code null} when the subscriber gave
+ * none).
+ */
 @FunctionalInterface
 public interface SourceFactory {
 

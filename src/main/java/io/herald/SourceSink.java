@@ -1,7 +1,9 @@
 package io.herald;
 
-
-/** Where an {@link EventSource} sends its output. Thread-safe; calls after {@code end} or {@code fail} are ignored. */
+/**
+ * Where an {@link EventSource} sends its output. Thread-safe; calls after {@code end} or {@code
+ * fail} are ignored.
+ */
 public interface SourceSink {
 
   void emit(EventMessage message);

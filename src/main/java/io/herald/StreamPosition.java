@@ -1,9 +1,10 @@
 package io.herald;
 
 /**
- * A place in a stream of messages: {@code offset} messages have been sent in the run {@code epoch} of the stream.
- * An epoch names one run of one publisher — a node's publications of a broadcast event, or one run of a source
- * instance — and offsets count that run's messages from 1; positions of different epochs are not comparable.
+ * A place in a stream of messages: {@code offset} messages have been sent in the run {@code epoch}
+ * of the stream. An epoch names one run of one publisher — a node's publications of a broadcast
+ * event, or one run of a source instance — and offsets count that run's messages from 1; positions
+ * of different epochs are not comparable.
  */
 public record StreamPosition(String epoch, long offset) {
 

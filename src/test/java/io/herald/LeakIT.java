@@ -1,9 +1,9 @@
 package io.herald;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static io.herald.support.Messages.method;
 import static io.herald.support.Messages.sub;
 import static io.herald.support.Messages.unsub;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.herald.node.Node;
 import io.herald.support.Http;
@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Every way a connection can end releases everything it held: after many connect / subscribe / disconnect cycles —
- * clean closes, closes with subscriptions still pending, TCP resets — the node's status is back to zero.
+ * Every way a connection can end releases everything it held: after many connect / subscribe /
+ * disconnect cycles — clean closes, closes with subscriptions still pending, TCP resets — the
+ * node's status is back to zero.
  */
 @ExtendWith(VertxExtension.class)
 class LeakIT {
@@ -46,7 +47,10 @@ class LeakIT {
     herald.registerEvent(EventDescriptor.broadcast(EVENT).build()).await();
   }
 
-  /** A source argument of its own for cycle {@code i}, so that instances are started and stopped all along. */
+  /**
+   * A source argument of its own for cycle {@code i}, so that instances are started and stopped all
+   * along.
+   */
   private static String ownSource(int i) {
     return "test.ticks:{\"interval_ms\":" + (5 + i % 11) + ",\"count\":" + (1000 + i) + "}";
   }
@@ -57,8 +61,13 @@ class LeakIT {
 
   @Test
   void connectSubscribeDisconnectCyclesLeaveNothingBehind() {
-    long publisher = vertx.setPeriodic(2, id ->
-        herald.publish(EVENT, EventMessage.changed(id, new JsonObject().put("at", System.nanoTime()))));
+    long publisher =
+        vertx.setPeriodic(
+            2,
+            id ->
+                herald.publish(
+                    EVENT,
+                    EventMessage.changed(id, new JsonObject().put("at", System.nanoTime()))));
     int port = herald.httpPort();
     for (int i = 0; i < 200; i++) {
       switch (i % 8) {
@@ -86,14 +95,20 @@ class LeakIT {
         case 3 -> {
           // Closed with every kind of subscription still pending: nothing waits for ready.
           try (WsClient c = WsClient.connect(vertx, port)) {
-            c.send(sub(1, EVENT)).send(sub(2, "*")).send(sub(3, ownSource(i))).send(sub(4, SHARED_SOURCE))
+            c.send(sub(1, EVENT))
+                .send(sub(2, "*"))
+                .send(sub(3, ownSource(i)))
+                .send(sub(4, SHARED_SOURCE))
                 .send(ping("p"));
           }
         }
         case 4 -> {
           // Subscriptions and a call sent, then a TCP reset before any answer is read.
           RawWebSocket raw = RawWebSocket.connect(port);
-          raw.send(sub("b", EVENT)).send(sub("all", "*")).send(sub("own", ownSource(i))).send(ping("p"));
+          raw.send(sub("b", EVENT))
+              .send(sub("all", "*"))
+              .send(sub("own", ownSource(i)))
+              .send(ping("p"));
           raw.reset();
         }
         case 5 -> {
@@ -129,15 +144,19 @@ class LeakIT {
 
     AtomicReference<JsonObject> last = new AtomicReference<>();
     try {
-      TestNodes.eventually(30_000, "an idle status, last seen " + last, () -> {
-        JsonObject status = Http.status(port);
-        last.set(status);
-        return ZEROED.stream().allMatch(key -> status.getInteger(key) == 0);
-      });
+      TestNodes.eventually(
+          30_000,
+          "an idle status, last seen " + last,
+          () -> {
+            JsonObject status = Http.status(port);
+            last.set(status);
+            return ZEROED.stream().allMatch(key -> status.getInteger(key) == 0);
+          });
     } catch (AssertionError e) {
       throw new AssertionError("status never went back to zero: " + last.get(), e);
     }
-    assertEquals(ticks.starts.get(), ticks.stops.get(), "every source instance started was stopped");
+    assertEquals(
+        ticks.starts.get(), ticks.stops.get(), "every source instance started was stopped");
 
     // The node still serves normally afterwards.
     try (WsClient c = WsClient.connect(vertx, port)) {
@@ -156,7 +175,8 @@ class LeakIT {
       closers.add(c);
     }
     // Subscribed last, so that the fan-out reaches them after every closing connection.
-    try (WsClient named = WsClient.connect(vertx, port); WsClient all = WsClient.connect(vertx, port)) {
+    try (WsClient named = WsClient.connect(vertx, port);
+        WsClient all = WsClient.connect(vertx, port)) {
       named.subscribe("s", EVENT);
       all.subscribe("s", "*");
       int seq = 0;
@@ -170,8 +190,12 @@ class LeakIT {
         herald.publish(EVENT, EventMessage.changed(++seq, new JsonObject())).await();
       }
       for (int expected = 1; expected <= seq; expected++) {
-        assertEquals(expected, nextId(named, expected), "events reach the named subscriber in order, none lost");
-        assertEquals(expected, nextId(all, expected), "events reach the * subscriber in order, none lost");
+        assertEquals(
+            expected,
+            nextId(named, expected),
+            "events reach the named subscriber in order, none lost");
+        assertEquals(
+            expected, nextId(all, expected), "events reach the * subscriber in order, none lost");
       }
     } finally {
       closers.forEach(WsClient::close);

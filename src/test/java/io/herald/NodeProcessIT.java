@@ -14,14 +14,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node as users run it: its own process, the default one-node cluster on loopback, stopped with SIGTERM. */
+/**
+ * A node as users run it: its own process, the default one-node cluster on loopback, stopped with
+ * SIGTERM.
+ */
 @ExtendWith(VertxExtension.class)
 class NodeProcessIT {
 
   @Test
-  void nodeServesWebsocketAndClosesItWith1012OnSigterm(Vertx vertx, @TempDir Path dir) throws Exception {
+  void nodeServesWebsocketAndClosesItWith1012OnSigterm(Vertx vertx, @TempDir Path dir)
+      throws Exception {
     String cluster = "herald-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    try (NodeProcess node = NodeProcess.start(NodeProcess.freePort(), Map.of("HERALD_CLUSTER_NAME", cluster), dir)) {
+    try (NodeProcess node =
+        NodeProcess.start(NodeProcess.freePort(), Map.of("HERALD_CLUSTER_NAME", cluster), dir)) {
       WsClient client = WsClient.connect(vertx, node.httpPort);
       assertEquals("pong", client.call(1, "core.ping", new JsonArray()).getString("result"));
       client.subscribe("all", "*");

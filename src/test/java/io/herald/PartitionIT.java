@@ -36,26 +36,32 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real network partition, twice: three node processes, each in its own network namespace on one bridge
- * ({@code conf/cluster-hosts.xml}, the three addresses as {@code cluster.members}); node 3 is taken off the bridge,
- * both sides notice, run jobs, and merge again when it is put back. Job ids stay distinct on both sides and after
- * the merge; after it, every node lists every job once with its owner's state, each side's clients learn the
- * other side's nodes and jobs again, and events cross again.
+ * A real network partition, twice: three node processes, each in its own network namespace on one
+ * bridge ({@code conf/cluster-hosts.xml}, the three addresses as {@code cluster.members}); node 3
+ * is taken off the bridge, both sides notice, run jobs, and merge again when it is put back. Job
+ * ids stay distinct on both sides and after the merge; after it, every node lists every job once
+ * with its owner's state, each side's clients learn the other side's nodes and jobs again, and
+ * events cross again.
  */
 @ExtendWith(VertxExtension.class)
 class PartitionIT {
 
   private static final int PORT = 8080;
   private static final long WAIT_MS = 60_000;
-  /** Fast failure detection and merging (conf/cluster-hosts.xml: 20 s, then merges after 60 s and every 30 s). */
-  private static final String HAZELCAST_OPTS = "-Dhazelcast.max.no.heartbeat.seconds=5"
-      + " -Dhazelcast.heartbeat.interval.seconds=1 -Dhazelcast.merge.first.run.delay.seconds=5"
-      + " -Dhazelcast.merge.next.run.delay.seconds=2";
+
+  /**
+   * Fast failure detection and merging (conf/cluster-hosts.xml: 20 s, then merges after 60 s and
+   * every 30 s).
+   */
+  private static final String HAZELCAST_OPTS =
+      "-Dhazelcast.max.no.heartbeat.seconds=5"
+          + " -Dhazelcast.heartbeat.interval.seconds=1 -Dhazelcast.merge.first.run.delay.seconds=5"
+          + " -Dhazelcast.merge.next.run.delay.seconds=2";
 
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
-  void jobIdsStayDistinctAcrossAPartitionAndTheOwnersStateWinsWhenItHeals(Vertx vertx, @TempDir Path dir)
-      throws Exception {
+  void jobIdsStayDistinctAcrossAPartitionAndTheOwnersStateWinsWhenItHeals(
+      Vertx vertx, @TempDir Path dir) throws Exception {
     String unavailable = NetworkNamespaces.unavailable();
     assumeTrue(unavailable == null, () -> "skipped: " + unavailable);
     Path files = Files.createDirectories(dir.resolve("files"));
@@ -65,12 +71,15 @@ class PartitionIT {
     try (NetworkNamespaces net = NetworkNamespaces.create(3)) {
       long t0 = System.nanoTime();
       String members = net.address(1) + "," + net.address(2) + "," + net.address(3);
-      String cluster = "herald-partition-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+      String cluster =
+          "herald-partition-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
       nodes.add(start(net, 1, cluster, members, files, dir));
-      // The other two join the first (started together with no cluster yet, each could form its own).
-      List<CompletableFuture<NodeProcess>> joining = List.of(
-          CompletableFuture.supplyAsync(() -> start(net, 2, cluster, members, files, dir)),
-          CompletableFuture.supplyAsync(() -> start(net, 3, cluster, members, files, dir)));
+      // The other two join the first (started together with no cluster yet, each could form its
+      // own).
+      List<CompletableFuture<NodeProcess>> joining =
+          List.of(
+              CompletableFuture.supplyAsync(() -> start(net, 2, cluster, members, files, dir)),
+              CompletableFuture.supplyAsync(() -> start(net, 3, cluster, members, files, dir)));
       for (CompletableFuture<NodeProcess> node : joining) {
         nodes.add(node.get(90, TimeUnit.SECONDS));
       }
@@ -80,7 +89,9 @@ class PartitionIT {
       Client c3 = Client.connect(vertx, "c3", net.address(3));
       clients.addAll(List.of(c1, c2, c3));
       for (Client c : clients) {
-        TestNodes.eventually(WAIT_MS, c.name + " sees three nodes",
+        TestNodes.eventually(
+            WAIT_MS,
+            c.name + " sees three nodes",
             () -> c.call("cluster.nodes", new JsonArray()).getJsonArray("result").size() == 3);
         c.subscribe("nodes", "cluster.nodes");
         c.subscribe("jobs", "core.get_jobs");
@@ -120,7 +131,8 @@ class PartitionIT {
         log("round %d: ids on nodes 1-2 %s, on node 3 %s", round, majority, minority);
         Set<Long> distinct = new HashSet<>(majority);
         distinct.addAll(minority);
-        assertEquals(10, distinct.size(), "ids distinct across the sides: " + majority + " " + minority);
+        assertEquals(
+            10, distinct.size(), "ids distinct across the sides: " + majority + " " + minority);
 
         int beforeHeal1 = c1.mark();
         int beforeHeal3 = c3.mark();
@@ -131,14 +143,21 @@ class PartitionIT {
         c3.await("node 1 back", beforeHeal3, nodeEvent("added", ids[1]));
         c3.await("node 2 back", beforeHeal3, nodeEvent("added", ids[2]));
         log("round %d: merged %d ms after the link came back", round, ms(healed));
-        // The owner's state wins over the presumed FAILED; the jobs run during the split are announced as added.
+        // The owner's state wins over the presumed FAILED; the jobs run during the split are
+        // announced as added.
         c1.await("node 3's long job RUNNING again", beforeHeal1, jobIs(long3, "RUNNING"));
         c3.await("node 1's long job RUNNING again", beforeHeal3, jobIs(long1, "RUNNING"));
         for (long id : minority) {
-          c1.await("node 3's job " + id + " added", beforeHeal1, jobIs(id, "SUCCESS").and(kind("added")));
+          c1.await(
+              "node 3's job " + id + " added",
+              beforeHeal1,
+              jobIs(id, "SUCCESS").and(kind("added")));
         }
         for (long id : majority) {
-          c3.await("node 1-2's job " + id + " added", beforeHeal3, jobIs(id, "SUCCESS").and(kind("added")));
+          c3.await(
+              "node 1-2's job " + id + " added",
+              beforeHeal3,
+              jobIs(id, "SUCCESS").and(kind("added")));
         }
         // Every node lists every job once, with its owner's state.
         Map<Long, String> expected = new HashMap<>();
@@ -147,14 +166,21 @@ class PartitionIT {
         expected.put(long1, "RUNNING");
         expected.put(long3, "RUNNING");
         for (Client c : clients) {
-          TestNodes.eventually(WAIT_MS, c.name + " lists every job once with its owner's state",
+          TestNodes.eventually(
+              WAIT_MS,
+              c.name + " lists every job once with its owner's state",
               () -> listed(c, expected.keySet()).equals(expected));
         }
         // Events cross the healed link: node 1's ticks reach node 3's client.
         int mark3 = c3.mark();
-        c3.await("a tick of node 1 after the merge", mark3, m -> TickPublisher.EVENT.equals(
-            m.getString("collection")) && ids[1].equals(m.getJsonObject("fields").getString("node")));
-        // Aborts reach the owner across the healed link, and the owners' final states reach both sides.
+        c3.await(
+            "a tick of node 1 after the merge",
+            mark3,
+            m ->
+                TickPublisher.EVENT.equals(m.getString("collection"))
+                    && ids[1].equals(m.getJsonObject("fields").getString("node")));
+        // Aborts reach the owner across the healed link, and the owners' final states reach both
+        // sides.
         c3.call("core.job_abort", new JsonArray().add(long1));
         c1.call("core.job_abort", new JsonArray().add(long3));
         for (Client c : List.of(c1, c3)) {
@@ -172,7 +198,9 @@ class PartitionIT {
     } catch (Throwable failure) {
       for (NodeProcess node : nodes) {
         List<String> lines = node.output().lines().toList();
-        log("--- %s (last 60 lines)%n%s", node.log,
+        log(
+            "--- %s (last 60 lines)%n%s",
+            node.log,
             String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())));
       }
       throw failure;
@@ -186,32 +214,51 @@ class PartitionIT {
 
   // --- nodes ---
 
-  private static NodeProcess start(NetworkNamespaces net, int i, String cluster, String members, Path files, Path dir) {
+  private static NodeProcess start(
+      NetworkNamespaces net, int i, String cluster, String members, Path files, Path dir) {
     try {
-      return NodeProcess.start(net.exec(i), PORT, Map.of(
-          "HERALD_CLUSTER_CONFIG", "conf/cluster-hosts.xml",
-          "HERALD_CLUSTER_NAME", cluster,
-          "HERALD_CLUSTER_MEMBERS", members,
-          "HERALD_CLUSTER_HOST", net.address(i),
-          "HERALD_FILES_ROOTS", files.toString(),
-          "HERALD_VERTICLES", TickPublisher.class.getName(),
-          "HERALD_TEST_TICK_MS", "200",
-          "HERALD_ALERTS_ENABLED", "false",
-          "HERALD_JAVA_OPTS", HAZELCAST_OPTS), dir.resolve("node" + i));
+      return NodeProcess.start(
+          net.exec(i),
+          PORT,
+          Map.of(
+              "HERALD_CLUSTER_CONFIG",
+              "conf/cluster-hosts.xml",
+              "HERALD_CLUSTER_NAME",
+              cluster,
+              "HERALD_CLUSTER_MEMBERS",
+              members,
+              "HERALD_CLUSTER_HOST",
+              net.address(i),
+              "HERALD_FILES_ROOTS",
+              files.toString(),
+              "HERALD_VERTICLES",
+              TickPublisher.class.getName(),
+              "HERALD_TEST_TICK_MS",
+              "200",
+              "HERALD_ALERTS_ENABLED",
+              "false",
+              "HERALD_JAVA_OPTS",
+              HAZELCAST_OPTS),
+          dir.resolve("node" + i));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
   }
 
   private static String nodeId(NetworkNamespaces net, int i) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://" + net.address(i) + ":" + PORT + "/api/status")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://" + net.address(i) + ":" + PORT + "/api/status"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     return new JsonObject(response.body()).getString("node");
   }
 
   private static long checksum(Client c, Path files) {
-    JsonObject started = c.call("filesystem.checksum", new JsonArray().add(files.toString()).add("sha256"));
+    JsonObject started =
+        c.call("filesystem.checksum", new JsonArray().add(files.toString()).add("sha256"));
     long id = started.getLong("result");
     JsonObject done = c.call("core.job_wait", new JsonArray().add(id));
     assertTrue(done.getJsonObject("result") != null, done.encode());
@@ -220,14 +267,26 @@ class PartitionIT {
 
   /** {@code core.get_jobs} of the given ids: id → state, failing on an id listed twice. */
   private static Map<Long, String> listed(Client c, Set<Long> ids) {
-    JsonArray jobs = c.call("core.get_jobs", new JsonArray()
-        .add(new JsonArray().add(new JsonArray().add("id").add("in").add(new JsonArray(new ArrayList<>(ids)))))
-        .add(new JsonObject().put("select", new JsonArray().add("id").add("state")))).getJsonArray("result");
+    JsonArray jobs =
+        c.call(
+                "core.get_jobs",
+                new JsonArray()
+                    .add(
+                        new JsonArray()
+                            .add(
+                                new JsonArray()
+                                    .add("id")
+                                    .add("in")
+                                    .add(new JsonArray(new ArrayList<>(ids)))))
+                    .add(new JsonObject().put("select", new JsonArray().add("id").add("state"))))
+            .getJsonArray("result");
     Map<Long, String> states = new HashMap<>();
     for (Object o : jobs) {
       JsonObject job = (JsonObject) o;
       String before = states.put(job.getLong("id"), job.getString("state"));
-      assertTrue(before == null, c.name + ": job " + job.getLong("id") + " listed twice: " + jobs.encode());
+      assertTrue(
+          before == null,
+          c.name + ": job " + job.getLong("id") + " listed twice: " + jobs.encode());
     }
     return states;
   }
@@ -235,8 +294,10 @@ class PartitionIT {
   // --- messages ---
 
   private static Predicate<JsonObject> nodeEvent(String msg, String node) {
-    return m -> msg.equals(m.getString("msg")) && "cluster.nodes".equals(m.getString("collection"))
-        && node.equals(m.getString("id"));
+    return m ->
+        msg.equals(m.getString("msg"))
+            && "cluster.nodes".equals(m.getString("collection"))
+            && node.equals(m.getString("id"));
   }
 
   private static Predicate<JsonObject> kind(String msg) {
@@ -244,9 +305,12 @@ class PartitionIT {
   }
 
   private static Predicate<JsonObject> jobIs(long job, String state) {
-    return m -> "core.get_jobs".equals(m.getString("collection")) && m.getValue("id") instanceof Number id
-        && id.longValue() == job && m.getJsonObject("fields") != null
-        && state.equals(m.getJsonObject("fields").getString("state"));
+    return m ->
+        "core.get_jobs".equals(m.getString("collection"))
+            && m.getValue("id") instanceof Number id
+            && id.longValue() == job
+            && m.getJsonObject("fields") != null
+            && state.equals(m.getJsonObject("fields").getString("state"));
   }
 
   private static long ms(long since) {
@@ -257,7 +321,10 @@ class PartitionIT {
     System.out.printf("[PartitionIT] " + format + "%n", args);
   }
 
-  /** A websocket client that records every message; the test waits for a message after a mark in the record. */
+  /**
+   * A websocket client that records every message; the test waits for a message after a mark in the
+   * record.
+   */
   static final class Client implements AutoCloseable {
 
     final String name;
@@ -270,17 +337,20 @@ class PartitionIT {
       this.name = name;
       this.client = client;
       this.ws = ws;
-      ws.textMessageHandler(text -> {
-        synchronized (log) {
-          log.add(new JsonObject(text));
-        }
-      });
+      ws.textMessageHandler(
+          text -> {
+            synchronized (log) {
+              log.add(new JsonObject(text));
+            }
+          });
     }
 
     static Client connect(Vertx vertx, String name, String host) {
       WebSocketClient client = vertx.createWebSocketClient();
-      WebSocket ws = TestNodes.await(client.connect(
-          new WebSocketConnectOptions().setHost(host).setPort(PORT).setURI("/websocket")));
+      WebSocket ws =
+          TestNodes.await(
+              client.connect(
+                  new WebSocketConnectOptions().setHost(host).setPort(PORT).setURI("/websocket")));
       return new Client(name, client, ws);
     }
 
@@ -303,7 +373,8 @@ class PartitionIT {
           }
         }
         if (System.currentTimeMillis() > deadline) {
-          throw new AssertionError(name + ": timed out waiting for " + what + "; the last messages: " + last(8));
+          throw new AssertionError(
+              name + ": timed out waiting for " + what + "; the last messages: " + last(8));
         }
         try {
           Thread.sleep(20);
@@ -331,19 +402,32 @@ class PartitionIT {
     JsonObject call(String method, JsonArray params) {
       String id = name + "-" + (++calls);
       int from = mark();
-      TestNodes.await(ws.writeTextMessage(new JsonObject().put("msg", "method").put("id", id).put("method", method)
-          .put("params", params).encode()));
-      return await("result of " + method, from,
+      TestNodes.await(
+          ws.writeTextMessage(
+              new JsonObject()
+                  .put("msg", "method")
+                  .put("id", id)
+                  .put("method", method)
+                  .put("params", params)
+                  .encode()));
+      return await(
+          "result of " + method,
+          from,
           m -> "result".equals(m.getString("msg")) && id.equals(m.getValue("id")));
     }
 
     void subscribe(String id, String event) {
       int from = mark();
-      TestNodes.await(ws.writeTextMessage(
-          new JsonObject().put("msg", "sub").put("id", id).put("name", event).encode()));
-      JsonObject answer = await("ready or nosub of " + id, from, m -> ("ready".equals(m.getString("msg"))
-          && m.getJsonArray("subs").contains(id))
-          || ("nosub".equals(m.getString("msg")) && id.equals(m.getValue("id"))));
+      TestNodes.await(
+          ws.writeTextMessage(
+              new JsonObject().put("msg", "sub").put("id", id).put("name", event).encode()));
+      JsonObject answer =
+          await(
+              "ready or nosub of " + id,
+              from,
+              m ->
+                  ("ready".equals(m.getString("msg")) && m.getJsonArray("subs").contains(id))
+                      || ("nosub".equals(m.getString("msg")) && id.equals(m.getValue("id"))));
       assertEquals("ready", answer.getString("msg"), answer.encode());
     }
 

@@ -4,13 +4,12 @@ import static io.herald.support.Messages.ping;
 import static io.herald.support.Messages.pong;
 import static io.herald.support.Messages.sub;
 import static io.herald.support.Messages.unsub;
-
-import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
@@ -33,8 +32,13 @@ class ProtocolIT {
   void start(Vertx vertx) {
     this.vertx = vertx;
     herald = TestNodes.standalone(vertx);
-    herald.registerEvent(EventDescriptor.broadcast("test.jobs").description("Test jobs").build()).await();
-    herald.registerEvent(EventDescriptor.broadcast("test.hidden_from_wildcard").wildcard(false).build()).await();
+    herald
+        .registerEvent(EventDescriptor.broadcast("test.jobs").description("Test jobs").build())
+        .await();
+    herald
+        .registerEvent(
+            EventDescriptor.broadcast("test.hidden_from_wildcard").wildcard(false).build())
+        .await();
   }
 
   private WsClient client() {
@@ -44,7 +48,11 @@ class ProtocolIT {
   @Test
   void connectAnswersConnectedWithASession() {
     try (WsClient c = client()) {
-      c.send(new JsonObject().put("msg", "connect").put("version", "1").put("support", new JsonArray().add("1")));
+      c.send(
+          new JsonObject()
+              .put("msg", "connect")
+              .put("version", "1")
+              .put("support", new JsonArray().add("1")));
       JsonObject connected = c.next();
       assertEquals("connected", connected.getString("msg"));
       assertNotNull(UUID.fromString(connected.getString("session")));
@@ -78,14 +86,31 @@ class ProtocolIT {
   void publishedEventReachesSubscriberVerbatim() {
     try (WsClient c = client()) {
       c.subscribe("19922f7c2-ce2b-4455-443a-80bbae5937a2", "test.jobs");
-      JsonObject fields = new JsonObject().put("id", 26).put("state", "WAITING")
-          .put("time_started", new JsonObject().put("$date", 1571305262662L));
+      JsonObject fields =
+          new JsonObject()
+              .put("id", 26)
+              .put("state", "WAITING")
+              .put("time_started", new JsonObject().put("$date", 1571305262662L));
       herald.publish("test.jobs", EventMessage.added(26, fields)).await();
-      assertEquals(new JsonObject().put("msg", "added").put("collection", "test.jobs").put("id", 26)
-          .put("fields", fields), c.next());
-      herald.publish("test.jobs", EventMessage.removed(26).withExtra(new JsonObject().put("cleared", true))).await();
-      assertEquals(new JsonObject().put("msg", "removed").put("collection", "test.jobs").put("id", 26)
-          .put("extra", new JsonObject().put("cleared", true)), c.next());
+      assertEquals(
+          new JsonObject()
+              .put("msg", "added")
+              .put("collection", "test.jobs")
+              .put("id", 26)
+              .put("fields", fields),
+          c.next());
+      herald
+          .publish(
+              "test.jobs",
+              EventMessage.removed(26).withExtra(new JsonObject().put("cleared", true)))
+          .await();
+      assertEquals(
+          new JsonObject()
+              .put("msg", "removed")
+              .put("collection", "test.jobs")
+              .put("id", 26)
+              .put("extra", new JsonObject().put("cleared", true)),
+          c.next());
     }
   }
 
@@ -102,7 +127,9 @@ class ProtocolIT {
       c.subscribe("all", "*");
       c.subscribe("named", "test.jobs");
       c.subscribe("named-again", "test.jobs");
-      herald.publish("test.hidden_from_wildcard", EventMessage.changed(1, new JsonObject())).await();
+      herald
+          .publish("test.hidden_from_wildcard", EventMessage.changed(1, new JsonObject()))
+          .await();
       herald.publish("test.jobs", EventMessage.changed(2, new JsonObject().put("k", "v"))).await();
       JsonObject first = c.next();
       assertEquals("test.jobs", first.getString("collection"));
@@ -117,7 +144,8 @@ class ProtocolIT {
       c.subscribe("all", "*");
       int tapped = herald.stats().busConsumers.get();
       herald.registerEvent(EventDescriptor.broadcast("test.late").build()).await();
-      TestNodes.eventually(5000, "tap for test.late", () -> herald.stats().busConsumers.get() == tapped + 1);
+      TestNodes.eventually(
+          5000, "tap for test.late", () -> herald.stats().busConsumers.get() == tapped + 1);
       herald.publish("test.late", EventMessage.changed(1, new JsonObject())).await();
       assertEquals("test.late", c.next().getString("collection"));
     }
@@ -145,7 +173,8 @@ class ProtocolIT {
       assertEquals("s", nosub.getString("id"));
       assertEquals("no.such_event", nosub.getString("collection"));
       assertEquals("ENOENT", nosub.getJsonObject("error").getString("errname"));
-      assertEquals("Event 'no.such_event' does not exist", nosub.getJsonObject("error").getString("reason"));
+      assertEquals(
+          "Event 'no.such_event' does not exist", nosub.getJsonObject("error").getString("reason"));
       c.expectSilence(200);
     }
   }
@@ -164,12 +193,19 @@ class ProtocolIT {
   @Test
   void coreMethodsAnswer() {
     try (WsClient c = client()) {
-      assertEquals(new JsonObject().put("msg", "result").put("id", 1).put("result", "pong"),
+      assertEquals(
+          new JsonObject().put("msg", "result").put("id", 1).put("result", "pong"),
           c.call(1, "core.ping", new JsonArray()));
       JsonObject events = c.call("e", "core.get_events", new JsonArray()).getJsonObject("result");
-      assertEquals(new JsonObject().put("description", "Test jobs").put("wildcard_subscription", true)
-          .putNull("accepts").putNull("returns"), events.getJsonObject("test.jobs"));
-      assertFalse(events.getJsonObject("test.hidden_from_wildcard").getBoolean("wildcard_subscription"));
+      assertEquals(
+          new JsonObject()
+              .put("description", "Test jobs")
+              .put("wildcard_subscription", true)
+              .putNull("accepts")
+              .putNull("returns"),
+          events.getJsonObject("test.jobs"));
+      assertFalse(
+          events.getJsonObject("test.hidden_from_wildcard").getBoolean("wildcard_subscription"));
     }
   }
 
@@ -180,7 +216,8 @@ class ProtocolIT {
       assertEquals(201, error.getInteger("error"));
       assertEquals("ENOMETHOD", error.getString("errname"));
       assertEquals("[ENOMETHOD] Method 'nope' not found in 'core'", error.getString("reason"));
-      assertTrue(error.containsKey("trace") && error.containsKey("extra") && error.containsKey("type"));
+      assertTrue(
+          error.containsKey("trace") && error.containsKey("extra") && error.containsKey("type"));
     }
   }
 
@@ -207,7 +244,12 @@ class ProtocolIT {
       assertEquals(1, status.getInteger("subscriptions"));
       assertEquals(1, status.getInteger("bus_consumers"));
     }
-    TestNodes.eventually(5000, "connection released", () -> herald.stats().connections.get() == 0
-        && herald.stats().subscriptions.get() == 0 && herald.stats().busConsumers.get() == 0);
+    TestNodes.eventually(
+        5000,
+        "connection released",
+        () ->
+            herald.stats().connections.get() == 0
+                && herald.stats().subscriptions.get() == 0
+                && herald.stats().busConsumers.get() == 0);
   }
 }

@@ -1,8 +1,8 @@
 package io.herald;
 
-import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.herald.node.Node;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code ready} means live across the cluster: an event published on another node right after the client saw
- * {@code ready} reaches it — even when the publishing node has a cached view of the event's consumers that
- * predates the new subscription (the case a plain {@code completion()} does not cover).
+ * {@code ready} means live across the cluster: an event published on another node right after the
+ * client saw {@code ready} reaches it — even when the publishing node has a cached view of the
+ * event's consumers that predates the new subscription (the case a plain {@code completion()} does
+ * not cover).
  */
 @ExtendWith(VertxExtension.class)
 class ReadyIsLiveIT {
@@ -31,12 +32,16 @@ class ReadyIsLiveIT {
       try (WsClient ws = WsClient.connect(client, subscriberNode.httpPort())) {
         for (int i = 0; i < ITERATIONS; i++) {
           String event = "ready.e" + i;
-          TestNodes.await(publisher.registerEvent(EventDescriptor.broadcast(event).wildcard(false).build()));
-          // A consumer on a third node, and a first publication: the publisher now caches [bystander].
-          Registration standing = TestNodes.await(bystander.consume(event, m -> { }));
+          TestNodes.await(
+              publisher.registerEvent(EventDescriptor.broadcast(event).wildcard(false).build()));
+          // A consumer on a third node, and a first publication: the publisher now caches
+          // [bystander].
+          Registration standing = TestNodes.await(bystander.consume(event, m -> {}));
           TestNodes.await(publisher.publish(event, EventMessage.changed(0, new JsonObject())));
 
-          TestNodes.eventually(5000, "subscriber node knows " + event,
+          TestNodes.eventually(
+              5000,
+              "subscriber node knows " + event,
               () -> subscriberNode.catalogue().containsKey(event));
           ws.subscribe("s" + i, event);
           TestNodes.await(publisher.publish(event, EventMessage.changed(i + 1, new JsonObject())));

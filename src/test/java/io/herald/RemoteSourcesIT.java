@@ -2,11 +2,10 @@ package io.herald;
 
 import static io.herald.support.Messages.sub;
 import static io.herald.support.Messages.unsub;
-
-import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.node.Node;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.herald.support.TestSources;
@@ -26,33 +25,55 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Sources in a cluster: a subscription is served where its source runs — the named node, a node that has the
- * factory, the owner of a CLUSTER instance — and looks to the client as a local one would.
+ * Sources in a cluster: a subscription is served where its source runs — the named node, a node
+ * that has the factory, the owner of a CLUSTER instance — and looks to the client as a local one
+ * would.
  */
 @ExtendWith(VertxExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RemoteSourcesIT {
 
-  /** {@code test.shared}: ticks, one instance per argument in the whole cluster; registered on A and C. */
-  static final EventDescriptor SHARED = EventDescriptor.source("test.shared").description("Cluster-wide ticks.")
-      .accepts(TickSource.DESCRIPTOR.accepts()).placement(EventDescriptor.Placement.CLUSTER).build();
-  /** {@code test.counter}: {@code {"n": k}} every 5 ms; its snapshot is {@code {"upto": <last n emitted>}}. */
-  static final EventDescriptor COUNTER = EventDescriptor.source("test.counter").description("Counts.").build();
+  /**
+   * {@code test.shared}: ticks, one instance per argument in the whole cluster; registered on A and
+   * C.
+   */
+  static final EventDescriptor SHARED =
+      EventDescriptor.source("test.shared")
+          .description("Cluster-wide ticks.")
+          .accepts(TickSource.DESCRIPTOR.accepts())
+          .placement(EventDescriptor.Placement.CLUSTER)
+          .build();
+
+  /**
+   * {@code test.counter}: {@code {"n": k}} every 5 ms; its snapshot is {@code {"upto": <last n
+   * emitted>}}.
+   */
+  static final EventDescriptor COUNTER =
+      EventDescriptor.source("test.counter").description("Counts.").build();
+
   /** {@code test.flaky}: one message, then fails with EIO. */
-  static final EventDescriptor FLAKY = EventDescriptor.source("test.flaky").description("Fails.").build();
+  static final EventDescriptor FLAKY =
+      EventDescriptor.source("test.flaky").description("Fails.").build();
+
   /** {@code test.once}: one message and its end, both during a start that takes 20 ms. */
-  static final EventDescriptor ONCE = EventDescriptor.source("test.once").description("Once.").build();
+  static final EventDescriptor ONCE =
+      EventDescriptor.source("test.once").description("Once.").build();
 
   /** {@code test.on_d}: ticks, registered on D only. */
-  static final EventDescriptor ON_D = EventDescriptor.source("test.on_d").description("D's ticks.")
-      .accepts(TickSource.DESCRIPTOR.accepts()).build();
+  static final EventDescriptor ON_D =
+      EventDescriptor.source("test.on_d")
+          .description("D's ticks.")
+          .accepts(TickSource.DESCRIPTOR.accepts())
+          .build();
 
   private static ClusterNodes cluster;
   private static Node a;
   private static Node b;
   private static Node c;
+
   /** Stopped by a test. */
   private static Node d;
+
   private static TickSource ticksOnA;
   private static TickSource sharedOnA;
   private static TickSource sharedOnC;
@@ -88,13 +109,22 @@ class RemoteSourcesIT {
     int stops = ticksOnA.stops.get();
     String name = "test.ticks:{\"interval_ms\":20}";
     String sameArg = "test.ticks:{ \"interval_ms\": 20 }";
-    try (WsClient one = WsClient.connect(client, b.httpPort()); WsClient two = WsClient.connect(client, b.httpPort())) {
+    try (WsClient one = WsClient.connect(client, b.httpPort());
+        WsClient two = WsClient.connect(client, b.httpPort())) {
       one.subscribe("s", name);
       two.subscribe("s", sameArg);
       int n = one.next().getJsonObject("fields").getInteger("n");
       for (int k = n + 1; k <= n + 3; k++) {
-        assertEquals(new JsonObject().put("msg", "added").put("collection", name)
-            .put("fields", new JsonObject().put("n", k).put("arg", new JsonObject().put("interval_ms", 20))), one.next());
+        assertEquals(
+            new JsonObject()
+                .put("msg", "added")
+                .put("collection", name)
+                .put(
+                    "fields",
+                    new JsonObject()
+                        .put("n", k)
+                        .put("arg", new JsonObject().put("interval_ms", 20))),
+            one.next());
       }
       assertEquals(sameArg, two.next().getString("collection"));
       assertEquals(starts + 1, ticksOnA.starts.get(), "one instance on A for both subscriptions");
@@ -106,7 +136,9 @@ class RemoteSourcesIT {
       two.skipUntil(m -> true);
       assertEquals(stops, ticksOnA.stops.get(), "still held by the other subscription");
       two.send(unsub("s"));
-      TestNodes.eventually(5000, "the last unsub on B stops the instance on A",
+      TestNodes.eventually(
+          5000,
+          "the last unsub on B stops the instance on A",
           () -> ticksOnA.stops.get() == stops + 1 && a.stats().sources.get() == 0);
       two.sync();
       two.expectSilence(100);
@@ -118,7 +150,8 @@ class RemoteSourcesIT {
   void nodeArgumentRunsAHostSourceOnTheNamedNodeOncePerArgument(Vertx client) {
     String onA = "reporting.realtime:{\"interval\":1,\"node\":\"" + a.nodeId() + "\"}";
     String onAToo = "reporting.realtime:{ \"node\": \"" + a.nodeId() + "\", \"interval\": 1 }";
-    try (WsClient fromB = WsClient.connect(client, b.httpPort()); WsClient fromC = WsClient.connect(client, c.httpPort())) {
+    try (WsClient fromB = WsClient.connect(client, b.httpPort());
+        WsClient fromC = WsClient.connect(client, c.httpPort())) {
       fromB.subscribe("r", onA);
       fromC.subscribe("r", onAToo);
       JsonObject report = fromB.next();
@@ -141,10 +174,16 @@ class RemoteSourcesIT {
       fromC.send(sub("x", "reporting.realtime:{\"node\":\"nope\"}"));
       JsonObject nosub = fromC.next(m -> "nosub".equals(m.getString("msg")));
       assertEquals("ENOENT", nosub.getJsonObject("error").getString("errname"));
-      assertEquals("Node 'nope' is not in the cluster", nosub.getJsonObject("error").getString("reason"));
+      assertEquals(
+          "Node 'nope' is not in the cluster", nosub.getJsonObject("error").getString("reason"));
     }
-    TestNodes.eventually(5000, "every instance stopped", () -> a.stats().sources.get() == 0
-        && b.stats().sources.get() == 0 && c.stats().sources.get() == 0);
+    TestNodes.eventually(
+        5000,
+        "every instance stopped",
+        () ->
+            a.stats().sources.get() == 0
+                && b.stats().sources.get() == 0
+                && c.stats().sources.get() == 0);
   }
 
   @Test
@@ -152,8 +191,9 @@ class RemoteSourcesIT {
     int starts = sharedOnA.starts.get() + sharedOnC.starts.get();
     int stops = sharedOnA.stops.get() + sharedOnC.stops.get();
     String name = "test.shared:{\"interval_ms\":20}";
-    try (WsClient onA = WsClient.connect(client, a.httpPort()); WsClient onB = WsClient.connect(client, b.httpPort());
-         WsClient onC = WsClient.connect(client, c.httpPort())) {
+    try (WsClient onA = WsClient.connect(client, a.httpPort());
+        WsClient onB = WsClient.connect(client, b.httpPort());
+        WsClient onC = WsClient.connect(client, c.httpPort())) {
       onA.subscribe("s", name);
       onB.subscribe("s", name);
       onC.subscribe("s", name);
@@ -161,13 +201,20 @@ class RemoteSourcesIT {
         int n = each.next().getJsonObject("fields").getInteger("n");
         assertEquals(n + 1, each.next().getJsonObject("fields").getInteger("n"));
       }
-      assertEquals(starts + 1, sharedOnA.starts.get() + sharedOnC.starts.get(), "one instance in the cluster");
+      assertEquals(
+          starts + 1,
+          sharedOnA.starts.get() + sharedOnC.starts.get(),
+          "one instance in the cluster");
       assertEquals(1, a.stats().sources.get() + b.stats().sources.get() + c.stats().sources.get());
       for (WsClient each : List.of(onA, onB, onC)) {
         each.send(unsub("s"));
       }
-      TestNodes.eventually(5000, "the last unsub stops it", () -> sharedOnA.stops.get() + sharedOnC.stops.get()
-          == stops + 1 && a.stats().sources.get() + c.stats().sources.get() == 0);
+      TestNodes.eventually(
+          5000,
+          "the last unsub stops it",
+          () ->
+              sharedOnA.stops.get() + sharedOnC.stops.get() == stops + 1
+                  && a.stats().sources.get() + c.stats().sources.get() == 0);
 
       // Its owner gave it up: the next subscription starts it again.
       onB.send(sub("again", name));
@@ -175,13 +222,15 @@ class RemoteSourcesIT {
       onB.next();
       assertEquals(starts + 2, sharedOnA.starts.get() + sharedOnC.starts.get());
     }
-    TestNodes.eventually(5000, "stopped again", () -> sharedOnA.stops.get() + sharedOnC.stops.get() == stops + 2);
+    TestNodes.eventually(
+        5000, "stopped again", () -> sharedOnA.stops.get() + sharedOnC.stops.get() == stops + 2);
   }
 
   @Test
   void remoteSnapshotThenStreamHasNoGapAndNoDuplicate(Vertx client) {
-    try (WsClient first = WsClient.connect(client, b.httpPort()); WsClient joining = WsClient.connect(client, b.httpPort());
-         WsClient onC = WsClient.connect(client, c.httpPort())) {
+    try (WsClient first = WsClient.connect(client, b.httpPort());
+        WsClient joining = WsClient.connect(client, b.httpPort());
+        WsClient onC = WsClient.connect(client, c.httpPort())) {
       first.subscribe("c", "test.counter");
       assertContinuous(first);
       joining.subscribe("c", "test.counter");
@@ -193,7 +242,10 @@ class RemoteSourcesIT {
     TestNodes.eventually(5000, "stopped", () -> a.stats().sources.get() == 0);
   }
 
-  /** Before the snapshot: consecutive; the snapshot {@code upto}; then exactly {@code upto + 1, upto + 2, ...}. */
+  /**
+   * Before the snapshot: consecutive; the snapshot {@code upto}; then exactly {@code upto + 1, upto
+   * + 2, ...}.
+   */
   private static void assertContinuous(WsClient ws) {
     Integer expected = null;
     boolean snapshot = false;
@@ -203,7 +255,9 @@ class RemoteSourcesIT {
         assertTrue(!snapshot, "one snapshot");
         snapshot = true;
         int upto = fields.getInteger("upto");
-        assertTrue(expected == null || upto == expected - 1, "messages before the snapshot are in it: " + upto);
+        assertTrue(
+            expected == null || upto == expected - 1,
+            "messages before the snapshot are in it: " + upto);
         expected = upto + 1;
       } else {
         int n = fields.getInteger("n");
@@ -222,7 +276,9 @@ class RemoteSourcesIT {
       for (int n = 1; n <= 3; n++) {
         assertEquals(n, ws.next().getJsonObject("fields").getInteger("n"));
       }
-      assertEquals(new JsonObject().put("msg", "nosub").put("id", "t").put("collection", counted), ws.next());
+      assertEquals(
+          new JsonObject().put("msg", "nosub").put("id", "t").put("collection", counted),
+          ws.next());
 
       ws.send(sub("f", "test.ticks:{\"fail\":true}"));
       JsonObject refused = ws.next();
@@ -238,21 +294,31 @@ class RemoteSourcesIT {
 
       // Ends during its start: ready, its output, then nosub, as locally.
       ws.subscribe("o", "test.once");
-      assertEquals(new JsonObject().put("msg", "added").put("collection", "test.once").put("id", 1)
-          .put("fields", new JsonObject().put("value", 42)), ws.next());
-      assertEquals(new JsonObject().put("msg", "nosub").put("id", "o").put("collection", "test.once"), ws.next());
+      assertEquals(
+          new JsonObject()
+              .put("msg", "added")
+              .put("collection", "test.once")
+              .put("id", 1)
+              .put("fields", new JsonObject().put("value", 42)),
+          ws.next());
+      assertEquals(
+          new JsonObject().put("msg", "nosub").put("id", "o").put("collection", "test.once"),
+          ws.next());
 
       ws.send(sub("n", "test.nowhere"));
       JsonObject nowhere = ws.next();
       assertEquals("ENOENT", nowhere.getJsonObject("error").getString("errname"));
-      assertEquals("Event source 'test.nowhere' is not available on any node",
+      assertEquals(
+          "Event source 'test.nowhere' is not available on any node",
           nowhere.getJsonObject("error").getString("reason"));
       ws.sync();
       ws.expectSilence(100);
       assertEquals(0, b.stats().subscriptions.get());
     }
-    TestNodes.eventually(5000, "nothing left running", () -> a.stats().sources.get() == 0
-        && b.stats().busConsumers.get() == 0);
+    TestNodes.eventually(
+        5000,
+        "nothing left running",
+        () -> a.stats().sources.get() == 0 && b.stats().busConsumers.get() == 0);
   }
 
   @Test
@@ -265,14 +331,22 @@ class RemoteSourcesIT {
       JsonObject nosub = ws.skipUntil(m -> "nosub".equals(m.getString("msg")));
       assertEquals("d", nosub.getString("id"));
       assertEquals(RemoteSourcesIT.nodeLost("test.on_d", d.nodeId()), nosub.getJsonObject("error"));
-      TestNodes.eventually(5000, "released on B", () -> b.stats().subscriptions.get() == 0
-          && b.stats().busConsumers.get() == 0);
+      TestNodes.eventually(
+          5000,
+          "released on B",
+          () -> b.stats().subscriptions.get() == 0 && b.stats().busConsumers.get() == 0);
     }
   }
 
   static JsonObject nodeLost(String event, String node) {
-    return ErrorDict.of(Errno.EHOSTDOWN, "Event source '" + event + "' ended: node '" + node
-        + "', which ran it, left the cluster").toJson();
+    return ErrorDict.of(
+            Errno.EHOSTDOWN,
+            "Event source '"
+                + event
+                + "' ended: node '"
+                + node
+                + "', which ran it, left the cluster")
+        .toJson();
   }
 
   /** Last: it crashes C, then A. */
@@ -290,7 +364,9 @@ class RemoteSourcesIT {
 
     cluster.crash(2);
     lost.close();
-    TestNodes.eventually(10_000, "A drops the holds of the lost node C",
+    TestNodes.eventually(
+        10_000,
+        "A drops the holds of the lost node C",
         () -> ticksOnA.stops.get() == stops + 1 && a.stats().sources.get() == 1);
     kept.skipUntil(m -> "added".equals(m.getString("msg")));
 
@@ -298,8 +374,10 @@ class RemoteSourcesIT {
     JsonObject nosub = kept.skipUntil(m -> "nosub".equals(m.getString("msg")));
     assertEquals("k", nosub.getString("id"));
     assertEquals(nodeLost("test.ticks", a.nodeId()), nosub.getJsonObject("error"));
-    TestNodes.eventually(5000, "released on B", () -> b.stats().subscriptions.get() == 0
-        && b.stats().busConsumers.get() == 0);
+    TestNodes.eventually(
+        5000,
+        "released on B",
+        () -> b.stats().subscriptions.get() == 0 && b.stats().busConsumers.get() == 0);
 
     // Subscribing again is possible; now no node runs the source.
     kept.send(sub("k", "test.ticks:{\"interval_ms\":20}"));
@@ -315,13 +393,16 @@ class RemoteSourcesIT {
 
       @Override
       public Future<Void> start(SourceSink sink) {
-        timer = vertx.setPeriodic(5, id -> sink.emit(EventMessage.added(null, new JsonObject().put("n", ++n))));
+        timer =
+            vertx.setPeriodic(
+                5, id -> sink.emit(EventMessage.added(null, new JsonObject().put("n", ++n))));
         return Future.succeededFuture();
       }
 
       @Override
       public Future<List<EventMessage>> snapshot() {
-        return Future.succeededFuture(List.of(EventMessage.added(null, new JsonObject().put("upto", n))));
+        return Future.succeededFuture(
+            List.of(EventMessage.added(null, new JsonObject().put("upto", n))));
       }
 
       @Override
@@ -336,10 +417,12 @@ class RemoteSourcesIT {
     return new EventSource() {
       @Override
       public Future<Void> start(SourceSink sink) {
-        vertx.setTimer(50, id -> {
-          sink.emit(EventMessage.added(null, new JsonObject().put("n", 1)));
-          vertx.setTimer(20, id2 -> sink.fail(ErrorDict.of(Errno.EIO, "flaky")));
-        });
+        vertx.setTimer(
+            50,
+            id -> {
+              sink.emit(EventMessage.added(null, new JsonObject().put("n", 1)));
+              vertx.setTimer(20, id2 -> sink.fail(ErrorDict.of(Errno.EIO, "flaky")));
+            });
         return Future.succeededFuture();
       }
 
@@ -349,5 +432,4 @@ class RemoteSourcesIT {
       }
     };
   }
-
 }

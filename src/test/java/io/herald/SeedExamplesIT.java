@@ -2,10 +2,9 @@ package io.herald;
 
 import static io.herald.support.Messages.ping;
 import static io.herald.support.Messages.pong;
-
-import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
@@ -16,14 +15,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Every request/response example of the user's document (shared/seed/websocket-events.md), sent and checked
- * verbatim. The jobs events are published by the test with the document's payloads; {@code reporting.realtime}
- * is the real source, checked against the document's shape.
+ * Every request/response example of the user's document (shared/seed/websocket-events.md), sent and
+ * checked verbatim. The jobs events are published by the test with the document's payloads; {@code
+ * reporting.realtime} is the real source, checked against the document's shape.
  */
 @ExtendWith(VertxExtension.class)
 class SeedExamplesIT {
 
-  static final String JOB_79_CHANGED = """
+  static final String JOB_79_CHANGED =
+      """
       {
           "msg": "changed",
           "collection": "core.get_jobs",
@@ -39,7 +39,8 @@ class SeedExamplesIT {
           }
       }""";
 
-  static final String REALTIME_ADDED = """
+  static final String REALTIME_ADDED =
+      """
       {
           "msg": "added", "collection": "reporting.realtime",
           "fields": {
@@ -63,7 +64,8 @@ class SeedExamplesIT {
           }
       }""";
 
-  static final String JOB_26_ADDED = """
+  static final String JOB_26_ADDED =
+      """
       {
           "msg": "added", "collection": "core.get_jobs", "id": 26,
           "fields": {
@@ -93,17 +95,21 @@ class SeedExamplesIT {
   @Test
   void wildcardSubscriptionThenJobEvent() {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.sendText("""
+      c.sendText(
+          """
           {
               "id": "ad4dea8f-53a8-9a5c-1825-523e218c13ca",
               "name": "*",
               "msg": "sub"
           }""");
-      assertEquals(new JsonObject("""
+      assertEquals(
+          new JsonObject(
+              """
           {
               "msg": "ready",
               "subs": ["ad4dea8f-53a8-9a5c-1825-523e218c13ca"]
-          }"""), c.next());
+          }"""),
+          c.next());
       TestNodes.await(herald.publish("core.get_jobs", asPublished(JOB_79_CHANGED)));
       assertEquals(new JsonObject(JOB_79_CHANGED), c.next());
     }
@@ -112,17 +118,21 @@ class SeedExamplesIT {
   @Test
   void realtimeSubscriptionThenUnsubscription() {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.sendText("""
+      c.sendText(
+          """
           {
               "id": "8592f7c2-ce2b-4466-443a-80bbae5937d9",
               "name": "reporting.realtime",
               "msg": "sub"
           }""");
-      assertEquals(new JsonObject("""
+      assertEquals(
+          new JsonObject(
+              """
           {
               "msg": "ready",
               "subs": ["8592f7c2-ce2b-4466-443a-80bbae5937d9"]
-          }"""), c.next());
+          }"""),
+          c.next());
       // The real source answers with this host's values: check the document's shape, key by key.
       JsonObject added = c.next();
       JsonObject expected = new JsonObject(REALTIME_ADDED);
@@ -130,21 +140,29 @@ class SeedExamplesIT {
       assertEquals(expected.getString("collection"), added.getString("collection"));
       assertEquals(false, added.containsKey("id"));
       JsonObject fields = added.getJsonObject("fields");
-      for (String key : expected.getJsonObject("fields").getJsonObject("virtual_memory").fieldNames()) {
+      for (String key :
+          expected.getJsonObject("fields").getJsonObject("virtual_memory").fieldNames()) {
         assertEquals(true, fields.getJsonObject("virtual_memory").containsKey(key), key);
       }
       assertEquals(true, fields.getJsonObject("cpu").getValue("temperature") instanceof JsonObject);
       JsonObject lo = fields.getJsonObject("interfaces").getJsonObject("lo");
-      for (String key : expected.getJsonObject("fields").getJsonObject("interfaces").getJsonObject("lo0").fieldNames()) {
+      for (String key :
+          expected
+              .getJsonObject("fields")
+              .getJsonObject("interfaces")
+              .getJsonObject("lo0")
+              .fieldNames()) {
         assertEquals(true, lo.getValue(key) instanceof Number, key);
       }
-      c.sendText("""
+      c.sendText(
+          """
           {
               "id": "8592f7c2-ce2b-4466-443a-80bbae5937d9",
               "msg": "unsub"
           }""");
       TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
-      // "The server does not send a response for this call": only ticks already in flight may follow.
+      // "The server does not send a response for this call": only ticks already in flight may
+      // follow.
       c.send(ping("end"));
       JsonObject last = c.next(m -> !"added".equals(m.getString("msg")));
       assertEquals(pong("end"), last);
@@ -154,17 +172,21 @@ class SeedExamplesIT {
   @Test
   void jobsSubscriptionThenAddedJob() {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      c.sendText("""
+      c.sendText(
+          """
           {
               "id": "19922f7c2-ce2b-4455-443a-80bbae5937a2",
               "name": "core.get_jobs",
               "msg": "sub"
           }""");
-      assertEquals(new JsonObject("""
+      assertEquals(
+          new JsonObject(
+              """
           {
               "msg": "ready",
               "subs": ["19922f7c2-ce2b-4455-443a-80bbae5937a2"]
-          }"""), c.next());
+          }"""),
+          c.next());
       TestNodes.await(herald.publish("core.get_jobs", asPublished(JOB_26_ADDED)));
       assertEquals(new JsonObject(JOB_26_ADDED), c.next());
     }

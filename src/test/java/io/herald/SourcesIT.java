@@ -4,12 +4,11 @@ import static io.herald.support.Messages.nosub;
 import static io.herald.support.Messages.ready;
 import static io.herald.support.Messages.sub;
 import static io.herald.support.Messages.unsub;
-
-import io.herald.node.Node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.TestSources;
 import io.herald.support.TickSource;
@@ -30,16 +29,21 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SourcesIT {
 
   /**
-   * {@code test.echo}: accepts any argument and emits it once, from inside {@code start}, which then takes 20 ms
-   * to complete: its output exists before the subscription can be ready.
+   * {@code test.echo}: accepts any argument and emits it once, from inside {@code start}, which
+   * then takes 20 ms to complete: its output exists before the subscription can be ready.
    */
-  static final EventDescriptor ECHO = EventDescriptor.source("test.echo")
-      .description("Echoes its argument.")
-      .accepts(new JsonObject())
-      .build();
+  static final EventDescriptor ECHO =
+      EventDescriptor.source("test.echo")
+          .description("Echoes its argument.")
+          .accepts(new JsonObject())
+          .build();
 
-  /** {@code test.once}: emits one value and ends, both from inside {@code start}, which takes 20 ms to complete. */
-  static final EventDescriptor ONCE = EventDescriptor.source("test.once").description("One value, then the end.").build();
+  /**
+   * {@code test.once}: emits one value and ends, both from inside {@code start}, which takes 20 ms
+   * to complete.
+   */
+  static final EventDescriptor ONCE =
+      EventDescriptor.source("test.once").description("One value, then the end.").build();
 
   private Vertx vertx;
   private Node herald;
@@ -57,19 +61,20 @@ class SourcesIT {
   }
 
   private SourceFactory echo() {
-    return argument -> new EventSource() {
-      @Override
-      public Future<Void> start(SourceSink sink) {
-        echoStarts.incrementAndGet();
-        sink.emit(EventMessage.added(null, new JsonObject().put("arg", argument)));
-        return vertx.timer(20).mapEmpty();
-      }
+    return argument ->
+        new EventSource() {
+          @Override
+          public Future<Void> start(SourceSink sink) {
+            echoStarts.incrementAndGet();
+            sink.emit(EventMessage.added(null, new JsonObject().put("arg", argument)));
+            return vertx.timer(20).mapEmpty();
+          }
 
-      @Override
-      public Future<Void> stop() {
-        return Future.succeededFuture();
-      }
-    };
+          @Override
+          public Future<Void> stop() {
+            return Future.succeededFuture();
+          }
+        };
   }
 
   private WsClient client() {
@@ -77,32 +82,42 @@ class SourcesIT {
   }
 
   private void assertReleased(int stops) {
-    TestNodes.eventually(5000, "source instances stopped", () -> ticks.stops.get() == stops
-        && herald.stats().sources.get() == 0);
+    TestNodes.eventually(
+        5000,
+        "source instances stopped",
+        () -> ticks.stops.get() == stops && herald.stats().sources.get() == 0);
     assertEquals(stops, ticks.stops.get());
   }
 
   @Test
   void argumentIsSplitAtTheFirstColonAndParsedAsJsonElseKeptRaw() {
     try (WsClient c = client()) {
-      record Case(String name, Object arg) {
-      }
-      List<Case> cases = List.of(
-          new Case("test.echo:a:b:c", "a:b:c"),
-          new Case("test.echo:hello world", "hello world"),
-          new Case("test.echo:{not json", "{not json"),
-          new Case("test.echo:\"quoted\"", "quoted"),
-          new Case("test.echo:42", 42),
-          new Case("test.echo:true", true),
-          new Case("test.echo:[1, \"two\"]", new JsonArray().add(1).add("two")),
-          new Case("test.echo:{\"path\": \"/a:b\", \"n\": {\"x\": [1]}}",
-              new JsonObject().put("path", "/a:b").put("n", new JsonObject().put("x", new JsonArray().add(1)))));
+      record Case(String name, Object arg) {}
+      List<Case> cases =
+          List.of(
+              new Case("test.echo:a:b:c", "a:b:c"),
+              new Case("test.echo:hello world", "hello world"),
+              new Case("test.echo:{not json", "{not json"),
+              new Case("test.echo:\"quoted\"", "quoted"),
+              new Case("test.echo:42", 42),
+              new Case("test.echo:true", true),
+              new Case("test.echo:[1, \"two\"]", new JsonArray().add(1).add("two")),
+              new Case(
+                  "test.echo:{\"path\": \"/a:b\", \"n\": {\"x\": [1]}}",
+                  new JsonObject()
+                      .put("path", "/a:b")
+                      .put("n", new JsonObject().put("x", new JsonArray().add(1)))));
       int id = 0;
       for (Case k : cases) {
         c.subscribe(++id, k.name());
         JsonObject added = c.next();
-        assertEquals(new JsonObject().put("msg", "added").put("collection", k.name())
-            .put("fields", new JsonObject().put("arg", k.arg())), added, k.name());
+        assertEquals(
+            new JsonObject()
+                .put("msg", "added")
+                .put("collection", k.name())
+                .put("fields", new JsonObject().put("arg", k.arg())),
+            added,
+            k.name());
       }
     }
   }
@@ -113,8 +128,16 @@ class SourcesIT {
     try (WsClient c = client()) {
       c.subscribe("t", name);
       for (int n = 1; n <= 3; n++) {
-        assertEquals(new JsonObject().put("msg", "added").put("collection", name)
-            .put("fields", new JsonObject().put("n", n).put("arg", new JsonObject().put("interval_ms", 20))), c.next());
+        assertEquals(
+            new JsonObject()
+                .put("msg", "added")
+                .put("collection", name)
+                .put(
+                    "fields",
+                    new JsonObject()
+                        .put("n", n)
+                        .put("arg", new JsonObject().put("interval_ms", 20))),
+            c.next());
       }
     }
   }
@@ -124,7 +147,8 @@ class SourcesIT {
     String a1 = "test.ticks:{\"interval_ms\":20,\"count\":100000}";
     String b = "test.ticks:{ \"count\": 100000, \"interval_ms\": 20 }";
     String a2 = "test.ticks:{\"count\":100000,\n\"interval_ms\":20}";
-    try (WsClient a = client(); WsClient other = client()) {
+    try (WsClient a = client();
+        WsClient other = client()) {
       a.subscribe("a1", a1);
       other.subscribe("b", b);
       a.subscribeAmid("a2", a2);
@@ -148,10 +172,13 @@ class SourcesIT {
         JsonObject m = other.next();
         assertEquals(b, m.getString("collection"));
         int k = m.getJsonObject("fields").getInteger("n");
-        assertTrue(previous == 0 || k == previous + 1, "consecutive ticks, got " + k + " after " + previous);
+        assertTrue(
+            previous == 0 || k == previous + 1,
+            "consecutive ticks, got " + k + " after " + previous);
         previous = k;
       }
-      assertTrue(previous >= n, "one shared stream: the other connection sees the same tick numbers");
+      assertTrue(
+          previous >= n, "one shared stream: the other connection sees the same tick numbers");
       assertEquals(1, ticks.starts.get());
     }
     assertReleased(1);
@@ -161,7 +188,8 @@ class SourcesIT {
   void differentArgumentsStartSeparateInstances() {
     String fast = "test.ticks:{\"interval_ms\":20}";
     String slow = "test.ticks:{\"interval_ms\":30}";
-    try (WsClient a = client(); WsClient b = client()) {
+    try (WsClient a = client();
+        WsClient b = client()) {
       a.subscribe("x", fast);
       b.subscribe("x", slow);
       a.subscribeAmid("y", "test.ticks:{\"interval_ms\":20,\"count\":1000}");
@@ -176,7 +204,8 @@ class SourcesIT {
   @Test
   void lastUnsubscribeStopsTheInstance() {
     String name = "test.ticks:{\"interval_ms\":20}";
-    try (WsClient a = client(); WsClient b = client()) {
+    try (WsClient a = client();
+        WsClient b = client()) {
       a.subscribe("s", name);
       b.subscribe("s", name);
       a.send(unsub("s"));
@@ -210,15 +239,21 @@ class SourcesIT {
     b.next();
     b.close();
     assertReleased(1);
-    TestNodes.eventually(5000, "b released", () -> herald.stats().connections.get() == 0
-        && herald.stats().subscriptions.get() == 0);
+    TestNodes.eventually(
+        5000,
+        "b released",
+        () -> herald.stats().connections.get() == 0 && herald.stats().subscriptions.get() == 0);
   }
 
   @Test
   void schemaViolationIsNosubValidationWithIdAndCollectionAndNoReady() {
     try (WsClient c = client()) {
-      for (String name : List.of("test.ticks:{\"interval_ms\":0}", "test.ticks:{\"bogus\":1}",
-          "test.ticks:fast", "test.ticks:{\"interval_ms\":\"20\"}")) {
+      for (String name :
+          List.of(
+              "test.ticks:{\"interval_ms\":0}",
+              "test.ticks:{\"bogus\":1}",
+              "test.ticks:fast",
+              "test.ticks:{\"interval_ms\":\"20\"}")) {
         c.send(sub("bad", name));
         JsonObject nosub = c.next();
         assertEquals("nosub", nosub.getString("msg"), name);
@@ -229,7 +264,8 @@ class SourcesIT {
         assertEquals("EINVAL", error.getString("errname"));
         assertEquals(22, error.getInteger("error"));
         assertFalse(error.getJsonArray("extra").isEmpty());
-        assertTrue(error.getJsonArray("extra").getJsonArray(0).getString(0).startsWith("test.ticks"));
+        assertTrue(
+            error.getJsonArray("extra").getJsonArray(0).getString(0).startsWith("test.ticks"));
         c.expectSilence(100);
       }
       assertEquals(0, ticks.starts.get());
@@ -240,7 +276,8 @@ class SourcesIT {
   @Test
   void sourceWhoseStartFailsIsNosubWithItsError() {
     String name = "test.ticks:{\"fail\":true}";
-    try (WsClient a = client(); WsClient b = client()) {
+    try (WsClient a = client();
+        WsClient b = client()) {
       a.send(sub(1, name));
       JsonObject nosub = a.next();
       assertEquals("nosub", nosub.getString("msg"));
@@ -264,7 +301,8 @@ class SourcesIT {
   void sourceThatEndsSendsNosubWithoutErrorAfterItsMessagesToEverySubscriber() {
     String name = "test.ticks:{\"interval_ms\":100,\"count\":3}";
     String sameArg = "test.ticks:{\"count\":3,\"interval_ms\":100}";
-    try (WsClient a = client(); WsClient b = client()) {
+    try (WsClient a = client();
+        WsClient b = client()) {
       a.subscribe("s", name);
       b.subscribe("s", sameArg);
       for (int n = 1; n <= 3; n++) {
@@ -289,18 +327,26 @@ class SourcesIT {
     try (WsClient c = client()) {
       c.send(sub("o", "test.once"));
       assertEquals(ready("o"), c.next());
-      assertEquals(new JsonObject().put("msg", "added").put("collection", "test.once").put("id", 1)
-          .put("fields", new JsonObject().put("value", 42)), c.next());
+      assertEquals(
+          new JsonObject()
+              .put("msg", "added")
+              .put("collection", "test.once")
+              .put("id", 1)
+              .put("fields", new JsonObject().put("value", 42)),
+          c.next());
       assertEquals(nosub("o", "test.once"), c.next());
       c.expectSilence(100);
-      TestNodes.eventually(5000, "released", () -> herald.stats().sources.get() == 0
-          && herald.stats().subscriptions.get() == 0);
+      TestNodes.eventually(
+          5000,
+          "released",
+          () -> herald.stats().sources.get() == 0 && herald.stats().subscriptions.get() == 0);
     }
   }
 
   @Test
   void readyAlwaysPrecedesTheFirstEvent() {
-    try (WsClient c = client(); WsClient d = client()) {
+    try (WsClient c = client();
+        WsClient d = client()) {
       // A source that emits during its own start, before the subscription can be ready.
       c.send(sub("echo", "test.echo:{\"early\":true}"));
       assertEquals("ready", c.next().getString("msg"));
@@ -312,8 +358,7 @@ class SourcesIT {
       for (int i = 0; i < 30; i++) {
         d.send(sub("j" + i, name));
         JsonObject first = d.next();
-        assertEquals(ready("j" + i), first,
-            "join " + i);
+        assertEquals(ready("j" + i), first, "join " + i);
         d.send(unsub("j" + i));
         d.sync();
       }
@@ -326,8 +371,12 @@ class SourcesIT {
   void subscriptionWithoutArgumentUsesTheBareNameAndANullArgument() {
     try (WsClient c = client()) {
       c.subscribe("plain", "test.echo");
-      assertEquals(new JsonObject().put("msg", "added").put("collection", "test.echo")
-          .put("fields", new JsonObject().putNull("arg")), c.next());
+      assertEquals(
+          new JsonObject()
+              .put("msg", "added")
+              .put("collection", "test.echo")
+              .put("fields", new JsonObject().putNull("arg")),
+          c.next());
     }
   }
 }

@@ -38,19 +38,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 
 /**
- * Workload W1 of BENCH.md (fan-out of one ~300-byte {@code changed} job event to N subscribers) against Herald and
- * its peers, side by side in one run. This process is the orchestrator and the load generator (run it pinned to
- * one core, {@code taskset -c 1}); it starts every server pinned to the other core ({@code taskset -c 0}).
+ * Workload W1 of BENCH.md (fan-out of one ~300-byte {@code changed} job event to N subscribers)
+ * against Herald and its peers, side by side in one run. This process is the orchestrator and the
+ * load generator (run it pinned to one core, {@code taskset -c 1}); it starts every server pinned
+ * to the other core ({@code taskset -c 0}).
  *
- * <p>Per N: every peer gets N subscribed websockets (memory per idle subscribed connection measured on the way),
- * then for each rate and repetition every peer is measured in turn (A B C A B C): the server's own publisher
- * publishes on an open-loop schedule with the intended send time in the payload; after a warm-up the generator
- * counts delivered messages, records publish→receive latency (HdrHistogram) and samples the CPU of the server
- * process(es), of itself and of the whole machine from /proc. Medians of the repetitions are printed, with the
- * spread, and the ratios Herald / peer. Prints figures, asserts nothing.
+ * <p>Per N: every peer gets N subscribed websockets (memory per idle subscribed connection measured
+ * on the way), then for each rate and repetition every peer is measured in turn (A B C A B C): the
+ * server's own publisher publishes on an open-loop schedule with the intended send time in the
+ * payload; after a warm-up the generator counts delivered messages, records publish→receive latency
+ * (HdrHistogram) and samples the CPU of the server process(es), of itself and of the whole machine
+ * from /proc. Medians of the repetitions are printed, with the spread, and the ratios Herald /
+ * peer. Prints figures, asserts nothing.
  *
- * <p>Settings (environment): BENCH_PEERS, BENCH_N, BENCH_RATES (delivered msgs/s), BENCH_REPS, BENCH_WARM_MS,
- * BENCH_MEASURE_MS, BENCH_OUT; see scripts/bench.
+ * <p>Settings (environment): BENCH_PEERS, BENCH_N, BENCH_RATES (delivered msgs/s), BENCH_REPS,
+ * BENCH_WARM_MS, BENCH_MEASURE_MS, BENCH_OUT; see scripts/bench.
  */
 public final class FanoutBench {
 
@@ -60,9 +62,12 @@ public final class FanoutBench {
   static final long PAGE = 4096;
 
   // --- settings ---
-  final List<String> peerNames = list(env("BENCH_PEERS", "herald,herald-cluster,raw,sockjs,ws,nchan"));
-  final List<Integer> ns = list(env("BENCH_N", "100,1000")).stream().map(Integer::parseInt).toList();
-  final List<Integer> rates = list(env("BENCH_RATES", "5000,20000")).stream().map(Integer::parseInt).toList();
+  final List<String> peerNames =
+      list(env("BENCH_PEERS", "herald,herald-cluster,raw,sockjs,ws,nchan"));
+  final List<Integer> ns =
+      list(env("BENCH_N", "100,1000")).stream().map(Integer::parseInt).toList();
+  final List<Integer> rates =
+      list(env("BENCH_RATES", "5000,20000")).stream().map(Integer::parseInt).toList();
   final int reps = Integer.parseInt(env("BENCH_REPS", "3"));
   final long warmMs = Long.parseLong(env("BENCH_WARM_MS", "1000"));
   final long warmupMs = Long.parseLong(env("BENCH_WARMUP_MS", "30000"));
@@ -70,15 +75,21 @@ public final class FanoutBench {
   final Path out = ROOT.resolve(env("BENCH_OUT", "target/bench"));
   final boolean threads = !env("BENCH_THREADS", "").isEmpty();
 
-  final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
-      .setInternalBlockingPoolSize(1));
+  final Vertx vertx =
+      Vertx.vertx(
+          new VertxOptions()
+              .setEventLoopPoolSize(1)
+              .setWorkerPoolSize(1)
+              .setInternalBlockingPoolSize(1));
   final Context ctx = vertx.getOrCreateContext();
-  final java.net.http.HttpClient control = java.net.http.HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  final java.net.http.HttpClient control =
+      java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   WebSocketClient wsClient;
   HttpClient httpClient;
+
   /** The run being recorded; read and written on the generator's event loop only. */
   RunStats current;
+
   long runIds = System.currentTimeMillis() % 1_000_000 * 1000;
   final List<Peer> peers = new ArrayList<>();
   final List<Point> points = new ArrayList<>();
@@ -101,13 +112,20 @@ public final class FanoutBench {
 
   void run() throws Exception {
     Files.createDirectories(out.resolve("logs"));
-    onLoop(() -> {
-      wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(25_000)
-          .setConnectTimeout(20_000).setTryUsePerMessageCompression(false));
-      httpClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new io.vertx.core.http.PoolOptions()
-          .setHttp1MaxSize(4));
-      return null;
-    });
+    onLoop(
+        () -> {
+          wsClient =
+              vertx.createWebSocketClient(
+                  new WebSocketClientOptions()
+                      .setMaxConnections(25_000)
+                      .setConnectTimeout(20_000)
+                      .setTryUsePerMessageCompression(false));
+          httpClient =
+              vertx.createHttpClient(
+                  new HttpClientOptions().setKeepAlive(true),
+                  new io.vertx.core.http.PoolOptions().setHttp1MaxSize(4));
+          return null;
+        });
     long started = System.nanoTime();
     String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
     for (String name : peerNames) {
@@ -131,7 +149,8 @@ public final class FanoutBench {
         for (int rep = 0; rep < reps; rep++) {
           // Interleaved, A B C then B C A ...: no peer always follows the same one.
           for (int i = 0; i < peers.size(); i++) {
-            points.add(measure(peers.get((i + rep) % peers.size()), n, rate, warmMs, measureMs, true));
+            points.add(
+                measure(peers.get((i + rep) % peers.size()), n, rate, warmMs, measureMs, true));
           }
         }
       }
@@ -157,10 +176,14 @@ public final class FanoutBench {
     long heap1 = peer.heapAfterGc();
     Thread.sleep(300);
     long rss1 = peer.rss();
-    memory.computeIfAbsent(peer.label, k -> new LinkedHashMap<>())
-        .put(n, new long[] {rss1 - rss0, heap0 < 0 ? Long.MIN_VALUE : heap1 - heap0, connectMs, rss1});
-    log("%-16s N=%-5d subscribed in %d ms; RSS %+d KB, heap after GC %+d KB", peer.label, n, connectMs,
-        (rss1 - rss0) / 1024, heap0 < 0 ? 0 : (heap1 - heap0) / 1024);
+    memory
+        .computeIfAbsent(peer.label, k -> new LinkedHashMap<>())
+        .put(
+            n,
+            new long[] {rss1 - rss0, heap0 < 0 ? Long.MIN_VALUE : heap1 - heap0, connectMs, rss1});
+    log(
+        "%-16s N=%-5d subscribed in %d ms; RSS %+d KB, heap after GC %+d KB",
+        peer.label, n, connectMs, (rss1 - rss0) / 1024, heap0 < 0 ? 0 : (heap1 - heap0) / 1024);
     return sockets;
   }
 
@@ -168,12 +191,13 @@ public final class FanoutBench {
     CompletableFuture<List<WebSocket>> done = new CompletableFuture<>();
     List<WebSocket> sockets = new ArrayList<>();
     AtomicInteger started = new AtomicInteger();
-    ctx.runOnContext(v -> {
-      int parallel = Math.min(64, n);
-      for (int i = 0; i < parallel; i++) {
-        connectNext(peer, n, started, sockets, done);
-      }
-    });
+    ctx.runOnContext(
+        v -> {
+          int parallel = Math.min(64, n);
+          for (int i = 0; i < parallel; i++) {
+            connectNext(peer, n, started, sockets, done);
+          }
+        });
     List<WebSocket> list = done.get(120, TimeUnit.SECONDS);
     if (peer.settleMs > 0) {
       Thread.sleep(peer.settleMs);
@@ -181,39 +205,52 @@ public final class FanoutBench {
     return list;
   }
 
-  private void connectNext(Peer peer, int n, AtomicInteger started, List<WebSocket> sockets,
-                           CompletableFuture<List<WebSocket>> done) {
+  private void connectNext(
+      Peer peer,
+      int n,
+      AtomicInteger started,
+      List<WebSocket> sockets,
+      CompletableFuture<List<WebSocket>> done) {
     if (started.getAndIncrement() >= n) {
       return;
     }
-    connectOne(peer).onComplete(ar -> {
-      if (ar.failed()) {
-        done.completeExceptionally(new IllegalStateException(peer.label + ": connect failed", ar.cause()));
-        return;
-      }
-      sockets.add(ar.result());
-      if (sockets.size() == n) {
-        done.complete(sockets);
-      } else {
-        connectNext(peer, n, started, sockets, done);
-      }
-    });
+    connectOne(peer)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                done.completeExceptionally(
+                    new IllegalStateException(peer.label + ": connect failed", ar.cause()));
+                return;
+              }
+              sockets.add(ar.result());
+              if (sockets.size() == n) {
+                done.complete(sockets);
+              } else {
+                connectNext(peer, n, started, sockets, done);
+              }
+            });
   }
 
   private Future<WebSocket> connectOne(Peer peer) {
-    return wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(peer.wsPort)
-        .setURI(peer.path)).compose(ws -> {
-          Promise<WebSocket> ready = Promise.promise();
-          ws.frameHandler(frame -> onFrame(frame, ws, ready));
-          ws.exceptionHandler(e -> ready.tryFail(e));
-          if (peer.subscribe != null) {
-            ws.writeTextMessage(peer.subscribe);
-          }
-          if (!peer.awaitsReady) {
-            ready.tryComplete(ws);
-          }
-          return ready.future();
-        });
+    return wsClient
+        .connect(
+            new WebSocketConnectOptions()
+                .setHost("127.0.0.1")
+                .setPort(peer.wsPort)
+                .setURI(peer.path))
+        .compose(
+            ws -> {
+              Promise<WebSocket> ready = Promise.promise();
+              ws.frameHandler(frame -> onFrame(frame, ws, ready));
+              ws.exceptionHandler(e -> ready.tryFail(e));
+              if (peer.subscribe != null) {
+                ws.writeTextMessage(peer.subscribe);
+              }
+              if (!peer.awaitsReady) {
+                ready.tryComplete(ws);
+              }
+              return ready.future();
+            });
   }
 
   private void onFrame(WebSocketFrame frame, WebSocket ws, Promise<WebSocket> ready) {
@@ -235,15 +272,17 @@ public final class FanoutBench {
   }
 
   void closeAll(List<WebSocket> sockets) throws Exception {
-    onLoop(() -> {
-      sockets.forEach(ws -> ws.close());
-      return null;
-    });
+    onLoop(
+        () -> {
+          sockets.forEach(ws -> ws.close());
+          return null;
+        });
   }
 
   // --- one measurement ---
 
-  Point measure(Peer peer, int n, int delivered, long warm, long window, boolean keep) throws Exception {
+  Point measure(Peer peer, int n, int delivered, long warm, long window, boolean keep)
+      throws Exception {
     double eventRate = (double) delivered / n;
     long run = ++runIds;
     long t0 = System.nanoTime();
@@ -257,10 +296,12 @@ public final class FanoutBench {
     Sample b = sample(peer);
     Map<String, Long> threadsB = threads ? threadNanos(peer) : null;
     Thread.sleep(window == 0 ? 200 : 400);
-    RunStats done = onLoop(() -> {
-      current = null;
-      return stats;
-    });
+    RunStats done =
+        onLoop(
+            () -> {
+              current = null;
+              return stats;
+            });
     Thread.sleep(200);
     if (!keep) {
       return null;
@@ -268,27 +309,40 @@ public final class FanoutBench {
     Point p = new Point(peer.label, peer.isHerald, n, delivered, done, a, b, window);
     if (threads) {
       StringBuilder t = new StringBuilder();
-      threadsB.forEach((name, ns) -> {
-        long d = ns - threadsA.getOrDefault(name, 0L);
-        if (done.inWindow > 0 && d * 100 > (b.serverNs - a.serverNs)) {
-          t.append(String.format(Locale.ROOT, " %s=%.2f", name, d / 1000.0 / done.inWindow));
-        }
-      });
+      threadsB.forEach(
+          (name, ns) -> {
+            long d = ns - threadsA.getOrDefault(name, 0L);
+            if (done.inWindow > 0 && d * 100 > (b.serverNs - a.serverNs)) {
+              t.append(String.format(Locale.ROOT, " %s=%.2f", name, d / 1000.0 / done.inWindow));
+            }
+          });
       log("%-16s   us/msg by thread:%s", peer.label, t);
     }
-    log("%-16s N=%-5d %6d/s  delivered %7.0f/s  server %5.1f us/msg (%4.1f%% core, ~%2.0f%% sys)  gen %4.1f%%  "
+    log(
+        "%-16s N=%-5d %6d/s  delivered %7.0f/s  server %5.1f us/msg (%4.1f%% core, ~%2.0f%% sys)  gen %4.1f%%  "
             + "p50 %6.2f ms  p99 %6.2f ms  loss %.2f%%  other %4.1f%%",
-        peer.label, n, delivered, p.deliveredPerSec, p.serverUsPerMsg, p.serverCorePct, p.sysPct, p.genCorePct,
-        p.p50, p.p99, p.lossPct, p.foreignPct);
+        peer.label,
+        n,
+        delivered,
+        p.deliveredPerSec,
+        p.serverUsPerMsg,
+        p.serverCorePct,
+        p.sysPct,
+        p.genCorePct,
+        p.p50,
+        p.p99,
+        p.lossPct,
+        p.foreignPct);
     return p;
   }
 
   /**
-   * JIT warm-up, once, unrecorded: each peer in turn gets 10 subscribers and 4,000 events a second (40k msgs/s) in
-   * 2.5 s rounds until its JIT compiler threads use less than 3 % of its CPU (at most BENCH_WARMUP_MS). The high
-   * event rate matters: at the measured rates (5 to 200 events a second) the per-event code (JSON encoding, the
-   * event bus) would reach C2's thresholds only minutes into the run, and a JVM pinned to one core has a single
-   * C2 thread, whose bursts (up to half a second for one method) would land in the windows.
+   * JIT warm-up, once, unrecorded: each peer in turn gets 10 subscribers and 4,000 events a second
+   * (40k msgs/s) in 2.5 s rounds until its JIT compiler threads use less than 3 % of its CPU (at
+   * most BENCH_WARMUP_MS). The high event rate matters: at the measured rates (5 to 200 events a
+   * second) the per-event code (JSON encoding, the event bus) would reach C2's thresholds only
+   * minutes into the run, and a JVM pinned to one core has a single C2 thread, whose bursts (up to
+   * half a second for one method) would land in the windows.
    */
   void warmUp() throws Exception {
     for (Peer peer : peers) {
@@ -303,14 +357,17 @@ public final class FanoutBench {
         share = compilerShare(before, threadNanos(peer));
         rounds++;
       } while (share >= 3 && System.nanoTime() < deadline);
-      log("%-16s JIT warm-up: %d x 2.5 s (compiler threads at %.1f%% of its CPU in the last)", peer.label, rounds,
-          share);
+      log(
+          "%-16s JIT warm-up: %d x 2.5 s (compiler threads at %.1f%% of its CPU in the last)",
+          peer.label, rounds, share);
       closeAll(sockets);
     }
     Thread.sleep(2500);
   }
 
-  /** A short run of every peer at once with the N subscribers, before the measured points of that N. */
+  /**
+   * A short run of every peer at once with the N subscribers, before the measured points of that N.
+   */
   void settle(int n) throws Exception {
     double rate = Math.min(rates.get(rates.size() - 1), 40_000.0 / peers.size()) / n;
     for (Peer peer : peers) {
@@ -393,7 +450,8 @@ public final class FanoutBench {
       try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
         for (Path task : (Iterable<Path>) tasks::iterator) {
           try {
-            String name = Files.readString(task.resolve("comm")).trim().replaceAll("[#-]?\\d+$", "");
+            String name =
+                Files.readString(task.resolve("comm")).trim().replaceAll("[#-]?\\d+$", "");
             String line = Files.readString(task.resolve("schedstat"));
             byName.merge(name, Long.parseLong(line.substring(0, line.indexOf(' '))), Long::sum);
           } catch (IOException | RuntimeException gone) {
@@ -422,19 +480,50 @@ public final class FanoutBench {
 
   void report(String loadBefore, String loadAfter, long seconds) throws IOException {
     StringBuilder o = new StringBuilder();
-    o.append("\n=== Herald fan-out benchmark (W1), ").append(ZonedDateTime.now().withNano(0)).append(" ===\n");
-    o.append("machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+    o.append("\n=== Herald fan-out benchmark (W1), ")
+        .append(ZonedDateTime.now().withNano(0))
+        .append(" ===\n");
+    o.append("machine: ")
+        .append(cpuModel())
+        .append(", ")
+        .append(Runtime.getRuntime().availableProcessors())
         .append(" core(s) visible to the generator; server pinned to cpu 0, generator to cpu 1\n");
-    o.append("loadavg before: ").append(loadBefore).append("   after: ").append(loadAfter)
-        .append("   run took ").append(seconds).append(" s\n");
-    o.append(String.format(Locale.ROOT, "event ~%d bytes (Herald frame); warm-up %d ms, window %d ms, %d repetitions, "
-            + "medians [min-max]%n", BenchPayload.frame(99, 123456789, 1234567890123456L).encode().length(), warmMs,
-        measureMs, reps));
-    o.append("server us/msg = CPU time of the server process(es) (sum of its threads' schedstat run time) / messages "
-        + "delivered in the window; core% = the same, % of its core; gen% = generator CPU, % of its core;\n"
-        + "other% = machine CPU (/proc/stat) used by no benchmark process during the window, % of one core (of 200)\n\n");
-    o.append(String.format(Locale.ROOT, "%-16s %5s %7s %10s %22s %7s %6s %8s %8s %8s %6s %6s%n", "peer", "N",
-        "target", "deliv/s", "server us/msg", "core%", "gen%", "p50 ms", "p99 ms", "p99.9", "loss%", "other%"));
+    o.append("loadavg before: ")
+        .append(loadBefore)
+        .append("   after: ")
+        .append(loadAfter)
+        .append("   run took ")
+        .append(seconds)
+        .append(" s\n");
+    o.append(
+        String.format(
+            Locale.ROOT,
+            "event ~%d bytes (Herald frame); warm-up %d ms, window %d ms, %d repetitions, "
+                + "medians [min-max]%n",
+            BenchPayload.frame(99, 123456789, 1234567890123456L).encode().length(),
+            warmMs,
+            measureMs,
+            reps));
+    o.append(
+        "server us/msg = CPU time of the server process(es) (sum of its threads' schedstat run time) / messages "
+            + "delivered in the window; core% = the same, % of its core; gen% = generator CPU, % of its core;\n"
+            + "other% = machine CPU (/proc/stat) used by no benchmark process during the window, % of one core (of 200)\n\n");
+    o.append(
+        String.format(
+            Locale.ROOT,
+            "%-16s %5s %7s %10s %22s %7s %6s %8s %8s %8s %6s %6s%n",
+            "peer",
+            "N",
+            "target",
+            "deliv/s",
+            "server us/msg",
+            "core%",
+            "gen%",
+            "p50 ms",
+            "p99 ms",
+            "p99.9",
+            "loss%",
+            "other%"));
     for (int n : ns) {
       for (int rate : rates) {
         for (Peer peer : peers) {
@@ -444,32 +533,71 @@ public final class FanoutBench {
           }
           double[] cpu = ps.stream().mapToDouble(p -> p.serverUsPerMsg).toArray();
           boolean genSaturated = ps.stream().anyMatch(p -> p.genCorePct > 90);
-          boolean behind = median(ps, p -> p.deliveredPerSec) < 0.97 * rate || median(ps, p -> p.lossPct) > 1;
-          o.append(String.format(Locale.ROOT, "%-16s %5d %7d %10.0f %22s %7.1f %6.1f %8.2f %8.2f %8.2f %6.2f %6.1f%s%n",
-              peer.label, n, rate, median(ps, p -> p.deliveredPerSec), spread(cpu), median(ps, p -> p.serverCorePct),
-              median(ps, p -> p.genCorePct), median(ps, p -> p.p50),
-              median(ps, p -> p.p99), median(ps, p -> p.p999), median(ps, p -> p.lossPct),
-              median(ps, p -> p.foreignPct), genSaturated ? "  GENERATOR SATURATED: invalid"
-                  : behind ? "  fell behind (CPU/msg not comparable)" : ""));
+          boolean behind =
+              median(ps, p -> p.deliveredPerSec) < 0.97 * rate || median(ps, p -> p.lossPct) > 1;
+          o.append(
+              String.format(
+                  Locale.ROOT,
+                  "%-16s %5d %7d %10.0f %22s %7.1f %6.1f %8.2f %8.2f %8.2f %6.2f %6.1f%s%n",
+                  peer.label,
+                  n,
+                  rate,
+                  median(ps, p -> p.deliveredPerSec),
+                  spread(cpu),
+                  median(ps, p -> p.serverCorePct),
+                  median(ps, p -> p.genCorePct),
+                  median(ps, p -> p.p50),
+                  median(ps, p -> p.p99),
+                  median(ps, p -> p.p999),
+                  median(ps, p -> p.lossPct),
+                  median(ps, p -> p.foreignPct),
+                  genSaturated
+                      ? "  GENERATOR SATURATED: invalid"
+                      : behind ? "  fell behind (CPU/msg not comparable)" : ""));
         }
       }
       o.append('\n');
     }
-    o.append("Memory per idle subscribed connection (server side; RSS delta / N, heap after GC delta / N):\n");
-    o.append(String.format(Locale.ROOT, "%-16s %5s %12s %14s %12s %10s%n", "peer", "N", "RSS KB/conn", "heap KB/conn",
-        "connect ms", "RSS MB"));
+    o.append(
+        "Memory per idle subscribed connection (server side; RSS delta / N, heap after GC delta / N):\n");
+    o.append(
+        String.format(
+            Locale.ROOT,
+            "%-16s %5s %12s %14s %12s %10s%n",
+            "peer",
+            "N",
+            "RSS KB/conn",
+            "heap KB/conn",
+            "connect ms",
+            "RSS MB"));
     for (Map.Entry<String, Map<Integer, long[]>> e : memory.entrySet()) {
       for (Map.Entry<Integer, long[]> m : e.getValue().entrySet()) {
         long[] v = m.getValue();
-        o.append(String.format(Locale.ROOT, "%-16s %5d %12.1f %14s %12d %10.0f%n", e.getKey(), m.getKey(),
-            v[0] / 1024.0 / m.getKey(), v[1] == Long.MIN_VALUE ? "-"
-                : String.format(Locale.ROOT, "%.1f", v[1] / 1024.0 / m.getKey()),
-            v[2], v[3] / 1048576.0));
+        o.append(
+            String.format(
+                Locale.ROOT,
+                "%-16s %5d %12.1f %14s %12d %10.0f%n",
+                e.getKey(),
+                m.getKey(),
+                v[0] / 1024.0 / m.getKey(),
+                v[1] == Long.MIN_VALUE
+                    ? "-"
+                    : String.format(Locale.ROOT, "%.1f", v[1] / 1024.0 / m.getKey()),
+                v[2],
+                v[3] / 1048576.0));
       }
     }
     o.append("\nRatios Herald / peer (medians; CPU per delivered message, and p99 latency):\n");
-    o.append(String.format(Locale.ROOT, "%-16s %-16s %5s %7s %12s %10s%n", "herald", "peer", "N", "target",
-        "CPU/msg x", "p99 x"));
+    o.append(
+        String.format(
+            Locale.ROOT,
+            "%-16s %-16s %5s %7s %12s %10s%n",
+            "herald",
+            "peer",
+            "N",
+            "target",
+            "CPU/msg x",
+            "p99 x"));
     for (Peer h : peers) {
       if (!h.isHerald) {
         continue;
@@ -485,9 +613,16 @@ public final class FanoutBench {
             if (hs.isEmpty() || ps.isEmpty()) {
               continue;
             }
-            o.append(String.format(Locale.ROOT, "%-16s %-16s %5d %7d %12.2f %10.2f%n", h.label, peer.label, n, rate,
-                median(hs, p -> p.serverUsPerMsg) / median(ps, p -> p.serverUsPerMsg),
-                median(hs, p -> p.p99) / median(ps, p -> p.p99)));
+            o.append(
+                String.format(
+                    Locale.ROOT,
+                    "%-16s %-16s %5d %7d %12.2f %10.2f%n",
+                    h.label,
+                    peer.label,
+                    n,
+                    rate,
+                    median(hs, p -> p.serverUsPerMsg) / median(ps, p -> p.serverUsPerMsg),
+                    median(hs, p -> p.p99) / median(ps, p -> p.p99)));
           }
         }
       }
@@ -497,7 +632,9 @@ public final class FanoutBench {
   }
 
   List<Point> select(String label, int n, int rate) {
-    return points.stream().filter(p -> p != null && p.peer.equals(label) && p.n == n && p.target == rate).toList();
+    return points.stream()
+        .filter(p -> p != null && p.peer.equals(label) && p.n == n && p.target == rate)
+        .toList();
   }
 
   static double median(List<Point> ps, java.util.function.ToDoubleFunction<Point> f) {
@@ -514,8 +651,11 @@ public final class FanoutBench {
 
   static String cpuModel() {
     try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .orElse("?");
     } catch (IOException e) {
       return "?";
     }
@@ -531,19 +671,24 @@ public final class FanoutBench {
 
   <T> T onLoop(java.util.concurrent.Callable<T> task) throws Exception {
     CompletableFuture<T> f = new CompletableFuture<>();
-    ctx.runOnContext(v -> {
-      try {
-        f.complete(task.call());
-      } catch (Throwable e) {
-        f.completeExceptionally(e);
-      }
-    });
+    ctx.runOnContext(
+        v -> {
+          try {
+            f.complete(task.call());
+          } catch (Throwable e) {
+            f.completeExceptionally(e);
+          }
+        });
     return f.get(30, TimeUnit.SECONDS);
   }
 
   String get(int port, String path) throws Exception {
-    HttpResponse<String> r = control.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        control.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IllegalStateException("GET " + path + " -> " + r.statusCode());
     }
@@ -634,7 +779,15 @@ public final class FanoutBench {
     final double p999;
     final double lossPct;
 
-    Point(String peer, boolean herald, int n, int target, RunStats s, Sample a, Sample b, long windowMs) {
+    Point(
+        String peer,
+        boolean herald,
+        int n,
+        int target,
+        RunStats s,
+        Sample a,
+        Sample b,
+        long windowMs) {
       this.peer = peer;
       this.n = n;
       this.target = target;
@@ -647,7 +800,8 @@ public final class FanoutBench {
       this.sysPct = serverTicks == 0 ? 0 : 100.0 * (b.serverSys - a.serverSys) / serverTicks;
       this.genCorePct = (b.genNs - a.genNs) / 1e9 / wallS * 100;
       long ours = (b.allPeers - a.allPeers) + (b.gen - a.gen);
-      this.foreignPct = Math.max(0, (b.machineBusy - a.machineBusy - ours)) / (double) CLK_TCK / wallS * 100;
+      this.foreignPct =
+          Math.max(0, (b.machineBusy - a.machineBusy - ours)) / (double) CLK_TCK / wallS * 100;
       this.p50 = s.latencyUs.getValueAtPercentile(50) / 1000.0;
       this.p99 = s.latencyUs.getValueAtPercentile(99) / 1000.0;
       this.p999 = s.latencyUs.getValueAtPercentile(99.9) / 1000.0;
@@ -673,8 +827,15 @@ public final class FanoutBench {
     final Map<String, String> environment = new LinkedHashMap<>();
     Process process;
 
-    Peer(FanoutBench bench, String label, boolean isHerald, String path, String subscribe, boolean awaitsReady,
-         long settleMs) throws IOException {
+    Peer(
+        FanoutBench bench,
+        String label,
+        boolean isHerald,
+        String path,
+        String subscribe,
+        boolean awaitsReady,
+        long settleMs)
+        throws IOException {
       this.bench = bench;
       this.label = label;
       this.isHerald = isHerald;
@@ -691,38 +852,72 @@ public final class FanoutBench {
       return switch (name) {
         case "herald" -> heraldPeer(bench, "herald", false, herald);
         case "herald-cluster" -> heraldPeer(bench, "herald-cluster", true, herald);
-        case "raw" -> jvm(new Peer(bench, "raw-vertx", false, "/ws", null, false, 200), RawBroadcastPeer.class);
+        case "raw" ->
+            jvm(
+                new Peer(bench, "raw-vertx", false, "/ws", null, false, 200),
+                RawBroadcastPeer.class);
         case "raw-epoll", "raw-io_uring" -> {
-          Peer p = jvm(new Peer(bench, name, false, "/ws", null, false, 200), RawBroadcastPeer.class);
+          Peer p =
+              jvm(new Peer(bench, name, false, "/ws", null, false, 200), RawBroadcastPeer.class);
           p.environment.put("BENCH_TRANSPORT", name.substring(4));
           yield p;
         }
-        case "sockjs" -> jvm(new Peer(bench, "sockjs-bridge", false, "/eventbus/websocket",
-            "{\"type\":\"register\",\"address\":\"" + BenchPayload.EVENT + "\",\"headers\":{}}", false, 1500),
-            SockJsBridgePeer.class);
+        case "sockjs" ->
+            jvm(
+                new Peer(
+                    bench,
+                    "sockjs-bridge",
+                    false,
+                    "/eventbus/websocket",
+                    "{\"type\":\"register\",\"address\":\""
+                        + BenchPayload.EVENT
+                        + "\",\"headers\":{}}",
+                    false,
+                    1500),
+                SockJsBridgePeer.class);
         case "ws" -> NodePeer.create(bench);
         case "nchan" -> NchanPeer.create(bench);
-        default -> throw new IllegalArgumentException("unknown peer " + name
-            + " (known: herald, herald-cluster, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown peer "
+                    + name
+                    + " (known: herald, herald-cluster, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
     }
 
-    static Peer heraldPeer(FanoutBench bench, String label, boolean clustered, String sub) throws IOException {
+    static Peer heraldPeer(FanoutBench bench, String label, boolean clustered, String sub)
+        throws IOException {
       Peer p = new Peer(bench, label, true, "/websocket", sub, true, 0);
-      p.command.addAll(List.of("taskset", "-c", "0", JAVA, "-Xmx256m", "--add-modules", "java.se",
-          "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-          "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-          "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-          "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
+      p.command.addAll(
+          List.of(
+              "taskset",
+              "-c",
+              "0",
+              JAVA,
+              "-Xmx256m",
+              "--add-modules",
+              "java.se",
+              "--add-exports",
+              "java.base/jdk.internal.ref=ALL-UNNAMED",
+              "--add-opens",
+              "java.base/java.lang=ALL-UNNAMED",
+              "--add-opens",
+              "java.base/sun.nio.ch=ALL-UNNAMED",
+              "--add-opens",
+              "java.management/sun.management=ALL-UNNAMED",
+              "--add-opens",
+              "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
       p.command.addAll(words(env("BENCH_JAVA_OPTS", "").replace("{peer}", p.label)));
-      p.command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.node.Main"));
+      p.command.addAll(
+          List.of("-cp", System.getProperty("java.class.path"), "io.herald.node.Main"));
       p.environment.put("HERALD_HTTP_PORT", Integer.toString(p.wsPort));
       p.environment.put("HERALD_HTTP_HOST", "127.0.0.1");
       p.environment.put("HERALD_DATA_DIR", bench.out.resolve("data-" + label).toString());
       p.environment.put("HERALD_CLUSTER_ENABLED", Boolean.toString(clustered));
       p.environment.put("HERALD_CLUSTER_NAME", "bench-" + ProcessHandle.current().pid());
       p.environment.put("HERALD_VERTICLES", HeraldBenchPublisher.class.getName());
-      // The harness's sockets never talk after subscribing: keep them (pongs aside) past Herald's 60 s.
+      // The harness's sockets never talk after subscribing: keep them (pongs aside) past Herald's
+      // 60 s.
       p.environment.put("HERALD_WS_IDLE_TIMEOUT_MS", "3600000");
       p.environment.put("HERALD_LOG_LEVEL", "WARN");
       return p;
@@ -738,8 +933,11 @@ public final class FanoutBench {
     void launch(Path logs) throws Exception {
       environment.put("BENCH_WS_PORT", Integer.toString(wsPort));
       environment.put("BENCH_CONTROL_PORT", Integer.toString(controlPort));
-      ProcessBuilder b = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-          .redirectOutput(logs.resolve(label + ".log").toFile());
+      ProcessBuilder b =
+          new ProcessBuilder(command)
+              .directory(ROOT.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(logs.resolve(label + ".log").toFile());
       b.environment().putAll(environment);
       process = b.start();
       awaitPort(wsPort);
@@ -750,7 +948,8 @@ public final class FanoutBench {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (System.nanoTime() < deadline) {
         if (process != null && !process.isAlive()) {
-          throw new IllegalStateException(label + " exited, see its log under " + bench.out.resolve("logs"));
+          throw new IllegalStateException(
+              label + " exited, see its log under " + bench.out.resolve("logs"));
         }
         try (Socket ignored = new Socket("127.0.0.1", port)) {
           return;
@@ -796,7 +995,9 @@ public final class FanoutBench {
     }
   }
 
-  /** Peer "node ws": src/bench/node/ws-peer.js on the npm package ws (installed by scripts/bench). */
+  /**
+   * Peer "node ws": src/bench/node/ws-peer.js on the npm package ws (installed by scripts/bench).
+   */
   static final class NodePeer extends Peer {
 
     NodePeer(FanoutBench bench) throws IOException {
@@ -809,17 +1010,24 @@ public final class FanoutBench {
         return null;
       }
       NodePeer p = new NodePeer(bench);
-      p.command.addAll(List.of("taskset", "-c", "0", "node", "--expose-gc",
-          ROOT.resolve("src/bench/node/ws-peer.js").toString()));
+      p.command.addAll(
+          List.of(
+              "taskset",
+              "-c",
+              "0",
+              "node",
+              "--expose-gc",
+              ROOT.resolve("src/bench/node/ws-peer.js").toString()));
       p.environment.put("NODE_PATH", modules.toString());
       return p;
     }
   }
 
   /**
-   * Peer "nginx + nchan": one worker process; subscribers on the websocket location, the publisher is the
-   * generator itself (HTTP POST of the frame to the publisher location, on the same open-loop schedule), so its
-   * publishing cost lands in the generator's CPU, and the server's CPU is the master's plus the worker's.
+   * Peer "nginx + nchan": one worker process; subscribers on the websocket location, the publisher
+   * is the generator itself (HTTP POST of the frame to the publisher location, on the same
+   * open-loop schedule), so its publishing cost lands in the generator's CPU, and the server's CPU
+   * is the master's plus the worker's.
    */
   static final class NchanPeer extends Peer {
     private Schedule schedule;
@@ -837,36 +1045,55 @@ public final class FanoutBench {
       NchanPeer p = new NchanPeer(bench);
       Path dir = bench.out.resolve("nginx").toAbsolutePath();
       Files.createDirectories(dir.resolve("logs"));
-      Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
-          "load_module " + module + ";",
-          "daemon off;",
-          "master_process on;",
-          "worker_processes 1;",
-          "user root;",
-          "pid " + dir.resolve("nginx.pid") + ";",
-          "error_log " + dir.resolve("logs/error.log") + " warn;",
-          "events { worker_connections 20000; }",
-          "http {",
-          "  access_log off;",
-          "  client_body_temp_path " + dir.resolve("tmp") + ";",
-          "  nchan_shared_memory_size 64M;",
-          "  server {",
-          "    listen 127.0.0.1:" + p.wsPort + " backlog=4096;",
-          "    location = /pub { nchan_publisher; nchan_channel_id " + BenchPayload.EVENT + ";",
-          "      nchan_message_buffer_length 16; nchan_message_timeout 10s; }",
-          "    location = /sub { nchan_subscriber websocket; nchan_channel_id " + BenchPayload.EVENT + ";",
-          "      nchan_subscriber_first_message newest; }",
-          "  }",
-          "}", ""));
-      p.command.addAll(List.of("taskset", "-c", "0", "nginx", "-p", dir.toString(), "-c",
-          dir.resolve("nginx.conf").toString(), "-e", dir.resolve("logs/error.log").toString()));
+      Files.writeString(
+          dir.resolve("nginx.conf"),
+          String.join(
+              "\n",
+              "load_module " + module + ";",
+              "daemon off;",
+              "master_process on;",
+              "worker_processes 1;",
+              "user root;",
+              "pid " + dir.resolve("nginx.pid") + ";",
+              "error_log " + dir.resolve("logs/error.log") + " warn;",
+              "events { worker_connections 20000; }",
+              "http {",
+              "  access_log off;",
+              "  client_body_temp_path " + dir.resolve("tmp") + ";",
+              "  nchan_shared_memory_size 64M;",
+              "  server {",
+              "    listen 127.0.0.1:" + p.wsPort + " backlog=4096;",
+              "    location = /pub { nchan_publisher; nchan_channel_id " + BenchPayload.EVENT + ";",
+              "      nchan_message_buffer_length 16; nchan_message_timeout 10s; }",
+              "    location = /sub { nchan_subscriber websocket; nchan_channel_id "
+                  + BenchPayload.EVENT
+                  + ";",
+              "      nchan_subscriber_first_message newest; }",
+              "  }",
+              "}",
+              ""));
+      p.command.addAll(
+          List.of(
+              "taskset",
+              "-c",
+              "0",
+              "nginx",
+              "-p",
+              dir.toString(),
+              "-c",
+              dir.resolve("nginx.conf").toString(),
+              "-e",
+              dir.resolve("logs/error.log").toString()));
       return p;
     }
 
     @Override
     void launch(Path logs) throws Exception {
-      ProcessBuilder b = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-          .redirectOutput(logs.resolve(label + ".log").toFile());
+      ProcessBuilder b =
+          new ProcessBuilder(command)
+              .directory(ROOT.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(logs.resolve(label + ".log").toFile());
       process = b.start();
       awaitPort(wsPort);
       Thread.sleep(300);
@@ -874,11 +1101,18 @@ public final class FanoutBench {
       all.add(process.pid());
       process.children().forEach(c -> all.add(c.pid()));
       pids = all;
-      bench.onLoop(() -> schedule = new Schedule(bench.vertx, (run, seq, t) -> bench.httpClient
-          .request(HttpMethod.POST, wsPort, "127.0.0.1", "/pub")
-          .compose(req -> req.send(BenchPayload.frame(seq, run, t).toBuffer()))
-          .compose(resp -> resp.body())
-          .onFailure(e -> log("nchan publish failed: %s", e))));
+      bench.onLoop(
+          () ->
+              schedule =
+                  new Schedule(
+                      bench.vertx,
+                      (run, seq, t) ->
+                          bench
+                              .httpClient
+                              .request(HttpMethod.POST, wsPort, "127.0.0.1", "/pub")
+                              .compose(req -> req.send(BenchPayload.frame(seq, run, t).toBuffer()))
+                              .compose(resp -> resp.body())
+                              .onFailure(e -> log("nchan publish failed: %s", e))));
     }
 
     @Override
@@ -888,10 +1122,11 @@ public final class FanoutBench {
 
     @Override
     void startRun(long run, double rate, long ms) throws Exception {
-      bench.onLoop(() -> {
-        schedule.start(run, rate, ms);
-        return null;
-      });
+      bench.onLoop(
+          () -> {
+            schedule.start(run, rate, ms);
+            return null;
+          });
     }
 
     @Override

@@ -3,10 +3,10 @@ package io.herald.bench;
 import io.vertx.core.Vertx;
 
 /**
- * An open-loop publishing schedule: event i is due at {@code start + i / rate}; whenever the timer fires, every
- * event already due is published with its <em>intended</em> time, however late the timer was. A slow server
- * therefore shows up as latency, not as a lower offered rate (no coordinated omission). Runs on the caller's
- * context; a new run supersedes the previous one.
+ * An open-loop publishing schedule: event i is due at {@code start + i / rate}; whenever the timer
+ * fires, every event already due is published with its <em>intended</em> time, however late the
+ * timer was. A slow server therefore shows up as latency, not as a lower offered rate (no
+ * coordinated omission). Runs on the caller's context; a new run supersedes the previous one.
  */
 public final class Schedule {
 

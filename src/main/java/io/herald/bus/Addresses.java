@@ -4,19 +4,23 @@ package io.herald.bus;
  * Every name Herald uses in the cluster: event-bus addresses and cluster-wide maps.
  *
  * <p>Addresses and their bodies:
+ *
  * <ul>
- *   <li>{@code herald.event.<name>} — published; a {@code String}: the client frame exactly as subscribers receive
- *       it, {@code {"msg":"added|changed|removed","collection":"<name>","id":..,"fields":..,"extra":..}}</li>
- *   <li>{@code herald.method.<name>} — request/reply; request {@code {"params":[..],"session":".."}}, reply
- *       {@code {"result":..}} or {@code {"error":{ERROR dict}}}</li>
- *   <li>{@code herald.registry.events} — published on every event registration; the descriptor's JSON</li>
- *   <li>{@code herald.node.<id>.probe} — request/reply; see {@link Reachability}</li>
- *   <li>{@code herald.node.<id>.sources} — request/reply; the node's source host: subscriptions of other nodes to
- *       the sources it runs (see {@code io.herald.remote.SourceHost} for the bodies)</li>
- *   <li>{@code herald.node.<id>.source.<instance>} — published; the output of one source instance run by that
- *       node for other nodes (see {@code io.herald.remote.RemoteProtocol})</li>
+ *   <li>{@code herald.event.<name>} — published; a {@code String}: the client frame exactly as
+ *       subscribers receive it, {@code
+ *       {"msg":"added|changed|removed","collection":"<name>","id":..,"fields":..,"extra":..}}
+ *   <li>{@code herald.method.<name>} — request/reply; request {@code
+ *       {"params":[..],"session":".."}}, reply {@code {"result":..}} or {@code {"error":{ERROR
+ *       dict}}}
+ *   <li>{@code herald.registry.events} — published on every event registration; the descriptor's
+ *       JSON
+ *   <li>{@code herald.node.<id>.probe} — request/reply; see {@link Reachability}
+ *   <li>{@code herald.node.<id>.sources} — request/reply; the node's source host: subscriptions of
+ *       other nodes to the sources it runs (see {@code io.herald.remote.SourceHost} for the bodies)
+ *   <li>{@code herald.node.<id>.source.<instance>} — published; the output of one source instance
+ *       run by that node for other nodes (see {@code io.herald.remote.RemoteProtocol})
  *   <li>{@code herald.node.<id>.jobs} — request/reply; the node's jobs, asked by every node (see
- *       {@code io.herald.jobs.ClusterJobs})</li>
+ *       {@code io.herald.jobs.ClusterJobs})
  * </ul>
  *
  * <p>Maps are the {@code MAP_} constants.
@@ -26,38 +30,55 @@ public final class Addresses {
   public static final String EVENT_PREFIX = "herald.event.";
   public static final String METHOD_PREFIX = "herald.method.";
   public static final String EVENT_REGISTRATIONS = "herald.registry.events";
+
   /**
-   * Header of event messages published through {@code Herald.publish}: the message's stream position
-   * {@code <epoch>@<offset>} (see {@code io.herald.StreamPosition}), the epoch being the publishing node's id and
-   * the offset counting its publications of that event from 1. Snapshots report the positions they reflect, so
-   * that a snapshot subscription can drop the messages its snapshot already contains.
+   * Header of event messages published through {@code Herald.publish}: the message's stream
+   * position {@code <epoch>@<offset>} (see {@code io.herald.StreamPosition}), the epoch being the
+   * publishing node's id and the offset counting its publications of that event from 1. Snapshots
+   * report the positions they reflect, so that a snapshot subscription can drop the messages its
+   * snapshot already contains.
    */
   public static final String POSITION_HEADER = "herald-pos";
+
   /**
-   * Header of probe messages: an empty-string body published to an event address to check that a new consumer
-   * is reachable from the publishing node (see {@link Reachability}). Consumers of event addresses drop them.
+   * Header of probe messages: an empty-string body published to an event address to check that a
+   * new consumer is reachable from the publishing node (see {@link Reachability}). Consumers of
+   * event addresses drop them.
    */
   public static final String PROBE_HEADER = "herald-probe";
 
   /** Event name → descriptor JSON: the catalogue (see {@code io.herald.event.EventRegistry}). */
   public static final String MAP_EVENTS = "herald.events";
+
   /** Node id → its {@code cluster.nodes} record. */
   public static final String MAP_NODES = "herald.nodes";
-  /** Job id → {@code {"node", "job"}}: every unfinished job of the cluster (see {@code io.herald.jobs.ClusterJobs}). */
-  public static final String MAP_LIVE_JOBS = "herald.jobs.live";
-  /** {@code <event>@<node>} → node: which nodes can run each source (see {@code io.herald.remote.Providers}). */
-  public static final String MAP_SOURCE_PROVIDERS = "herald.sources.providers";
-  /** Instance key → node: the owner of each instance of a CLUSTER source (see {@code io.herald.remote.ClusterClaims}). */
-  public static final String MAP_SOURCE_OWNERS = "herald.sources.owners";
+
   /**
-   * Name → a number that only grows (e.g. {@code herald.jobs.blocks}, the highest job id block taken, see
-   * {@code io.herald.jobs.JobIds}): held by every node, the higher value winning when a partition heals (see
-   * {@code io.herald.cluster.HazelcastConfigs}).
+   * Job id → {@code {"node", "job"}}: every unfinished job of the cluster (see {@code
+   * io.herald.jobs.ClusterJobs}).
+   */
+  public static final String MAP_LIVE_JOBS = "herald.jobs.live";
+
+  /**
+   * {@code <event>@<node>} → node: which nodes can run each source (see {@code
+   * io.herald.remote.Providers}).
+   */
+  public static final String MAP_SOURCE_PROVIDERS = "herald.sources.providers";
+
+  /**
+   * Instance key → node: the owner of each instance of a CLUSTER source (see {@code
+   * io.herald.remote.ClusterClaims}).
+   */
+  public static final String MAP_SOURCE_OWNERS = "herald.sources.owners";
+
+  /**
+   * Name → a number that only grows (e.g. {@code herald.jobs.blocks}, the highest job id block
+   * taken, see {@code io.herald.jobs.JobIds}): held by every node, the higher value winning when a
+   * partition heals (see {@code io.herald.cluster.HazelcastConfigs}).
    */
   public static final String MAP_COUNTERS = "herald.counters";
 
-  private Addresses() {
-  }
+  private Addresses() {}
 
   public static String event(String name) {
     return EVENT_PREFIX + name;
@@ -73,11 +94,13 @@ public final class Addresses {
   }
 
   /**
-   * Where {@code nodeId} publishes the output of its instance for the instance key {@code key} (event and
-   * canonical argument): one address per key and node, known in advance to both sides.
+   * Where {@code nodeId} publishes the output of its instance for the instance key {@code key}
+   * (event and canonical argument): one address per key and node, known in advance to both sides.
    */
   public static String sourceStream(String nodeId, String key) {
-    return "herald.node." + nodeId + ".source."
+    return "herald.node."
+        + nodeId
+        + ".source."
         + java.util.UUID.nameUUIDFromBytes(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 

@@ -16,18 +16,17 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the settings
- * {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of it, then the JVM's
- * {@code -Dhazelcast.*} system properties, and Herald's own small maps, held by every node.
+ * The Hazelcast configuration of a node: the XML file named by {@code cluster.config}, then the
+ * settings {@code cluster.name}, {@code cluster.port} and {@code cluster.members} applied on top of
+ * it, then the JVM's {@code -Dhazelcast.*} system properties, and Herald's own small maps, held by
+ * every node.
  */
 public final class HazelcastConfigs {
 
   /** The default of {@code cluster.config}: the loopback configuration, packaged in the jar. */
   public static final String DEFAULT_FILE = "cluster.xml";
 
-
-  private HazelcastConfigs() {
-  }
+  private HazelcastConfigs() {}
 
   /** The configuration file of {@code cluster.config} with the node's settings applied. */
   public static Config build(Settings settings) {
@@ -35,10 +34,11 @@ public final class HazelcastConfigs {
   }
 
   /**
-   * Parses {@code path}: a file, else a classpath resource of that name (the jar packages {@code cluster.xml} and
-   * {@code conf/cluster-*.xml}). For the default {@code cluster.xml} without such a file, Vert.x's own lookup
-   * ({@code -Dvertx.hazelcast.config}, then the packaged {@code cluster.xml}). Any other missing file is an error:
-   * falling back to the loopback configuration would start a node that silently joins nobody.
+   * Parses {@code path}: a file, else a classpath resource of that name (the jar packages {@code
+   * cluster.xml} and {@code conf/cluster-*.xml}). For the default {@code cluster.xml} without such
+   * a file, Vert.x's own lookup ({@code -Dvertx.hazelcast.config}, then the packaged {@code
+   * cluster.xml}). Any other missing file is an error: falling back to the loopback configuration
+   * would start a node that silently joins nobody.
    */
   public static Config load(String path) {
     File file = new File(path);
@@ -55,7 +55,8 @@ public final class HazelcastConfigs {
     String resource = path.startsWith("/") ? path.substring(1) : path;
     try (InputStream in = HazelcastConfigs.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalArgumentException("setting 'cluster.config': no file or classpath resource '" + path + "'");
+        throw new IllegalArgumentException(
+            "setting 'cluster.config': no file or classpath resource '" + path + "'");
       }
       return new XmlConfigBuilder(in).build();
     } catch (IOException e) {
@@ -64,29 +65,37 @@ public final class HazelcastConfigs {
   }
 
   /**
-   * Applies the settings: the cluster name; the member port (the XML's auto-increment and port count stay); and,
-   * when {@code cluster.members} is not empty, TCP/IP join with exactly those members, every other join method off.
-   * Then the JVM's {@code hazelcast.*} system properties replace the file's properties of the same name (Hazelcast
-   * itself lets the file win), and Herald's small maps are configured.
+   * Applies the settings: the cluster name; the member port (the XML's auto-increment and port
+   * count stay); and, when {@code cluster.members} is not empty, TCP/IP join with exactly those
+   * members, every other join method off. Then the JVM's {@code hazelcast.*} system properties
+   * replace the file's properties of the same name (Hazelcast itself lets the file win), and
+   * Herald's small maps are configured.
    *
-   * <p>Every node holds a copy of the maps of {@link Addresses#MAP_NODES} and {@link Addresses#MAP_LIVE_JOBS} too (one synchronous backup,
-   * the others asynchronous), so that each side of a network partition knows every node and every unfinished job
-   * of the other side: it withdraws those nodes and settles those jobs (as it does for dead nodes); else it would
-   * know only what happened to be stored on its side.
+   * <p>Every node holds a copy of the maps of {@link Addresses#MAP_NODES} and {@link
+   * Addresses#MAP_LIVE_JOBS} too (one synchronous backup, the others asynchronous), so that each
+   * side of a network partition knows every node and every unfinished job of the other side: it
+   * withdraws those nodes and settles those jobs (as it does for dead nodes); else it would know
+   * only what happened to be stored on its side.
    */
   public static Config apply(Config config, Settings settings) {
     return apply(config, settings, System.getProperties());
   }
 
   static Config apply(Config config, Settings settings, Properties system) {
-    system.stringPropertyNames().stream().filter(name -> name.startsWith("hazelcast."))
+    system.stringPropertyNames().stream()
+        .filter(name -> name.startsWith("hazelcast."))
         .forEach(name -> config.setProperty(name, system.getProperty(name)));
-    config.getMapConfig(Addresses.MAP_COUNTERS)
+    config
+        .getMapConfig(Addresses.MAP_COUNTERS)
         .setAsyncBackupCount(0)
         .setBackupCount(MapConfig.MAX_BACKUP_COUNT)
-        .getMergePolicyConfig().setPolicy(HigherValueMergePolicy.class.getName());
+        .getMergePolicyConfig()
+        .setPolicy(HigherValueMergePolicy.class.getName());
     for (String everywhere : List.of(Addresses.MAP_NODES, Addresses.MAP_LIVE_JOBS)) {
-      config.getMapConfig(everywhere).setBackupCount(1).setAsyncBackupCount(MapConfig.MAX_BACKUP_COUNT - 1);
+      config
+          .getMapConfig(everywhere)
+          .setBackupCount(1)
+          .setAsyncBackupCount(MapConfig.MAX_BACKUP_COUNT - 1);
     }
     config.setClusterName(settings.clusterName());
     config.getNetworkConfig().setPort(settings.clusterPort());
@@ -105,7 +114,9 @@ public final class HazelcastConfigs {
     return config;
   }
 
-  /** {@code "a, b:5702"} → {@code [a, b:5702]}: separated by commas and/or spaces, blanks ignored. */
+  /**
+   * {@code "a, b:5702"} → {@code [a, b:5702]}: separated by commas and/or spaces, blanks ignored.
+   */
   static List<String> members(String list) {
     return Arrays.stream(list.split("[,\\s]+")).filter(s -> !s.isBlank()).toList();
   }

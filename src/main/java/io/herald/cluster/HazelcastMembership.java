@@ -14,18 +14,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * Membership through vertx-hazelcast: node ids from the cluster manager, departures and returns from Hazelcast's
- * membership and lifecycle listeners, maps and counters through Vert.x's shared data (which the cluster manager
- * backs). The one place that knows Hazelcast at run time (its configuration is {@link HazelcastConfigs}).
+ * Membership through vertx-hazelcast: node ids from the cluster manager, departures and returns
+ * from Hazelcast's membership and lifecycle listeners, maps and counters through Vert.x's shared
+ * data (which the cluster manager backs). The one place that knows Hazelcast at run time (its
+ * configuration is {@link HazelcastConfigs}).
  *
- * <p>A network partition looks like departures on both sides; when it heals, Hazelcast merges the smaller side into
- * the larger and the other side's members join again with the same Vert.x node ids: those are returns (see {@link
- * LostNodes}).
+ * <p>A network partition looks like departures on both sides; when it heals, Hazelcast merges the
+ * smaller side into the larger and the other side's members join again with the same Vert.x node
+ * ids: those are returns (see {@link LostNodes}).
  */
 public final class HazelcastMembership implements Membership {
 
   /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
   private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
   private static final String HEARTBEAT_TIMEOUT = "hazelcast.max.no.heartbeat.seconds";
 
   private final Vertx vertx;
@@ -35,7 +37,9 @@ public final class HazelcastMembership implements Membership {
   private final LostNodes lost = new LostNodes();
   private boolean listening;
 
-  /** @param manager the cluster manager {@code vertx} was built with, already joined */
+  /**
+   * @param manager the cluster manager {@code vertx} was built with, already joined
+   */
   public HazelcastMembership(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
     this.manager = manager;
@@ -82,7 +86,10 @@ public final class HazelcastMembership implements Membership {
     return () -> returnListeners.remove(listener);
   }
 
-  /** Noticing a loss takes up to about two heartbeat timeouts (suspicion, then removal): three are allowed. */
+  /**
+   * Noticing a loss takes up to about two heartbeat timeouts (suspicion, then removal): three are
+   * allowed.
+   */
   @Override
   public long lostSince(String node) {
     long at = lost.lostAt(node);
@@ -99,39 +106,48 @@ public final class HazelcastMembership implements Membership {
     }
   }
 
-  /** Starts following membership once, from the first listener on: what is noticed is told to every listener. */
+  /**
+   * Starts following membership once, from the first listener on: what is noticed is told to every
+   * listener.
+   */
   private synchronized void listen() {
     if (listening) {
       return;
     }
     listening = true;
-    hazelcast().getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-        String node = event.getMember().getAttribute(VERTX_NODE_ID);
-        if (node != null) {
-          lost.joined(node).forEach(HazelcastMembership.this::returned);
-        }
-      }
+    hazelcast()
+        .getCluster()
+        .addMembershipListener(
+            new MembershipListener() {
+              @Override
+              public void memberAdded(MembershipEvent event) {
+                String node = event.getMember().getAttribute(VERTX_NODE_ID);
+                if (node != null) {
+                  lost.joined(node).forEach(HazelcastMembership.this::returned);
+                }
+              }
 
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        String node = event.getMember().getAttribute(VERTX_NODE_ID);
-        if (node != null) {
-          lost.lost(node, System.currentTimeMillis());
-          leftListeners.forEach(l -> l.accept(node));
-        }
-      }
-    });
-    // Returns seen while this node's side merges into the other wait for the merge to end (see LostNodes).
-    hazelcast().getLifecycleService().addLifecycleListener(event -> {
-      switch (event.getState()) {
-        case MERGING -> lost.mergeStarted();
-        case MERGED, MERGE_FAILED -> lost.mergeEnded().forEach(this::returned);
-        default -> {
-        }
-      }
-    });
+              @Override
+              public void memberRemoved(MembershipEvent event) {
+                String node = event.getMember().getAttribute(VERTX_NODE_ID);
+                if (node != null) {
+                  lost.lost(node, System.currentTimeMillis());
+                  leftListeners.forEach(l -> l.accept(node));
+                }
+              }
+            });
+    // Returns seen while this node's side merges into the other wait for the merge to end (see
+    // LostNodes).
+    hazelcast()
+        .getLifecycleService()
+        .addLifecycleListener(
+            event -> {
+              switch (event.getState()) {
+                case MERGING -> lost.mergeStarted();
+                case MERGED, MERGE_FAILED -> lost.mergeEnded().forEach(this::returned);
+                default -> {}
+              }
+            });
   }
 
   private void returned(String node) {
@@ -142,5 +158,4 @@ public final class HazelcastMembership implements Membership {
   public <K, V> Future<AsyncMap<K, V>> map(String name) {
     return vertx.sharedData().getAsyncMap(name);
   }
-
 }

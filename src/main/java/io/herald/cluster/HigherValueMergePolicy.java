@@ -6,12 +6,13 @@ import com.hazelcast.spi.merge.MergingValue;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
 
 /**
- * When a network partition heals, keeps the higher of the two sides' values of a map entry holding a number (a
- * value that only grows, such as the highest job id block taken). Hazelcast's default keeps the larger side's
- * value: the smaller side's increments would be lost and the value would go back. Entries that are not numbers
- * keep the existing value.
+ * When a network partition heals, keeps the higher of the two sides' values of a map entry holding
+ * a number (a value that only grows, such as the highest job id block taken). Hazelcast's default
+ * keeps the larger side's value: the smaller side's increments would be lost and the value would go
+ * back. Entries that are not numbers keep the existing value.
  */
-public final class HigherValueMergePolicy implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
+public final class HigherValueMergePolicy
+    implements SplitBrainMergePolicy<Object, MergingValue<Object>, Object> {
 
   @Override
   public Object merge(MergingValue<Object> merging, MergingValue<Object> existing) {
@@ -21,7 +22,8 @@ public final class HigherValueMergePolicy implements SplitBrainMergePolicy<Objec
     if (merging == null) {
       return existing.getRawValue();
     }
-    if (merging.getValue() instanceof Number m && existing.getValue() instanceof Number e
+    if (merging.getValue() instanceof Number m
+        && existing.getValue() instanceof Number e
         && m.longValue() > e.longValue()) {
       return merging.getRawValue();
     }

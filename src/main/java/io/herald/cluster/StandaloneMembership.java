@@ -39,12 +39,12 @@ final class StandaloneMembership implements Membership {
 
   @Override
   public Runnable onLeft(Consumer<String> listener) {
-    return () -> { };
+    return () -> {};
   }
 
   @Override
   public Runnable onReturned(Consumer<String> listener) {
-    return () -> { };
+    return () -> {};
   }
 
   @Override
@@ -56,5 +56,4 @@ final class StandaloneMembership implements Membership {
   public <K, V> Future<AsyncMap<K, V>> map(String name) {
     return vertx.sharedData().getLocalAsyncMap(name);
   }
-
 }

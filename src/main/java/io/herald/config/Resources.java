@@ -10,11 +10,12 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-/** The configuration's resources in the jar, read at class initialisation (a missing one fails it). */
+/**
+ * The configuration's resources in the jar, read at class initialisation (a missing one fails it).
+ */
 final class Resources {
 
-  private Resources() {
-  }
+  private Resources() {}
 
   /** A UTF-8 text resource of the classpath. */
   static String read(String path) {
@@ -29,8 +30,9 @@ final class Resources {
   }
 
   /**
-   * A YAML resource whose top level is a map, as JSON: nested maps become {@link JsonObject}s, scalars stay as
-   * SnakeYAML reads them (as vertx-config's {@code yaml} format does for the user's file).
+   * A YAML resource whose top level is a map, as JSON: nested maps become {@link JsonObject}s,
+   * scalars stay as SnakeYAML reads them (as vertx-config's {@code yaml} format does for the user's
+   * file).
    */
   static JsonObject yaml(String path) {
     Object document = new Yaml(new SafeConstructor(new LoaderOptions())).load(read(path));
@@ -42,7 +44,10 @@ final class Resources {
 
   private static JsonObject json(Map<?, ?> map) {
     JsonObject json = new JsonObject();
-    map.forEach((key, value) -> json.put(String.valueOf(key), value instanceof Map<?, ?> nested ? json(nested) : value));
+    map.forEach(
+        (key, value) ->
+            json.put(
+                String.valueOf(key), value instanceof Map<?, ?> nested ? json(nested) : value));
     return json;
   }
 }

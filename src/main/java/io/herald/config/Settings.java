@@ -7,11 +7,12 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * The node's settings, valid by construction. Every key, its default and its meaning are in {@code conf/herald.yaml},
- * which the jar carries as the resource {@value #DEFAULTS_RESOURCE}: it is the one source of the defaults. Every
- * key's type and range are in the JSON Schema {@code herald-settings.schema.json}, also a resource; a setting
- * outside it, or an unknown key, is a {@link SettingsException}. {@link ConfigLoader} layers the defaults, the
- * config file, the environment and system properties.
+ * The node's settings, valid by construction. Every key, its default and its meaning are in {@code
+ * conf/herald.yaml}, which the jar carries as the resource {@value #DEFAULTS_RESOURCE}: it is the
+ * one source of the defaults. Every key's type and range are in the JSON Schema {@code
+ * herald-settings.schema.json}, also a resource; a setting outside it, or an unknown key, is a
+ * {@link SettingsException}. {@link ConfigLoader} layers the defaults, the config file, the
+ * environment and system properties.
  */
 public final class Settings {
 
@@ -32,8 +33,8 @@ public final class Settings {
   }
 
   /**
-   * The packaged defaults overlaid with {@code overrides} (nested like {@code conf/herald.yaml}, typed as JSON:
-   * no text is coerced here), validated.
+   * The packaged defaults overlaid with {@code overrides} (nested like {@code conf/herald.yaml},
+   * typed as JSON: no text is coerced here), validated.
    *
    * @throws SettingsException on an unknown key or a value of the wrong type or out of range
    */
@@ -72,7 +73,10 @@ public final class Settings {
     }
   }
 
-  /** Sets {@code root}'s {@code a.b.c} to {@code value}, creating (or replacing non-map values by) sections. */
+  /**
+   * Sets {@code root}'s {@code a.b.c} to {@code value}, creating (or replacing non-map values by)
+   * sections.
+   */
   static void put(JsonObject root, String dottedKey, Object value) {
     String[] parts = dottedKey.split("\\.");
     JsonObject node = root;
@@ -104,56 +108,158 @@ public final class Settings {
     return json.copy();
   }
 
-  public String httpHost() { return (String) get("http.host"); }
-  public int httpPort() { return integer("http.port"); }
-  public int httpInstances() { return integer("http.instances"); }
-  public String wsPath() { return (String) get("ws.path"); }
-  public int maxMessageBytes() { return integer("ws.max-message-bytes"); }
-  public boolean compression() { return (Boolean) get("ws.compression"); }
-  public long pingIntervalMs() { return integer("ws.ping-interval-ms"); }
-  public long idleTimeoutMs() { return integer("ws.idle-timeout-ms"); }
-  public long maxPendingBytes() { return integer("ws.max-pending-bytes"); }
-  public int maxSubscriptions() { return integer("limits.max-subscriptions"); }
-  public int maxConcurrentCalls() { return integer("limits.max-concurrent-calls"); }
-  public long consumerLingerMs() { return integer("bus.consumer-linger-ms"); }
-  public long methodTimeoutMs() { return integer("bus.method-timeout-ms"); }
-  public long probeAttemptMs() { return integer("bus.probe-attempt-ms"); }
-  public int probeAttempts() { return integer("bus.probe-attempts"); }
-  public boolean clustered() { return (Boolean) get("cluster.enabled"); }
-  public String clusterName() { return (String) get("cluster.name"); }
-  public String clusterHost() { return (String) get("cluster.host"); }
-  public String clusterConfig() { return (String) get("cluster.config"); }
-  public String clusterMembers() { return (String) get("cluster.members"); }
-  public int clusterPort() { return integer("cluster.port"); }
-  public int clusterBusPort() { return integer("cluster.bus-port"); }
-  public String dataDir() { return (String) get("data.dir"); }
-
-  /** Class names of the verticles to deploy on the node once it runs ({@code verticles}, comma-separated). */
-  public java.util.List<String> verticles() {
-    return java.util.Arrays.stream(((String) get("verticles")).split(",")).map(String::trim)
-        .filter(s -> !s.isEmpty()).toList();
+  public String httpHost() {
+    return (String) get("http.host");
   }
-  public int jobsMaxRunning() { return integer("jobs.max-running"); }
-  public int jobsHistorySize() { return integer("jobs.history-size"); }
-  public long jobsProgressIntervalMs() { return integer("jobs.progress-interval-ms"); }
 
-  /** Directories whose files clients may read (checksum, tail): {@code files.roots}, else the log dir and /var/log. */
+  public int httpPort() {
+    return integer("http.port");
+  }
+
+  public int httpInstances() {
+    return integer("http.instances");
+  }
+
+  public String wsPath() {
+    return (String) get("ws.path");
+  }
+
+  public int maxMessageBytes() {
+    return integer("ws.max-message-bytes");
+  }
+
+  public boolean compression() {
+    return (Boolean) get("ws.compression");
+  }
+
+  public long pingIntervalMs() {
+    return integer("ws.ping-interval-ms");
+  }
+
+  public long idleTimeoutMs() {
+    return integer("ws.idle-timeout-ms");
+  }
+
+  public long maxPendingBytes() {
+    return integer("ws.max-pending-bytes");
+  }
+
+  public int maxSubscriptions() {
+    return integer("limits.max-subscriptions");
+  }
+
+  public int maxConcurrentCalls() {
+    return integer("limits.max-concurrent-calls");
+  }
+
+  public long consumerLingerMs() {
+    return integer("bus.consumer-linger-ms");
+  }
+
+  public long methodTimeoutMs() {
+    return integer("bus.method-timeout-ms");
+  }
+
+  public long probeAttemptMs() {
+    return integer("bus.probe-attempt-ms");
+  }
+
+  public int probeAttempts() {
+    return integer("bus.probe-attempts");
+  }
+
+  public boolean clustered() {
+    return (Boolean) get("cluster.enabled");
+  }
+
+  public String clusterName() {
+    return (String) get("cluster.name");
+  }
+
+  public String clusterHost() {
+    return (String) get("cluster.host");
+  }
+
+  public String clusterConfig() {
+    return (String) get("cluster.config");
+  }
+
+  public String clusterMembers() {
+    return (String) get("cluster.members");
+  }
+
+  public int clusterPort() {
+    return integer("cluster.port");
+  }
+
+  public int clusterBusPort() {
+    return integer("cluster.bus-port");
+  }
+
+  public String dataDir() {
+    return (String) get("data.dir");
+  }
+
+  /**
+   * Class names of the verticles to deploy on the node once it runs ({@code verticles},
+   * comma-separated).
+   */
+  public java.util.List<String> verticles() {
+    return java.util.Arrays.stream(((String) get("verticles")).split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .toList();
+  }
+
+  public int jobsMaxRunning() {
+    return integer("jobs.max-running");
+  }
+
+  public int jobsHistorySize() {
+    return integer("jobs.history-size");
+  }
+
+  public long jobsProgressIntervalMs() {
+    return integer("jobs.progress-interval-ms");
+  }
+
+  /**
+   * Directories whose files clients may read (checksum, tail): {@code files.roots}, else the log
+   * dir and /var/log.
+   */
   public java.util.List<java.nio.file.Path> filesRoots() {
     String roots = (String) get("files.roots");
     if (roots == null || roots.isBlank()) {
-      return java.util.List.of(java.nio.file.Path.of(dataDir(), "logs"), java.nio.file.Path.of("/var/log"));
+      return java.util.List.of(
+          java.nio.file.Path.of(dataDir(), "logs"), java.nio.file.Path.of("/var/log"));
     }
-    return java.util.Arrays.stream(roots.split(":")).filter(s -> !s.isBlank()).map(java.nio.file.Path::of).toList();
+    return java.util.Arrays.stream(roots.split(":"))
+        .filter(s -> !s.isBlank())
+        .map(java.nio.file.Path::of)
+        .toList();
   }
 
-  public long shutdownGraceMs() { return integer("shutdown.grace-ms"); }
-  public boolean alertsEnabled() { return (Boolean) get("alerts.enabled"); }
-  public long alertsIntervalMs() { return integer("alerts.interval-ms"); }
-  public long alertsOneShotTtlMs() { return integer("alerts.one-shot-ttl-ms"); }
+  public long shutdownGraceMs() {
+    return integer("shutdown.grace-ms");
+  }
+
+  public boolean alertsEnabled() {
+    return (Boolean) get("alerts.enabled");
+  }
+
+  public long alertsIntervalMs() {
+    return integer("alerts.interval-ms");
+  }
+
+  public long alertsOneShotTtlMs() {
+    return integer("alerts.one-shot-ttl-ms");
+  }
 
   /**
-   * {@code alerts.<rule>.<level>}: rule {@code memory}, {@code disk} (percent) or {@code load} (hundredths per
-   * core); level {@code warning}, {@code critical} or {@code clear}.
+   * {@code alerts.<rule>.<level>}: rule {@code memory}, {@code disk} (percent) or {@code load}
+   * (hundredths per core); level {@code warning}, {@code critical} or {@code clear}.
    */
-  public int alertsThreshold(String rule, String level) { return integer("alerts." + rule + "." + level); }
+  public int alertsThreshold(String rule, String level) {
+    return integer("alerts." + rule + "." + level);
+  }
 }

@@ -5,21 +5,23 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Settings given as text, by the environment or by system properties: their values as nested JSON, each coerced
- * to its key's declared type, and where each key's value came from (the variable or property name, for errors).
+ * Settings given as text, by the environment or by system properties: their values as nested JSON,
+ * each coerced to its key's declared type, and where each key's value came from (the variable or
+ * property name, for errors).
  */
 record SettingsLayer(JsonObject values, Map<String, String> origins) {
 
   /** The environment variable naming the config file. */
   static final String CONFIG_ENV = "HERALD_CONFIG";
+
   /** The system property naming the config file. */
   static final String CONFIG_PROPERTY = "herald.config";
 
   private static final String PROPERTY_PREFIX = "herald.";
 
   /**
-   * The environment variable of a setting: {@code HERALD_} + the key upper-cased with {@code .} and {@code -} as
-   * {@code _} ({@code ws.idle-timeout-ms} → {@code HERALD_WS_IDLE_TIMEOUT_MS}).
+   * The environment variable of a setting: {@code HERALD_} + the key upper-cased with {@code .} and
+   * {@code -} as {@code _} ({@code ws.idle-timeout-ms} → {@code HERALD_WS_IDLE_TIMEOUT_MS}).
    */
   static String envName(String key) {
     return "HERALD_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
@@ -31,9 +33,10 @@ record SettingsLayer(JsonObject values, Map<String, String> origins) {
   }
 
   /**
-   * The variables of {@code env} named after a setting of {@code schema}. Other variables, {@code HERALD_*} ones
-   * included ({@code HERALD_CONFIG}, {@code HERALD_JAVA_OPTS}, ...), are not settings and are ignored: the naming
-   * rule cannot be reversed, so a misspelt variable goes unnoticed.
+   * The variables of {@code env} named after a setting of {@code schema}. Other variables, {@code
+   * HERALD_*} ones included ({@code HERALD_CONFIG}, {@code HERALD_JAVA_OPTS}, ...), are not
+   * settings and are ignored: the naming rule cannot be reversed, so a misspelt variable goes
+   * unnoticed.
    */
   static SettingsLayer environment(Map<String, String> env, SettingsSchema schema) {
     SettingsLayer layer = new SettingsLayer(new JsonObject(), new TreeMap<>());
@@ -48,19 +51,24 @@ record SettingsLayer(JsonObject values, Map<String, String> origins) {
   }
 
   /**
-   * Every {@code herald.<key>} property of {@code props} but {@value #CONFIG_PROPERTY}. Known keys are coerced;
-   * unknown ones are kept as text, so that validation reports them as unknown settings.
+   * Every {@code herald.<key>} property of {@code props} but {@value #CONFIG_PROPERTY}. Known keys
+   * are coerced; unknown ones are kept as text, so that validation reports them as unknown
+   * settings.
    */
   static SettingsLayer systemProperties(Map<Object, Object> props, SettingsSchema schema) {
     SettingsLayer layer = new SettingsLayer(new JsonObject(), new TreeMap<>());
     Map<String, String> named = new TreeMap<>();
     props.forEach((name, value) -> named.put(name.toString(), String.valueOf(value)));
-    named.forEach((name, value) -> {
-      if (name.startsWith(PROPERTY_PREFIX) && !name.equals(CONFIG_PROPERTY)) {
-        String key = name.substring(PROPERTY_PREFIX.length());
-        layer.put(key, schema.types().containsKey(key) ? schema.coerce(key, value) : value, "-D" + name);
-      }
-    });
+    named.forEach(
+        (name, value) -> {
+          if (name.startsWith(PROPERTY_PREFIX) && !name.equals(CONFIG_PROPERTY)) {
+            String key = name.substring(PROPERTY_PREFIX.length());
+            layer.put(
+                key,
+                schema.types().containsKey(key) ? schema.coerce(key, value) : value,
+                "-D" + name);
+          }
+        });
     return layer;
   }
 

@@ -17,16 +17,17 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * The settings' JSON Schema, the resource {@value #RESOURCE}: every key with its type ({@code integer},
- * {@code boolean} or {@code string}) and its range; any other key is unknown. Failures are reported as sentences
- * naming the key, where its value came from, the value and the expected form, e.g.
- * {@code setting 'http.port' (HERALD_HTTP_PORT): 70000 is above the maximum 65535}.
+ * The settings' JSON Schema, the resource {@value #RESOURCE}: every key with its type ({@code
+ * integer}, {@code boolean} or {@code string}) and its range; any other key is unknown. Failures
+ * are reported as sentences naming the key, where its value came from, the value and the expected
+ * form, e.g. {@code setting 'http.port' (HERALD_HTTP_PORT): 70000 is above the maximum 65535}.
  */
 final class SettingsSchema {
 
   static final String RESOURCE = "herald-settings.schema.json";
 
-  static final SettingsSchema PACKAGED = new SettingsSchema(new JsonObject(Resources.read(RESOURCE)));
+  static final SettingsSchema PACKAGED =
+      new SettingsSchema(new JsonObject(Resources.read(RESOURCE)));
 
   private final JsonObject schema;
   private final Validator validator;
@@ -34,10 +35,13 @@ final class SettingsSchema {
 
   SettingsSchema(JsonObject schema) {
     this.schema = schema;
-    this.validator = Validator.create(JsonSchema.of(schema.copy()), new JsonSchemaOptions()
-        .setDraft(Draft.DRAFT202012)
-        .setBaseUri("https://herald.invalid/")
-        .setOutputFormat(OutputFormat.Basic));
+    this.validator =
+        Validator.create(
+            JsonSchema.of(schema.copy()),
+            new JsonSchemaOptions()
+                .setDraft(Draft.DRAFT202012)
+                .setBaseUri("https://herald.invalid/")
+                .setOutputFormat(OutputFormat.Basic));
     collectTypes("", schema);
   }
 
@@ -56,9 +60,10 @@ final class SettingsSchema {
   }
 
   /**
-   * {@code text} (an environment variable or system property) as the declared type of {@code key}: an integer
-   * (decimal), a boolean ({@code true} / {@code false}, any case) or the string itself. Text that does not parse
-   * is returned unchanged, so that {@link #problems} reports it as not being of the type.
+   * {@code text} (an environment variable or system property) as the declared type of {@code key}:
+   * an integer (decimal), a boolean ({@code true} / {@code false}, any case) or the string itself.
+   * Text that does not parse is returned unchanged, so that {@link #problems} reports it as not
+   * being of the type.
    */
   Object coerce(String key, String text) {
     String type = types.get(key);
@@ -71,17 +76,19 @@ final class SettingsSchema {
         return text;
       }
     }
-    if ("boolean".equals(type) && (trimmed.equalsIgnoreCase("true") || trimmed.equalsIgnoreCase("false"))) {
+    if ("boolean".equals(type)
+        && (trimmed.equalsIgnoreCase("true") || trimmed.equalsIgnoreCase("false"))) {
       return Boolean.parseBoolean(trimmed);
     }
     return text;
   }
 
   /**
-   * What is wrong with {@code config} (the nested settings), one sentence per problem, sorted; empty when it is
-   * valid.
+   * What is wrong with {@code config} (the nested settings), one sentence per problem, sorted;
+   * empty when it is valid.
    *
-   * @param origin where a key's value came from (e.g. {@code HERALD_HTTP_PORT}), or null to leave it unsaid
+   * @param origin where a key's value came from (e.g. {@code HERALD_HTTP_PORT}), or null to leave
+   *     it unsaid
    */
   List<String> problems(JsonObject config, Function<String, String> origin) {
     OutputUnit result = validator.validate(config);
@@ -99,19 +106,33 @@ final class SettingsSchema {
       String key = String.join(".", path);
       Object value = valueAt(config, path);
       if (keyword.equals("additionalProperties")) {
-        // vertx-json-schema also reports a declared key whose own value failed as "additional" (it counts only
-        // the keys that validated; see json-schema-org/json-schema-spec#1172): that key is not unknown.
-        String parent = keywordLocation.substring(0, keywordLocation.length() - "/additionalProperties".length());
+        // vertx-json-schema also reports a declared key whose own value failed as "additional" (it
+        // counts only
+        // the keys that validated; see json-schema-org/json-schema-spec#1172): that key is not
+        // unknown.
+        String parent =
+            keywordLocation.substring(
+                0, keywordLocation.length() - "/additionalProperties".length());
         String name = path.get(path.size() - 1).replace("~", "~0").replace("/", "~1");
         if (at(parent + "/properties/" + name) != null) {
           continue;
         }
-        Settings.flatten(new JsonObject().put(key, value)).keySet()
-            .forEach(unknown -> problems.add("unknown setting '" + unknown + "'" + from(origin, unknown)));
+        Settings.flatten(new JsonObject().put(key, value))
+            .keySet()
+            .forEach(
+                unknown ->
+                    problems.add("unknown setting '" + unknown + "'" + from(origin, unknown)));
       } else if (!keyword.equals("properties")) {
         Object limit = at(keywordLocation);
-        problems.add("setting '" + key + "'" + from(origin, key) + ": " + Json.encode(value) + " "
-            + expected(keyword, limit, error.getError()));
+        problems.add(
+            "setting '"
+                + key
+                + "'"
+                + from(origin, key)
+                + ": "
+                + Json.encode(value)
+                + " "
+                + expected(keyword, limit, error.getError()));
       }
     }
     return new ArrayList<>(problems);
@@ -119,16 +140,21 @@ final class SettingsSchema {
 
   private static String expected(String keyword, Object limit, String libraryMessage) {
     return switch (keyword) {
-      case "type" -> switch (String.valueOf(limit)) {
-        case "integer" -> "is not an integer";
-        case "boolean" -> "is not a boolean (true or false)";
-        case "string" -> "is not a string";
-        case "object" -> "is not a section (a map of settings)";
-        default -> "is not of type " + limit;
-      };
+      case "type" ->
+          switch (String.valueOf(limit)) {
+            case "integer" -> "is not an integer";
+            case "boolean" -> "is not a boolean (true or false)";
+            case "string" -> "is not a string";
+            case "object" -> "is not a section (a map of settings)";
+            default -> "is not of type " + limit;
+          };
       case "minimum" -> "is below the minimum " + limit;
       case "maximum" -> "is above the maximum " + limit;
-      case "minLength" -> "is shorter than " + limit + " character" + ("1".equals(String.valueOf(limit)) ? "" : "s");
+      case "minLength" ->
+          "is shorter than "
+              + limit
+              + " character"
+              + ("1".equals(String.valueOf(limit)) ? "" : "s");
       case "pattern" -> "does not match the pattern " + limit;
       default -> "is invalid: " + libraryMessage;
     };
@@ -158,7 +184,10 @@ final class SettingsSchema {
     return node;
   }
 
-  /** The schema's value at a keyword location such as {@code #/properties/http/properties/port/maximum}. */
+  /**
+   * The schema's value at a keyword location such as {@code
+   * #/properties/http/properties/port/maximum}.
+   */
   private Object at(String keywordLocation) {
     return valueAt(schema, segments(keywordLocation));
   }

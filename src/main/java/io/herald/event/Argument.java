@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The argument of {@code name:arg}: JSON if it parses, otherwise the raw string. Two arguments that differ only
- * in spacing or key order have the same {@link #canonical} form and so share one source instance.
+ * The argument of {@code name:arg}: JSON if it parses, otherwise the raw string. Two arguments that
+ * differ only in spacing or key order have the same {@link #canonical} form and so share one source
+ * instance.
  */
 public final class Argument {
 
-  private Argument() {
-  }
+  private Argument() {}
 
   public static Object parse(String raw) {
     try {

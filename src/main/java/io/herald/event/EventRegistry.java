@@ -1,12 +1,11 @@
 package io.herald.event;
 
-import io.herald.EventDescriptor;
-
+import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.EventDescriptor;
 import io.herald.bus.Addresses;
 import io.herald.cluster.Membership;
-import io.herald.CallError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -21,12 +20,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The cluster-wide catalogue of events. Descriptors live in a cluster-wide map; each node keeps a local copy,
- * loaded at start and kept current by an announcement published on every registration.
+ * The cluster-wide catalogue of events. Descriptors live in a cluster-wide map; each node keeps a
+ * local copy, loaded at start and kept current by an announcement published on every registration.
  *
- * <p>Registering the same name twice on one node is an error. Registering an identical descriptor on another
- * node (every node registers the built-in events) is accepted; a different descriptor under a name already
- * registered anywhere in the cluster fails with EEXIST.
+ * <p>Registering the same name twice on one node is an error. Registering an identical descriptor
+ * on another node (every node registers the built-in events) is accepted; a different descriptor
+ * under a name already registered anywhere in the cluster fails with EEXIST.
  */
 public final class EventRegistry {
 
@@ -43,19 +42,29 @@ public final class EventRegistry {
     this.membership = membership;
   }
 
-  /** Joins the cluster-wide catalogue: listens for announcements first, then loads what is already there. */
+  /**
+   * Joins the cluster-wide catalogue: listens for announcements first, then loads what is already
+   * there.
+   */
   public Future<Void> start() {
-    announcements = vertx.eventBus().consumer(Addresses.EVENT_REGISTRATIONS, msg -> learn(EventDescriptor.fromJson(msg.body())));
-    return announcements.completion()
+    announcements =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.EVENT_REGISTRATIONS, msg -> learn(EventDescriptor.fromJson(msg.body())));
+    return announcements
+        .completion()
         .compose(v -> membership.<String, JsonObject>map(Addresses.MAP_EVENTS))
-        .compose(m -> {
-          map = m;
-          return m.values();
-        })
-        .map(values -> {
-          values.forEach(json -> learn(EventDescriptor.fromJson(json)));
-          return null;
-        });
+        .compose(
+            m -> {
+              map = m;
+              return m.values();
+            })
+        .map(
+            values -> {
+              values.forEach(json -> learn(EventDescriptor.fromJson(json)));
+              return null;
+            });
   }
 
   public Future<Void> stop() {
@@ -64,20 +73,30 @@ public final class EventRegistry {
 
   public Future<Void> register(EventDescriptor descriptor) {
     if (registeredHere.putIfAbsent(descriptor.name(), descriptor) != null) {
-      return Future.failedFuture(new CallError(ErrorDict.of(Errno.EEXIST,
-          "Event '" + descriptor.name() + "' is already registered on this node")));
+      return Future.failedFuture(
+          new CallError(
+              ErrorDict.of(
+                  Errno.EEXIST,
+                  "Event '" + descriptor.name() + "' is already registered on this node")));
     }
     JsonObject json = descriptor.toJson();
-    return map.putIfAbsent(descriptor.name(), json).compose(existing -> {
-      if (existing != null && !existing.equals(json)) {
-        registeredHere.remove(descriptor.name());
-        return Future.failedFuture(new CallError(ErrorDict.of(Errno.EEXIST,
-            "Event '" + descriptor.name() + "' is already registered in the cluster with another definition")));
-      }
-      learn(descriptor);
-      vertx.eventBus().publish(Addresses.EVENT_REGISTRATIONS, json);
-      return Future.succeededFuture();
-    });
+    return map.putIfAbsent(descriptor.name(), json)
+        .compose(
+            existing -> {
+              if (existing != null && !existing.equals(json)) {
+                registeredHere.remove(descriptor.name());
+                return Future.failedFuture(
+                    new CallError(
+                        ErrorDict.of(
+                            Errno.EEXIST,
+                            "Event '"
+                                + descriptor.name()
+                                + "' is already registered in the cluster with another definition")));
+              }
+              learn(descriptor);
+              vertx.eventBus().publish(Addresses.EVENT_REGISTRATIONS, json);
+              return Future.succeededFuture();
+            });
   }
 
   /** The descriptor known on this node, or null. */
@@ -91,14 +110,16 @@ public final class EventRegistry {
     if (local != null || map == null) {
       return Future.succeededFuture(local);
     }
-    return map.get(name).map(json -> {
-      if (json == null) {
-        return null;
-      }
-      EventDescriptor descriptor = EventDescriptor.fromJson(json);
-      learn(descriptor);
-      return descriptor;
-    });
+    return map.get(name)
+        .map(
+            json -> {
+              if (json == null) {
+                return null;
+              }
+              EventDescriptor descriptor = EventDescriptor.fromJson(json);
+              learn(descriptor);
+              return descriptor;
+            });
   }
 
   public Collection<EventDescriptor> all() {
@@ -107,7 +128,10 @@ public final class EventRegistry {
     return list;
   }
 
-  /** {@code {name: {description, wildcard_subscription, accepts, returns}}} of every event that is not private. */
+  /**
+   * {@code {name: {description, wildcard_subscription, accepts, returns}}} of every event that is
+   * not private.
+   */
   public JsonObject catalogue() {
     JsonObject catalogue = new JsonObject();
     for (EventDescriptor event : all()) {
@@ -119,8 +143,8 @@ public final class EventRegistry {
   }
 
   /**
-   * Calls {@code listener} (on an arbitrary thread) once for every event this node learns of from now on,
-   * whichever node registered it. Run the returned action to stop listening.
+   * Calls {@code listener} (on an arbitrary thread) once for every event this node learns of from
+   * now on, whichever node registered it. Run the returned action to stop listening.
    */
   public Runnable onLearned(Consumer<EventDescriptor> listener) {
     listeners.add(listener);

@@ -5,7 +5,10 @@ import io.herald.SourceFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What this node produces for its events: source factories and snapshot providers, by event name. Thread-safe. */
+/**
+ * What this node produces for its events: source factories and snapshot providers, by event name.
+ * Thread-safe.
+ */
 public final class Producers {
 
   private final Map<String, SourceFactory> factories = new ConcurrentHashMap<>();

@@ -19,9 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * This node's publications of broadcast events. Each event's publications from this node form one stream whose
- * epoch is the node id: the n-th publication is at offset n, carried in {@link Addresses#POSITION_HEADER}, so that
- * a snapshot taken at a position can tell which messages it already reflects.
+ * This node's publications of broadcast events. Each event's publications from this node form one
+ * stream whose epoch is the node id: the n-th publication is at offset n, carried in {@link
+ * Addresses#POSITION_HEADER}, so that a snapshot taken at a position can tell which messages it
+ * already reflects.
  */
 public final class Publisher {
 
@@ -37,38 +38,58 @@ public final class Publisher {
   }
 
   /**
-   * Publishes {@code message} of a registered broadcast event: the frame is encoded here, once, and the bus
-   * carries it as a string. The position is taken when this is called (before the possibly asynchronous lookup),
-   * so positions follow the order of the calls.
+   * Publishes {@code message} of a registered broadcast event: the frame is encoded here, once, and
+   * the bus carries it as a string. The position is taken when this is called (before the possibly
+   * asynchronous lookup), so positions follow the order of the calls.
    */
   public Future<Void> publish(String event, EventMessage message) {
-    StreamPosition position = new StreamPosition(epoch, offsets.computeIfAbsent(event, e -> new AtomicLong())
-        .incrementAndGet());
-    return events.lookup(event).compose(descriptor -> {
-      if (descriptor == null) {
-        return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
-      }
-      if (descriptor.kind() != EventDescriptor.Kind.BROADCAST) {
-        return Future.failedFuture(new CallError(Errno.EINVAL,
-            "Event '" + event + "' is produced by its source, not published"));
-      }
-      vertx.eventBus().publish(Addresses.event(event), message.toFrame(event).encode(),
-          new DeliveryOptions().addHeader(Addresses.POSITION_HEADER, position.toString()));
-      return Future.succeededFuture();
-    });
+    StreamPosition position =
+        new StreamPosition(
+            epoch, offsets.computeIfAbsent(event, e -> new AtomicLong()).incrementAndGet());
+    return events
+        .lookup(event)
+        .compose(
+            descriptor -> {
+              if (descriptor == null) {
+                return Future.failedFuture(
+                    new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
+              }
+              if (descriptor.kind() != EventDescriptor.Kind.BROADCAST) {
+                return Future.failedFuture(
+                    new CallError(
+                        Errno.EINVAL,
+                        "Event '" + event + "' is produced by its source, not published"));
+              }
+              vertx
+                  .eventBus()
+                  .publish(
+                      Addresses.event(event),
+                      message.toFrame(event).encode(),
+                      new DeliveryOptions()
+                          .addHeader(Addresses.POSITION_HEADER, position.toString()));
+              return Future.succeededFuture();
+            });
   }
 
   /**
    * Receives every message of {@code event} published on any node, with its position; probes (see
-   * {@link io.herald.bus.Reachability}) are not messages. Completes once the consumer is registered.
+   * {@link io.herald.bus.Reachability}) are not messages. Completes once the consumer is
+   * registered.
    */
   public Future<Registration> consume(String event, Handler<Published> handler) {
-    MessageConsumer<String> consumer = vertx.eventBus().consumer(Addresses.event(event), msg -> {
-      if (msg.headers().get(Addresses.PROBE_HEADER) == null) {
-        handler.handle(new Published(EventMessage.fromFrame(new JsonObject(msg.body())),
-            StreamPosition.parse(msg.headers().get(Addresses.POSITION_HEADER))));
-      }
-    });
+    MessageConsumer<String> consumer =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.event(event),
+                msg -> {
+                  if (msg.headers().get(Addresses.PROBE_HEADER) == null) {
+                    handler.handle(
+                        new Published(
+                            EventMessage.fromFrame(new JsonObject(msg.body())),
+                            StreamPosition.parse(msg.headers().get(Addresses.POSITION_HEADER))));
+                  }
+                });
     return consumer.completion().map(v -> consumer::unregister);
   }
 

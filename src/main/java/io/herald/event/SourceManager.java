@@ -28,13 +28,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Shares one {@link EventSource} per (event, canonical argument) among its subscribers: started by the first,
- * stopped after the last leaves. Each run of an instance is a positioned stream (its epoch, and its messages
- * counted from 1); a subscriber's stream is the source's snapshot for it, then every message after the position
- * at which it attached, then the end — through one {@link CatchUp} per subscriber until it is opened. A
- * subscriber gets frames for its own collection; a {@link SourceForwarder} (which carries the output to other
- * nodes) gets the messages themselves with their positions. Confined to one context (a bridge verticle's event
- * loop, or the node's {@code SourceHost}); only the sinks handed to sources may be called from other threads.
+ * Shares one {@link EventSource} per (event, canonical argument) among its subscribers: started by
+ * the first, stopped after the last leaves. Each run of an instance is a positioned stream (its
+ * epoch, and its messages counted from 1); a subscriber's stream is the source's snapshot for it,
+ * then every message after the position at which it attached, then the end — through one {@link
+ * CatchUp} per subscriber until it is opened. A subscriber gets frames for its own collection; a
+ * {@link SourceForwarder} (which carries the output to other nodes) gets the messages themselves
+ * with their positions. Confined to one context (a bridge verticle's event loop, or the node's
+ * {@code SourceHost}); only the sinks handed to sources may be called from other threads.
  */
 public final class SourceManager {
 
@@ -47,12 +48,15 @@ public final class SourceManager {
   private final Map<String, Instance> instances = new HashMap<>();
 
   /**
-   * @param factories    the node's source factories by event name (read concurrently, owned elsewhere)
+   * @param factories the node's source factories by event name (read concurrently, owned elsewhere)
    * @param runningGauge incremented while an instance runs, for {@code /api/status}
-   * @param maxHeld      how many messages a subscriber's catch-up holds before it is overrun
+   * @param maxHeld how many messages a subscriber's catch-up holds before it is overrun
    */
-  public SourceManager(Context context, Map<String, SourceFactory> factories, AtomicInteger runningGauge,
-                       int maxHeld) {
+  public SourceManager(
+      Context context,
+      Map<String, SourceFactory> factories,
+      AtomicInteger runningGauge,
+      int maxHeld) {
     this.context = context;
     this.factories = factories;
     this.runningGauge = runningGauge;
@@ -64,24 +68,27 @@ public final class SourceManager {
     /** Leaves the instance; idempotent. */
     void release();
 
-    /** Where the instance's stream stands now: the forwarder has been given every message up to it. */
+    /**
+     * Where the instance's stream stands now: the forwarder has been given every message up to it.
+     */
     StreamPosition position();
 
     /**
-     * The source's {@link EventSource#snapshot()}, asked for at once. Call it on the manager's context, right
-     * after {@link #position()}: the snapshot then stands at that position.
+     * The source's {@link EventSource#snapshot()}, asked for at once. Call it on the manager's
+     * context, right after {@link #position()}: the snapshot then stands at that position.
      */
     Future<List<EventMessage>> snapshot();
   }
 
   /**
-   * Attaches {@code subscriber} to the instance for {@code argument}, starting it when it is the first. Completes
-   * once the instance runs and the source's snapshot for the subscriber has been read; opening the result sends
-   * {@code ready}, the snapshot, every message the instance emitted since the subscriber attached, and its end if
-   * it ended meanwhile. Fails (with a {@link CallError}) when the instance cannot start; the subscriber then holds
-   * nothing.
+   * Attaches {@code subscriber} to the instance for {@code argument}, starting it when it is the
+   * first. Completes once the instance runs and the source's snapshot for the subscriber has been
+   * read; opening the result sends {@code ready}, the snapshot, every message the instance emitted
+   * since the subscriber attached, and its end if it ended meanwhile. Fails (with a {@link
+   * CallError}) when the instance cannot start; the subscriber then holds nothing.
    */
-  public Future<Attached> subscribe(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
+  public Future<Attached> subscribe(
+      EventDescriptor event, Object argument, SourceSubscriber subscriber) {
     CatchUp<Runnable> catchUp = CatchUp.singleEpoch(Runnable::run, maxHeld);
     Instance instance;
     StreamPosition attachedAt;
@@ -92,40 +99,53 @@ public final class SourceManager {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return instance.started.future()
-        .compose(v -> instance.finished ? Future.succeededFuture(List.<EventMessage>of()) : instance.snapshot())
-        .transform(ar -> {
-          if (ar.failed()) {
-            instance.leave(subscriber);
-            return Future.failedFuture(ar.cause());
-          }
-          List<Runnable> items = new ArrayList<>();
-          ar.result().forEach(m -> items.add(() -> subscriber.deliver(encode(m, subscriber.collection()), false)));
-          return Future.succeededFuture(new Attached() {
-            @Override
-            public boolean open(Runnable ready) {
-              if (catchUp.overrun()) {
-                return false;
+    return instance
+        .started
+        .future()
+        .compose(
+            v ->
+                instance.finished
+                    ? Future.succeededFuture(List.<EventMessage>of())
+                    : instance.snapshot())
+        .transform(
+            ar -> {
+              if (ar.failed()) {
+                instance.leave(subscriber);
+                return Future.failedFuture(ar.cause());
               }
-              ready.run();
-              catchUp.open(items, List.of(attachedAt), () -> { });
-              instance.catchingUp.remove(subscriber);
-              return true;
-            }
+              List<Runnable> items = new ArrayList<>();
+              ar.result()
+                  .forEach(
+                      m ->
+                          items.add(
+                              () -> subscriber.deliver(encode(m, subscriber.collection()), false)));
+              return Future.succeededFuture(
+                  new Attached() {
+                    @Override
+                    public boolean open(Runnable ready) {
+                      if (catchUp.overrun()) {
+                        return false;
+                      }
+                      ready.run();
+                      catchUp.open(items, List.of(attachedAt), () -> {});
+                      instance.catchingUp.remove(subscriber);
+                      return true;
+                    }
 
-            @Override
-            public void release() {
-              instance.leave(subscriber);
-            }
-          });
-        });
+                    @Override
+                    public void release() {
+                      instance.leave(subscriber);
+                    }
+                  });
+            });
   }
 
   /**
-   * As {@link #subscribe}, for a forwarder: it shares the instance with this manager's subscribers, gets every
-   * message emitted from its joining on, and no snapshot unless it asks for one.
+   * As {@link #subscribe}, for a forwarder: it shares the instance with this manager's subscribers,
+   * gets every message emitted from its joining on, and no snapshot unless it asks for one.
    */
-  public Future<Forwarding> forward(EventDescriptor event, Object argument, SourceForwarder forwarder) {
+  public Future<Forwarding> forward(
+      EventDescriptor event, Object argument, SourceForwarder forwarder) {
     Forwarded holder = new Forwarded(forwarder);
     Instance instance;
     try {
@@ -135,25 +155,32 @@ public final class SourceManager {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return instance.started.future().map(v -> new Forwarding() {
-      @Override
-      public void release() {
-        instance.leave(holder);
-      }
+    return instance
+        .started
+        .future()
+        .map(
+            v ->
+                new Forwarding() {
+                  @Override
+                  public void release() {
+                    instance.leave(holder);
+                  }
 
-      @Override
-      public StreamPosition position() {
-        return instance.position();
-      }
+                  @Override
+                  public StreamPosition position() {
+                    return instance.position();
+                  }
 
-      @Override
-      public Future<List<EventMessage>> snapshot() {
-        return instance.snapshot();
-      }
-    });
+                  @Override
+                  public Future<List<EventMessage>> snapshot() {
+                    return instance.snapshot();
+                  }
+                });
   }
 
-  /** The instance for (event, argument): the running one, or a new one to {@link Instance#begin}. */
+  /**
+   * The instance for (event, argument): the running one, or a new one to {@link Instance#begin}.
+   */
   private Instance instanceFor(EventDescriptor event, Object argument) {
     String key = event.name() + '\u0000' + Argument.canonical(argument);
     Instance instance = instances.get(key);
@@ -162,7 +189,8 @@ public final class SourceManager {
     }
     SourceFactory factory = factories.get(event.name());
     if (factory == null) {
-      throw new CallError(Errno.ENOENT, "Event source '" + event.name() + "' is not available on this node");
+      throw new CallError(
+          Errno.ENOENT, "Event source '" + event.name() + "' is not available on this node");
     }
     instance = new Instance(key, event, factory.create(argument));
     instances.put(key, instance);
@@ -197,8 +225,10 @@ public final class SourceManager {
     final EventSource source;
     final String epoch = UUID.randomUUID().toString();
     final Set<SourceSubscriber> subscribers = new LinkedHashSet<>();
+
     /** Subscribers not opened yet: what the instance sends them is held in their catch-up. */
     final Map<SourceSubscriber, CatchUp<Runnable>> catchingUp = new HashMap<>();
+
     final Promise<Void> started = Promise.promise();
     long offset;
     boolean begun;
@@ -215,7 +245,10 @@ public final class SourceManager {
       return new StreamPosition(epoch, offset);
     }
 
-    /** Adds a subscriber (with its catch-up, or none for a forwarder); returns the position it attached at. */
+    /**
+     * Adds a subscriber (with its catch-up, or none for a forwarder); returns the position it
+     * attached at.
+     */
     StreamPosition add(SourceSubscriber subscriber, CatchUp<Runnable> catchUp) {
       subscribers.add(subscriber);
       if (catchUp != null) {
@@ -232,7 +265,10 @@ public final class SourceManager {
       }
     }
 
-    /** Starts the source, once: after its first subscriber is attached, so that it misses none of the output. */
+    /**
+     * Starts the source, once: after its first subscriber is attached, so that it misses none of
+     * the output.
+     */
     void begin() {
       if (begun) {
         return;
@@ -244,17 +280,18 @@ public final class SourceManager {
       } catch (RuntimeException e) {
         start = Future.failedFuture(e);
       }
-      start.onComplete(ar -> {
-        if (ar.succeeded()) {
-          started.tryComplete();
-        } else {
-          // Subscribers are told through the failed future, not through ended().
-          subscribers.clear();
-          catchingUp.clear();
-          finish();
-          started.tryFail(ar.cause());
-        }
-      });
+      start.onComplete(
+          ar -> {
+            if (ar.succeeded()) {
+              started.tryComplete();
+            } else {
+              // Subscribers are told through the failed future, not through ended().
+              subscribers.clear();
+              catchingUp.clear();
+              finish();
+              started.tryFail(ar.cause());
+            }
+          });
     }
 
     void leave(SourceSubscriber subscriber) {
@@ -272,32 +309,40 @@ public final class SourceManager {
       finished = true;
       instances.remove(key, this);
       runningGauge.decrementAndGet();
-      started.future().onComplete(ignored -> source.stop().onFailure(e ->
-          LOG.warn("event source {} did not stop cleanly", key, e)));
+      started
+          .future()
+          .onComplete(
+              ignored ->
+                  source
+                      .stop()
+                      .onFailure(e -> LOG.warn("event source {} did not stop cleanly", key, e)));
     }
 
     @Override
     public void emit(EventMessage message) {
-      OnContext.run(context, () -> {
-        if (finished) {
-          return;
-        }
-        StreamPosition position = new StreamPosition(epoch, ++offset);
-        Map<String, byte[]> frames = new HashMap<>(2);
-        for (SourceSubscriber subscriber : new ArrayList<>(subscribers)) {
-          if (subscriber instanceof Forwarded forwarded) {
-            forwarded.forwarder().forward(message, position);
-            continue;
-          }
-          byte[] frame = frames.computeIfAbsent(subscriber.collection(), c -> encode(message, c));
-          CatchUp<Runnable> catchUp = catchingUp.get(subscriber);
-          if (catchUp != null) {
-            catchUp.offer(position, () -> subscriber.deliver(frame, event.latestValueOnly()));
-          } else {
-            subscriber.deliver(frame, event.latestValueOnly());
-          }
-        }
-      });
+      OnContext.run(
+          context,
+          () -> {
+            if (finished) {
+              return;
+            }
+            StreamPosition position = new StreamPosition(epoch, ++offset);
+            Map<String, byte[]> frames = new HashMap<>(2);
+            for (SourceSubscriber subscriber : new ArrayList<>(subscribers)) {
+              if (subscriber instanceof Forwarded forwarded) {
+                forwarded.forwarder().forward(message, position);
+                continue;
+              }
+              byte[] frame =
+                  frames.computeIfAbsent(subscriber.collection(), c -> encode(message, c));
+              CatchUp<Runnable> catchUp = catchingUp.get(subscriber);
+              if (catchUp != null) {
+                catchUp.offer(position, () -> subscriber.deliver(frame, event.latestValueOnly()));
+              } else {
+                subscriber.deliver(frame, event.latestValueOnly());
+              }
+            }
+          });
     }
 
     @Override
@@ -311,9 +356,10 @@ public final class SourceManager {
     }
 
     /**
-     * The source ended ({@code error} null) or failed. A failure before the start completed fails the start (the
-     * subscribers get {@code nosub}, no {@code ready}); otherwise the end is the last message of every
-     * subscriber's stream — after what the source emitted, even during its start.
+     * The source ended ({@code error} null) or failed. A failure before the start completed fails
+     * the start (the subscribers get {@code nosub}, no {@code ready}); otherwise the end is the
+     * last message of every subscriber's stream — after what the source emitted, even during its
+     * start.
      */
     private void close(ErrorDict error) {
       if (finished) {

@@ -2,10 +2,15 @@ package io.herald.event;
 
 import io.herald.ErrorDict;
 
-/** One subscription to a source instance, as the {@link SourceManager} sees it. Called on the manager's context. */
+/**
+ * One subscription to a source instance, as the {@link SourceManager} sees it. Called on the
+ * manager's context.
+ */
 public interface SourceSubscriber {
 
-  /** The {@code collection} of this subscription's messages: the {@code name:arg} the client sent. */
+  /**
+   * The {@code collection} of this subscription's messages: the {@code name:arg} the client sent.
+   */
   String collection();
 
   /**

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The directories whose files clients may read. Blocking (touches the file system): call from a worker. */
+/**
+ * The directories whose files clients may read. Blocking (touches the file system): call from a
+ * worker.
+ */
 public final class FileRoots {
 
   private final List<Path> roots;
@@ -20,7 +23,8 @@ public final class FileRoots {
 
   /**
    * The real path of {@code path} when it exists inside a root (after resolving symbolic links and
-   * {@code ..}); a {@link CallError} with ENOENT when it does not exist, EACCES when it is outside every root.
+   * {@code ..}); a {@link CallError} with ENOENT when it does not exist, EACCES when it is outside
+   * every root.
    */
   public Path check(String path) {
     if (path == null || path.isEmpty() || !Path.of(path).isAbsolute()) {

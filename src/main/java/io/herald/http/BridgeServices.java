@@ -14,6 +14,12 @@ import java.util.function.BooleanSupplier;
  *
  * @param draining true once the node is stopping: new websockets are refused
  */
-public record BridgeServices(Settings settings, Membership membership, EventRegistry events, MethodRegistry methods,
-                             Producers producers, SourceHost sourceHost, NodeStats stats, BooleanSupplier draining) {
-}
+public record BridgeServices(
+    Settings settings,
+    Membership membership,
+    EventRegistry events,
+    MethodRegistry methods,
+    Producers producers,
+    SourceHost sourceHost,
+    NodeStats stats,
+    BooleanSupplier draining) {}

@@ -22,10 +22,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One instance of the HTTP and websocket server. Instances share the port; each owns, on its own event loop,
- * the connections it accepted, their {@link SubscriptionHub} (one bus consumer per event per instance) and their
- * {@link SourceRouter} (a {@link SourceManager} for the sources run here, {@link RemoteSources} for the others).
- * One heartbeat timer per instance pings its sockets and closes silent ones.
+ * One instance of the HTTP and websocket server. Instances share the port; each owns, on its own
+ * event loop, the connections it accepted, their {@link SubscriptionHub} (one bus consumer per
+ * event per instance) and their {@link SourceRouter} (a {@link SourceManager} for the sources run
+ * here, {@link RemoteSources} for the others). One heartbeat timer per instance pings its sockets
+ * and closes silent ones.
  */
 public final class BridgeVerticle extends VerticleBase {
 
@@ -43,45 +44,66 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings settings = node.settings();
-    Reachability reachability = new Reachability(vertx, node.membership()::others, settings.probeAttemptMs(),
-        settings.probeAttempts());
-    hub = new SubscriptionHub(vertx, context, node.events(), node.stats(), settings.consumerLingerMs(),
-        reachability);
-    sources = new SourceRouter(node.membership().nodeId(), node.producers().factories(),
-        new SourceManager(context, node.producers().factories(), node.stats().sources, CatchUp.MAX_HELD),
-        new RemoteSources(vertx, context, reachability, node.membership(), node.producers(), node.sourceHost(),
-            node.stats(), settings.methodTimeoutMs()));
-    SessionServices services = new SessionServices(settings, node.events(), node.methods(), hub, sources,
-        node.producers(), node.stats());
+    Reachability reachability =
+        new Reachability(
+            vertx, node.membership()::others, settings.probeAttemptMs(), settings.probeAttempts());
+    hub =
+        new SubscriptionHub(
+            vertx, context, node.events(), node.stats(), settings.consumerLingerMs(), reachability);
+    sources =
+        new SourceRouter(
+            node.membership().nodeId(),
+            node.producers().factories(),
+            new SourceManager(
+                context, node.producers().factories(), node.stats().sources, CatchUp.MAX_HELD),
+            new RemoteSources(
+                vertx,
+                context,
+                reachability,
+                node.membership(),
+                node.producers(),
+                node.sourceHost(),
+                node.stats(),
+                settings.methodTimeoutMs()));
+    SessionServices services =
+        new SessionServices(
+            settings, node.events(), node.methods(), hub, sources, node.producers(), node.stats());
 
     Router router = Router.router(vertx);
     HttpRoutes.mount(router, node);
 
-    HttpServerOptions options = new HttpServerOptions()
-        .setHost(settings.httpHost())
-        .setPort(settings.httpPort())
-        .setMaxWebSocketFrameSize(settings.maxMessageBytes())
-        .setMaxWebSocketMessageSize(settings.maxMessageBytes())
-        .setPerMessageWebSocketCompressionSupported(settings.compression())
-        .setPerFrameWebSocketCompressionSupported(settings.compression())
-        .setAcceptBacklog(4096);
-    server = vertx.createHttpServer(options)
-        .webSocketHandshakeHandler(handshake -> {
-          if (!settings.wsPath().equals(handshake.path())) {
-            handshake.reject(404);
-          } else if (node.draining().getAsBoolean()) {
-            handshake.reject(503); // stopping: connect to another node
-          } else {
-            handshake.accept();
-          }
-        })
-        .webSocketHandler(ws -> accept(ws, services))
-        .requestHandler(router);
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(settings.httpHost())
+            .setPort(settings.httpPort())
+            .setMaxWebSocketFrameSize(settings.maxMessageBytes())
+            .setMaxWebSocketMessageSize(settings.maxMessageBytes())
+            .setPerMessageWebSocketCompressionSupported(settings.compression())
+            .setPerFrameWebSocketCompressionSupported(settings.compression())
+            .setAcceptBacklog(4096);
+    server =
+        vertx
+            .createHttpServer(options)
+            .webSocketHandshakeHandler(
+                handshake -> {
+                  if (!settings.wsPath().equals(handshake.path())) {
+                    handshake.reject(404);
+                  } else if (node.draining().getAsBoolean()) {
+                    handshake.reject(503); // stopping: connect to another node
+                  } else {
+                    handshake.accept();
+                  }
+                })
+            .webSocketHandler(ws -> accept(ws, services))
+            .requestHandler(router);
     long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
-    heartbeatTimer = vertx.setPeriodic(settings.pingIntervalMs(), id -> {
-      long now = System.nanoTime();
-      new ArrayList<>(connections).forEach(c -> c.heartbeat(now, idleNanos));
-    });
+    heartbeatTimer =
+        vertx.setPeriodic(
+            settings.pingIntervalMs(),
+            id -> {
+              long now = System.nanoTime();
+              new ArrayList<>(connections).forEach(c -> c.heartbeat(now, idleNanos));
+            });
     return server.listen();
   }
 

@@ -24,17 +24,18 @@ import org.commonmark.renderer.html.HtmlRenderer;
 import org.commonmark.renderer.markdown.MarkdownRenderer;
 
 /**
- * The events documentation page: the user's template (shared/seed/websocket-events.md) rendered from the
- * catalogue of {@code core.get_events}, as Markdown ({@code GET /docs/events.md}) and as HTML ({@code GET
- * /docs/events}, that Markdown rendered by commonmark).
+ * The events documentation page: the user's template (shared/seed/websocket-events.md) rendered
+ * from the catalogue of {@code core.get_events}, as Markdown ({@code GET /docs/events.md}) and as
+ * HTML ({@code GET /docs/events}, that Markdown rendered by commonmark).
  *
  * <p>The page's fixed prose and style sheet are resources ({@code docs/events-intro.md}, {@code
  * docs/events-guide.md}, {@code docs/events.css}); this class holds the rendering.
  *
- * <p>Descriptions are Markdown written by whoever registers an event. Each is parsed on its own and written
- * back by commonmark's Markdown renderer, so that it cannot break the page around it: an unclosed code fence
- * is closed, its headings are demoted below the event's {@code ###}, link reference definitions stay local
- * and raw HTML becomes literal text. The HTML renderer escapes raw HTML and sanitises URLs as well.
+ * <p>Descriptions are Markdown written by whoever registers an event. Each is parsed on its own and
+ * written back by commonmark's Markdown renderer, so that it cannot break the page around it: an
+ * unclosed code fence is closed, its headings are demoted below the event's {@code ###}, link
+ * reference definitions stay local and raw HTML becomes literal text. The HTML renderer escapes raw
+ * HTML and sanitises URLs as well.
  */
 public final class EventsPage {
 
@@ -42,22 +43,28 @@ public final class EventsPage {
   public static final String HTML_TYPE = "text/html; charset=utf-8";
 
   public static final String TITLE = "Websocket Events";
-  public static final String WILDCARD = "This event can be subscribed to with the wildcard `*` as the event name.";
-  public static final String NO_WILDCARD = "This event cannot be subscribed to with the wildcard `*` as the event name.";
+  public static final String WILDCARD =
+      "This event can be subscribed to with the wildcard `*` as the event name.";
+  public static final String NO_WILDCARD =
+      "This event cannot be subscribed to with the wildcard `*` as the event name.";
 
-  /** The page's opening: its title and how to name an event with an argument ({@code docs/events-intro.md}). */
+  /**
+   * The page's opening: its title and how to name an event with an argument ({@code
+   * docs/events-intro.md}).
+   */
   static final String INTRO = resource("docs/events-intro.md");
 
   /**
-   * The seed's guide, after the events ({@code docs/events-guide.md}). The examples are what Herald sends: the job
-   * objects carry every key of Herald's job (the seed's plus {@code description} and {@code abortable}), the
-   * {@code reporting.realtime} payload every key of Herald's report (Linux interface names; {@code wired} is null
-   * on Linux). EventsPageIT checks them against a real node.
+   * The seed's guide, after the events ({@code docs/events-guide.md}). The examples are what Herald
+   * sends: the job objects carry every key of Herald's job (the seed's plus {@code description} and
+   * {@code abortable}), the {@code reporting.realtime} payload every key of Herald's report (Linux
+   * interface names; {@code wired} is null on Linux). EventsPageIT checks them against a real node.
    */
   static final String GUIDE = resource("docs/events-guide.md");
 
   /** The HTML page's head; its style sheet is {@code docs/events.css}, inlined. */
-  private static final String HEAD = """
+  private static final String HEAD =
+      """
       <!DOCTYPE html>
       <html lang="en">
       <head>
@@ -68,26 +75,34 @@ public final class EventsPage {
       %s</style>
       </head>
       <body>
-      """.formatted(TITLE, resource("docs/events.css"));
-  private static final String TAIL = """
+      """
+          .formatted(TITLE, resource("docs/events.css"));
+
+  private static final String TAIL =
+      """
       </body>
       </html>
       """;
 
   private static final Parser PARSER = Parser.builder().build();
   private static final MarkdownRenderer MARKDOWN = MarkdownRenderer.builder().build();
-  private static final HtmlRenderer HTML = HtmlRenderer.builder().escapeHtml(true).sanitizeUrls(true).build();
+  private static final HtmlRenderer HTML =
+      HtmlRenderer.builder().escapeHtml(true).sanitizeUrls(true).build();
 
-  private EventsPage() {
-  }
+  private EventsPage() {}
 
   /** The line introducing an event's argument schema: Herald's addition to the seed's page. */
   public static String argumentLabel(String name) {
-    return "**Argument** (Herald's addition to the TrueNAS page): subscribe with `" + name + ":arg`, where `arg` "
+    return "**Argument** (Herald's addition to the TrueNAS page): subscribe with `"
+        + name
+        + ":arg`, where `arg` "
         + "(JSON when it parses as JSON, otherwise the plain string) matches this JSON Schema:";
   }
 
-  /** The page as Markdown, from {@code catalogue} ({@code {name: {description, wildcard_subscription, accepts, ..}}}). */
+  /**
+   * The page as Markdown, from {@code catalogue} ({@code {name: {description,
+   * wildcard_subscription, accepts, ..}}}).
+   */
   public static String markdown(JsonObject catalogue) {
     StringBuilder page = new StringBuilder(INTRO);
     for (String name : new TreeSet<>(catalogue.fieldNames())) {
@@ -101,46 +116,51 @@ public final class EventsPage {
       if (accepts != null) {
         page.append(argumentLabel(name)).append("\n\n").append(jsonBlock(accepts)).append("\n\n");
       }
-      page.append(event.getBoolean("wildcard_subscription", false) ? WILDCARD : NO_WILDCARD).append('\n');
+      page.append(event.getBoolean("wildcard_subscription", false) ? WILDCARD : NO_WILDCARD)
+          .append('\n');
     }
     return page.append('\n').append(GUIDE).toString();
   }
 
-  /** A complete HTML page: {@code markdown} rendered by commonmark, raw HTML escaped, URLs sanitised. */
+  /**
+   * A complete HTML page: {@code markdown} rendered by commonmark, raw HTML escaped, URLs
+   * sanitised.
+   */
   public static String html(String markdown) {
     return HEAD + HTML.render(PARSER.parse(markdown)) + TAIL;
   }
 
   /**
-   * An event's description made a self-contained block: parsed, headings demoted to {@code ####} and below,
-   * raw HTML turned into text, link reference definitions dropped (their links are already resolved), then
-   * written back as Markdown, trimmed.
+   * An event's description made a self-contained block: parsed, headings demoted to {@code ####}
+   * and below, raw HTML turned into text, link reference definitions dropped (their links are
+   * already resolved), then written back as Markdown, trimmed.
    */
   static String description(String markdown) {
     Node document = PARSER.parse(markdown);
     List<Node> rewrites = new ArrayList<>();
-    document.accept(new AbstractVisitor() {
-      @Override
-      public void visit(Heading heading) {
-        heading.setLevel(Math.min(6, heading.getLevel() + 3));
-        visitChildren(heading);
-      }
+    document.accept(
+        new AbstractVisitor() {
+          @Override
+          public void visit(Heading heading) {
+            heading.setLevel(Math.min(6, heading.getLevel() + 3));
+            visitChildren(heading);
+          }
 
-      @Override
-      public void visit(HtmlBlock block) {
-        rewrites.add(block);
-      }
+          @Override
+          public void visit(HtmlBlock block) {
+            rewrites.add(block);
+          }
 
-      @Override
-      public void visit(HtmlInline inline) {
-        rewrites.add(inline);
-      }
+          @Override
+          public void visit(HtmlInline inline) {
+            rewrites.add(inline);
+          }
 
-      @Override
-      public void visit(LinkReferenceDefinition definition) {
-        rewrites.add(definition);
-      }
-    });
+          @Override
+          public void visit(LinkReferenceDefinition definition) {
+            rewrites.add(definition);
+          }
+        });
     for (Node node : rewrites) {
       if (node instanceof HtmlBlock block) {
         Paragraph paragraph = new Paragraph();
@@ -160,12 +180,17 @@ public final class EventsPage {
     return MARKDOWN.render(document).strip();
   }
 
-  /** The event name as heading text: as is, unless Markdown would read it otherwise (e.g. {@code a._b_}). */
+  /**
+   * The event name as heading text: as is, unless Markdown would read it otherwise (e.g. {@code
+   * a._b_}).
+   */
   static String headingText(String name) {
     Node heading = PARSER.parse("### " + name).getFirstChild();
     StringBuilder text = new StringBuilder();
     boolean plain = heading instanceof Heading;
-    for (Node child = plain ? heading.getFirstChild() : null; child != null; child = child.getNext()) {
+    for (Node child = plain ? heading.getFirstChild() : null;
+        child != null;
+        child = child.getNext()) {
       plain &= child instanceof Text;
       if (child instanceof Text t) {
         text.append(t.getLiteral());
@@ -184,7 +209,10 @@ public final class EventsPage {
     return escaped.toString();
   }
 
-  /** A UTF-8 text resource of the jar, read once at class initialisation; a missing one fails the class. */
+  /**
+   * A UTF-8 text resource of the jar, read once at class initialisation; a missing one fails the
+   * class.
+   */
   private static String resource(String path) {
     try (InputStream in = EventsPage.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {

@@ -1,11 +1,10 @@
 package io.herald.jobs;
 
-import io.herald.JobHandle;
-
-import io.herald.Herald;
-import io.herald.files.FileRoots;
 import io.herald.CallError;
 import io.herald.Errno;
+import io.herald.Herald;
+import io.herald.JobHandle;
+import io.herald.files.FileRoots;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -24,37 +23,69 @@ import java.util.stream.Stream;
 /** The built-in job methods {@code filesystem.checksum} and {@code core.bulk}. */
 public final class BuiltinJobs {
 
-  private static final Map<String, String> ALGORITHMS = Map.of(
-      "md5", "MD5", "sha1", "SHA-1", "sha256", "SHA-256", "sha512", "SHA-512");
+  private static final Map<String, String> ALGORITHMS =
+      Map.of("md5", "MD5", "sha1", "SHA-1", "sha256", "SHA-256", "sha512", "SHA-512");
   private static final int CHUNK = 1 << 16;
 
-  private BuiltinJobs() {
-  }
+  private BuiltinJobs() {}
 
-  /** Registers {@code filesystem.checksum} (paths inside {@code roots} only) and {@code core.bulk}. */
+  /**
+   * Registers {@code filesystem.checksum} (paths inside {@code roots} only) and {@code core.bulk}.
+   */
   public static Future<Void> install(Herald herald, Vertx vertx, FileRoots roots) {
     return Future.all(
-        herald.registerJobMethod("filesystem.checksum", """
+            herald.registerJobMethod(
+                "filesystem.checksum",
+                """
                 Hashes a file, or every regular file of a directory tree, with `algorithm` (`md5`, `sha1`, \
                 `sha256` (default), `sha512`). Progress by bytes. Result: the hex digest of a file, or \
                 `{relative path: digest}` for a directory. Only paths inside the configured `files.roots`.""",
-            new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 2)
-                .put("prefixItems", new JsonArray()
-                    .add(new JsonObject().put("type", "string"))
-                    .add(new JsonObject().put("enum", new JsonArray(List.copyOf(ALGORITHMS.keySet().stream().sorted().toList()))))),
-            job -> vertx.executeBlocking(() -> checksum(job, roots), false)),
-        herald.registerJobMethod("core.bulk", """
+                new JsonObject()
+                    .put("type", "array")
+                    .put("minItems", 1)
+                    .put("maxItems", 2)
+                    .put(
+                        "prefixItems",
+                        new JsonArray()
+                            .add(new JsonObject().put("type", "string"))
+                            .add(
+                                new JsonObject()
+                                    .put(
+                                        "enum",
+                                        new JsonArray(
+                                            List.copyOf(
+                                                ALGORITHMS.keySet().stream().sorted().toList()))))),
+                job -> vertx.executeBlocking(() -> checksum(job, roots), false)),
+            herald.registerJobMethod(
+                "core.bulk",
+                """
                 Calls `method` once per entry of `params_list` (each a params list), one after the other. \
                 Result: a list of `{"result": .., "error": ..}` in the same order.""",
-            new JsonObject().put("type", "array").put("minItems", 2).put("maxItems", 2)
-                .put("prefixItems", new JsonArray()
-                    .add(new JsonObject().put("type", "string"))
-                    .add(new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "array")))),
-            job -> bulk(herald, job, job.params().getString(0), job.params().getJsonArray(1), 0, new JsonArray()))
-    ).mapEmpty();
+                new JsonObject()
+                    .put("type", "array")
+                    .put("minItems", 2)
+                    .put("maxItems", 2)
+                    .put(
+                        "prefixItems",
+                        new JsonArray()
+                            .add(new JsonObject().put("type", "string"))
+                            .add(
+                                new JsonObject()
+                                    .put("type", "array")
+                                    .put("items", new JsonObject().put("type", "array")))),
+                job ->
+                    bulk(
+                        herald,
+                        job,
+                        job.params().getString(0),
+                        job.params().getJsonArray(1),
+                        0,
+                        new JsonArray())))
+        .mapEmpty();
   }
 
-  private static Object checksum(JobHandle job, FileRoots roots) throws IOException, NoSuchAlgorithmException {
+  private static Object checksum(JobHandle job, FileRoots roots)
+      throws IOException, NoSuchAlgorithmException {
     Path root = roots.check(job.params().getString(0));
     JsonArray params = job.params();
     String algorithm = ALGORITHMS.get(params.size() > 1 ? params.getString(1) : "sha256");
@@ -81,7 +112,8 @@ public final class BuiltinJobs {
     return Files.isDirectory(root) ? digests : digests.getString(root.toString());
   }
 
-  private static String digest(JobHandle job, Path file, MessageDigest md, long[] done, long total, String name)
+  private static String digest(
+      JobHandle job, Path file, MessageDigest md, long[] done, long total, String name)
       throws IOException {
     byte[] buffer = new byte[CHUNK];
     try (InputStream in = Files.newInputStream(file)) {
@@ -102,18 +134,26 @@ public final class BuiltinJobs {
     return total == 0 ? 100.0 : done * 100.0 / total;
   }
 
-  private static Future<Object> bulk(Herald herald, JobHandle job, String method, JsonArray paramsList, int i,
-                                     JsonArray results) {
+  private static Future<Object> bulk(
+      Herald herald, JobHandle job, String method, JsonArray paramsList, int i, JsonArray results) {
     if (i == paramsList.size() || job.isAborted()) {
       return Future.succeededFuture(results);
     }
-    return herald.call(method, paramsList.getJsonArray(i))
-        .transform(ar -> {
-          results.add(new JsonObject()
-              .put("result", ar.succeeded() ? ar.result() : null)
-              .put("error", ar.succeeded() ? null : CallError.toErrorDict(ar.cause()).reason()));
-          job.setProgress((i + 1) * 100.0 / paramsList.size(), "Call " + (i + 1) + " of " + paramsList.size(), null);
-          return bulk(herald, job, method, paramsList, i + 1, results);
-        });
+    return herald
+        .call(method, paramsList.getJsonArray(i))
+        .transform(
+            ar -> {
+              results.add(
+                  new JsonObject()
+                      .put("result", ar.succeeded() ? ar.result() : null)
+                      .put(
+                          "error",
+                          ar.succeeded() ? null : CallError.toErrorDict(ar.cause()).reason()));
+              job.setProgress(
+                  (i + 1) * 100.0 / paramsList.size(),
+                  "Call " + (i + 1) + " of " + paramsList.size(),
+                  null);
+              return bulk(herald, job, method, paramsList, i + 1, results);
+            });
   }
 }

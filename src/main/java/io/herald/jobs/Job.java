@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-/** One job's state. Confined to the job engine's context; {@link #toJson} is the seed's job object. */
+/**
+ * One job's state. Confined to the job engine's context; {@link #toJson} is the seed's job object.
+ */
 final class Job {
 
   static final int EXCERPT_LINES = 10;
@@ -39,8 +41,12 @@ final class Job {
   /** A job described by another node's {@link #toJson}; its log lines are not carried over. */
   static Job fromJson(JsonObject json) {
     JsonObject started = json.getJsonObject("time_started");
-    Job job = new Job(json.getLong("id"), json.getString("method"), json.getJsonArray("arguments", new JsonArray()),
-        started == null ? 0 : started.getLong("$date"));
+    Job job =
+        new Job(
+            json.getLong("id"),
+            json.getString("method"),
+            json.getJsonArray("arguments", new JsonArray()),
+            started == null ? 0 : started.getLong("$date"));
     job.state = JobState.valueOf(json.getString("state"));
     JsonObject finished = json.getJsonObject("time_finished");
     job.timeFinished = finished == null ? null : finished.getLong("$date");
@@ -69,10 +75,12 @@ final class Job {
         .put("abortable", true)
         .put("logs_path", logsPath)
         .put("logs_excerpt", logTail.isEmpty() ? null : String.join("\n", logTail))
-        .put("progress", new JsonObject()
-            .put("percent", percent)
-            .put("description", progressDescription)
-            .put("extra", progressExtra))
+        .put(
+            "progress",
+            new JsonObject()
+                .put("percent", percent)
+                .put("description", progressDescription)
+                .put("extra", progressExtra))
         .put("result", result)
         .put("error", error)
         .put("exception", exception)
@@ -88,5 +96,4 @@ final class Job {
       logTail.removeFirst();
     }
   }
-
 }

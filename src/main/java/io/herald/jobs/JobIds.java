@@ -19,22 +19,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job ids of a node: {@code block × 1,000,000 + n}, {@code n} from 1 to 999,999. The node takes a block number
- * from the cluster when it starts and whenever its block is used up, and numbers its jobs in it locally (no
- * cluster round trip per job): node A's first block 1 gives 1000001, 1000002, ... ("block 1, job 2"). Ids stay
- * far below 2^53, exact in JavaScript.
+ * The job ids of a node: {@code block × 1,000,000 + n}, {@code n} from 1 to 999,999. The node takes
+ * a block number from the cluster when it starts and whenever its block is used up, and numbers its
+ * jobs in it locally (no cluster round trip per job): node A's first block 1 gives 1000001,
+ * 1000002, ... ("block 1, job 2"). Ids stay far below 2^53, exact in JavaScript.
  *
- * <p>Why blocks: a cluster-wide counter per job is kept on both sides of a network partition, so both sides
- * issued the same ids. Nodes running when a partition happens keep numbering in their own, distinct blocks on
- * whichever side they are. The one case left: a node that takes a block while partitioned (it starts during the
- * split, or uses up its block during it) can take the same number as a node on the other side.
+ * <p>Why blocks: a cluster-wide counter per job is kept on both sides of a network partition, so
+ * both sides issued the same ids. Nodes running when a partition happens keep numbering in their
+ * own, distinct blocks on whichever side they are. The one case left: a node that takes a block
+ * while partitioned (it starts during the split, or uses up its block during it) can take the same
+ * number as a node on the other side.
  *
- * <p>Block numbers: the highest one taken is the counter {@value #COUNTER} of the cluster's map of counters
- * ({@link Addresses#MAP_COUNTERS}: on every node, and the higher value wins when a partition heals). Each node
- * also keeps the highest block it has taken in {@code <dir>/block}, written (atomically, on a worker thread)
- * before the block's first id is issued, and a new block is above both the map's value and that file's: after a
- * restart of the whole cluster (the map is gone), no block is taken again as long as the nodes' data
- * directories survive.
+ * <p>Block numbers: the highest one taken is the counter {@value #COUNTER} of the cluster's map of
+ * counters ({@link Addresses#MAP_COUNTERS}: on every node, and the higher value wins when a
+ * partition heals). Each node also keeps the highest block it has taken in {@code <dir>/block},
+ * written (atomically, on a worker thread) before the block's first id is issued, and a new block
+ * is above both the map's value and that file's: after a restart of the whole cluster (the map is
+ * gone), no block is taken again as long as the nodes' data directories survive.
  *
  * <p>Thread-safe; {@link #next()} may be called from any thread.
  */
@@ -42,8 +43,10 @@ public final class JobIds {
 
   /** Ids per block (the first of a block, {@code block × BLOCK_SIZE}, is not used). */
   public static final long BLOCK_SIZE = 1_000_000;
+
   /** The key, in the cluster's map of counters, of the highest block taken. */
   static final String COUNTER = "herald.jobs.blocks";
+
   static final String FILE = "block";
   private static final long MAX_SAFE_ID = (1L << 53) - 1;
   private static final Logger LOG = LoggerFactory.getLogger(JobIds.class);
@@ -65,8 +68,9 @@ public final class JobIds {
   }
 
   /**
-   * The ids of a node whose files are in {@code dir}. Its first block is taken now (the node starts), so that it
-   * has one before any partition; when that fails, the first {@link #next()} tries again.
+   * The ids of a node whose files are in {@code dir}. Its first block is taken now (the node
+   * starts), so that it has one before any partition; when that fails, the first {@link #next()}
+   * tries again.
    */
   public static JobIds start(Vertx vertx, Membership membership, Path dir) {
     JobIds ids = new JobIds(vertx, membership, dir, BLOCK_SIZE);
@@ -74,7 +78,10 @@ public final class JobIds {
     return ids;
   }
 
-  /** The next job id, unique in the cluster; fails when no block can be taken (the cluster map, the file). */
+  /**
+   * The next job id, unique in the cluster; fails when no block can be taken (the cluster map, the
+   * file).
+   */
   public Future<Long> next() {
     Future<Void> refilled;
     synchronized (this) {
@@ -87,48 +94,68 @@ public final class JobIds {
     return refilled.compose(v -> next());
   }
 
-  /** The block being taken, taking one if none is (calls that find the block used up wait for the same one). */
+  /**
+   * The block being taken, taking one if none is (calls that find the block used up wait for the
+   * same one).
+   */
   private synchronized Future<Void> refill() {
     if (taking == null) {
       Promise<Void> taken = Promise.promise();
       taking = taken.future();
-      take().onComplete(ar -> {
-        synchronized (this) {
-          taking = null;
-          if (ar.succeeded()) {
-            block = ar.result();
-            used = 0;
-          }
-        }
-        if (ar.succeeded()) {
-          taken.complete();
-        } else {
-          taken.fail(ar.cause());
-        }
-      });
+      take()
+          .onComplete(
+              ar -> {
+                synchronized (this) {
+                  taking = null;
+                  if (ar.succeeded()) {
+                    block = ar.result();
+                    used = 0;
+                  }
+                }
+                if (ar.succeeded()) {
+                  taken.complete();
+                } else {
+                  taken.fail(ar.cause());
+                }
+              });
     }
     return taking;
   }
 
   private Future<Long> take() {
-    return highest().compose(floor -> membership.<String, Long>map(Addresses.MAP_COUNTERS)
-            .compose(map -> claim(map, floor)))
-        .compose(taken -> {
-          if (taken + 1 > (MAX_SAFE_ID + 1) / blockSize) {
-            return Future.failedFuture(new IllegalStateException("job id blocks exhausted at block " + taken));
-          }
-          // Persisted before the first id of the block is issued: a restart never takes it again.
-          return vertx.executeBlocking(() -> persist(file, taken), false).map(taken);
-        })
-        .onSuccess(taken -> {
-          synchronized (this) {
-            highest = Math.max(highest, taken);
-          }
-          LOG.info("job ids: block {} ({} to {})", taken, taken * blockSize + 1, taken * blockSize + blockSize - 1);
-        });
+    return highest()
+        .compose(
+            floor ->
+                membership
+                    .<String, Long>map(Addresses.MAP_COUNTERS)
+                    .compose(map -> claim(map, floor)))
+        .compose(
+            taken -> {
+              if (taken + 1 > (MAX_SAFE_ID + 1) / blockSize) {
+                return Future.failedFuture(
+                    new IllegalStateException("job id blocks exhausted at block " + taken));
+              }
+              // Persisted before the first id of the block is issued: a restart never takes it
+              // again.
+              return vertx.executeBlocking(() -> persist(file, taken), false).map(taken);
+            })
+        .onSuccess(
+            taken -> {
+              synchronized (this) {
+                highest = Math.max(highest, taken);
+              }
+              LOG.info(
+                  "job ids: block {} ({} to {})",
+                  taken,
+                  taken * blockSize + 1,
+                  taken * blockSize + blockSize - 1);
+            });
   }
 
-  /** The highest block this node took: from memory, else from its file (read once, on a worker thread). */
+  /**
+   * The highest block this node took: from memory, else from its file (read once, on a worker
+   * thread).
+   */
   private Future<Long> highest() {
     synchronized (this) {
       if (highest >= 0) {
@@ -139,21 +166,27 @@ public final class JobIds {
   }
 
   /**
-   * Takes the next block: one above both the cluster's highest and {@code floor} (this node's highest), in one
-   * compare-and-set, so the cluster's value is raised past the blocks this node took before a restart.
+   * Takes the next block: one above both the cluster's highest and {@code floor} (this node's
+   * highest), in one compare-and-set, so the cluster's value is raised past the blocks this node
+   * took before a restart.
    */
   private static Future<Long> claim(AsyncMap<String, Long> map, long floor) {
-    return map.get(COUNTER).compose(current -> {
-      long next = Math.max(current == null ? 0 : current, floor) + 1;
-      Future<Boolean> swapped = current == null
-          ? map.putIfAbsent(COUNTER, next).map(previous -> previous == null)
-          : map.replaceIfPresent(COUNTER, current, next);
-      return swapped.compose(won -> won ? Future.succeededFuture(next) : claim(map, floor));
-    });
+    return map.get(COUNTER)
+        .compose(
+            current -> {
+              long next = Math.max(current == null ? 0 : current, floor) + 1;
+              Future<Boolean> swapped =
+                  current == null
+                      ? map.putIfAbsent(COUNTER, next).map(previous -> previous == null)
+                      : map.replaceIfPresent(COUNTER, current, next);
+              return swapped.compose(won -> won ? Future.succeededFuture(next) : claim(map, floor));
+            });
   }
 
-  // --- the file: static and synchronized, and locked, so that nodes sharing a directory (several in one JVM in
-  // tests, or two processes started on one data directory) keep the highest block any of them took ---
+  // --- the file: static and synchronized, and locked, so that nodes sharing a directory (several
+  // in one JVM in
+  // tests, or two processes started on one data directory) keep the highest block any of them took
+  // ---
 
   private static synchronized long read(Path file) throws IOException {
     if (!Files.exists(file)) {
@@ -167,18 +200,28 @@ public final class JobIds {
     }
   }
 
-  /** Writes {@code block} if it is higher than the file's: a temporary file, synced, moved over the old one. */
+  /**
+   * Writes {@code block} if it is higher than the file's: a temporary file, synced, moved over the
+   * old one.
+   */
   private static synchronized Void persist(Path file, long block) throws IOException {
     Files.createDirectories(file.getParent());
-    try (FileChannel lockFile = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-         FileLock ignored = lockFile.lock()) {
+    try (FileChannel lockFile =
+            FileChannel.open(
+                file.resolveSibling(file.getFileName() + ".lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock ignored = lockFile.lock()) {
       if (read(file) >= block) {
         return null;
       }
       Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel out =
+          FileChannel.open(
+              temp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING)) {
         out.write(ByteBuffer.wrap((block + "\n").getBytes(StandardCharsets.US_ASCII)));
         out.force(true);
       }

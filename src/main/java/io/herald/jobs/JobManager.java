@@ -1,14 +1,13 @@
 package io.herald.jobs;
 
-import io.herald.JobHandle;
-import io.herald.JobHandler;
-
-import io.herald.EventMessage;
-import io.herald.Snapshot;
-import io.herald.StreamPosition;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.EventMessage;
+import io.herald.JobHandle;
+import io.herald.JobHandler;
+import io.herald.Snapshot;
+import io.herald.StreamPosition;
 import io.herald.query.Filters;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
@@ -35,15 +34,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job engine of a node: a queue with a concurrency limit, the job states, their {@code core.get_jobs}
- * events, a bounded history of finished jobs, abort and wait.
+ * The job engine of a node: a queue with a concurrency limit, the job states, their {@code
+ * core.get_jobs} events, a bounded history of finished jobs, abort and wait.
  *
- * <p>All state is confined to the engine's context; every public method may be called from any thread and its
- * future completes on the engine's context.
+ * <p>All state is confined to the engine's context; every public method may be called from any
+ * thread and its future completes on the engine's context.
  *
- * <p>Event contract: {@code added} (WAITING) when queued; {@code changed} on every state change, on progress
- * (throttled, see {@link ProgressThrottle}) and on description changes; always a final {@code changed} with the
- * terminal state and {@code time_finished}; {@code removed} when a finished job leaves the history.
+ * <p>Event contract: {@code added} (WAITING) when queued; {@code changed} on every state change, on
+ * progress (throttled, see {@link ProgressThrottle}) and on description changes; always a final
+ * {@code changed} with the terminal state and {@code time_finished}; {@code removed} when a
+ * finished job leaves the history.
  */
 public final class JobManager {
 
@@ -51,8 +51,7 @@ public final class JobManager {
   private static final Logger LOG = LoggerFactory.getLogger(JobManager.class);
 
   /** Settings of the engine. */
-  public record Limits(int maxRunning, int historySize, long progressIntervalMs, Path logsDir) {
-  }
+  public record Limits(int maxRunning, int historySize, long progressIntervalMs, Path logsDir) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -68,13 +67,20 @@ public final class JobManager {
 
   /**
    * @param publisher publishes a {@code core.get_jobs} message
-   * @param ids       the next job id (unique across the cluster)
-   * @param position  the position of this node's last publication of {@code core.get_jobs} (see {@link Snapshot})
-   * @param clock     the time in milliseconds since the epoch ({@code System::currentTimeMillis}): the jobs' times
-   *                  and the progress throttle read it
+   * @param ids the next job id (unique across the cluster)
+   * @param position the position of this node's last publication of {@code core.get_jobs} (see
+   *     {@link Snapshot})
+   * @param clock the time in milliseconds since the epoch ({@code System::currentTimeMillis}): the
+   *     jobs' times and the progress throttle read it
    */
-  public JobManager(Vertx vertx, Context context, Limits limits, BiConsumer<String, EventMessage> publisher,
-                    Supplier<Future<Long>> ids, Supplier<StreamPosition> position, LongSupplier clock) {
+  public JobManager(
+      Vertx vertx,
+      Context context,
+      Limits limits,
+      BiConsumer<String, EventMessage> publisher,
+      Supplier<Future<Long>> ids,
+      Supplier<StreamPosition> position,
+      LongSupplier clock) {
     this.vertx = vertx;
     this.context = context;
     this.limits = limits;
@@ -92,6 +98,7 @@ public final class JobManager {
     final Promise<Void> done = Promise.promise();
     AsyncFile log;
     Future<AsyncFile> logOpening;
+
     /** The node whose job this is, when it was adopted from a node presumed dead; else null. */
     String presumedDead;
 
@@ -117,12 +124,13 @@ public final class JobManager {
 
     @Override
     public void setDescription(String description) {
-      onContext(() -> {
-        if (!job.state.terminal() && !java.util.Objects.equals(description, job.description)) {
-          job.description = description;
-          emit(EventMessage.changed(job.id, job.toJson()));
-        }
-      });
+      onContext(
+          () -> {
+            if (!job.state.terminal() && !java.util.Objects.equals(description, job.description)) {
+              job.description = description;
+              emit(EventMessage.changed(job.id, job.toJson()));
+            }
+          });
     }
 
     @Override
@@ -141,148 +149,186 @@ public final class JobManager {
     }
   }
 
-  /** Queues a job; completes with its id as soon as it is queued (its {@code added} event is out). */
+  /**
+   * Queues a job; completes with its id as soon as it is queued (its {@code added} event is out).
+   */
   public Future<Long> submit(String method, JsonArray params, JobHandler handler) {
-    return ids.get().compose(id -> call(() -> {
-      Entry entry = new Entry(new Job(id, method, params.copy(), clock.getAsLong()), handler);
-      jobs.put(id, entry);
-      waiting.addLast(entry);
-      emit(EventMessage.added(id, entry.job.toJson()));
-      pump();
-      return id;
-    }));
+    return ids.get()
+        .compose(
+            id ->
+                call(
+                    () -> {
+                      Entry entry =
+                          new Entry(new Job(id, method, params.copy(), clock.getAsLong()), handler);
+                      jobs.put(id, entry);
+                      waiting.addLast(entry);
+                      emit(EventMessage.added(id, entry.job.toJson()));
+                      pump();
+                      return id;
+                    }));
   }
 
   /** {@code core.get_jobs(filters, options)} over every job this engine knows. */
   public Future<Object> query(JsonArray filters, JsonObject options) {
-    return call(() -> {
-      List<JsonObject> all = new ArrayList<>(jobs.size());
-      jobs.values().forEach(e -> all.add(e.job.toJson()));
-      return Filters.apply(all, filters, options);
-    });
-  }
-
-  /** Every job as an {@code added} message, read on the engine's context together with the publication position. */
-  public Future<Snapshot> snapshot() {
-    return call(() -> {
-      List<EventMessage> items = new ArrayList<>(jobs.size());
-      jobs.values().forEach(e -> items.add(EventMessage.added(e.job.id, e.job.toJson())));
-      return new Snapshot(items, List.of(position.get()));
-    });
+    return call(
+        () -> {
+          List<JsonObject> all = new ArrayList<>(jobs.size());
+          jobs.values().forEach(e -> all.add(e.job.toJson()));
+          return Filters.apply(all, filters, options);
+        });
   }
 
   /**
-   * Takes over jobs of another node (dead, or handing over as it stops) that have ended or that this node ends
-   * now as FAILED with {@code failure}: they join this node's history, and those ended here are announced with
-   * their final {@code changed}.
+   * Every job as an {@code added} message, read on the engine's context together with the
+   * publication position.
+   */
+  public Future<Snapshot> snapshot() {
+    return call(
+        () -> {
+          List<EventMessage> items = new ArrayList<>(jobs.size());
+          jobs.values().forEach(e -> items.add(EventMessage.added(e.job.id, e.job.toJson())));
+          return new Snapshot(items, List.of(position.get()));
+        });
+  }
+
+  /**
+   * Takes over jobs of another node (dead, or handing over as it stops) that have ended or that
+   * this node ends now as FAILED with {@code failure}: they join this node's history, and those
+   * ended here are announced with their final {@code changed}.
    *
    * @param presumedDead the node, when it is presumed dead (it may come back after a partition, see
-   *                     {@link #forget}); null when it stopped
+   *     {@link #forget}); null when it stopped
    */
   public Future<Void> adopt(List<JsonObject> others, String failure, String presumedDead) {
-    return call(() -> {
-      for (JsonObject json : others) {
-        Job job = Job.fromJson(json);
-        if (jobs.containsKey(job.id)) {
-          continue;
-        }
-        Entry entry = new Entry(job, null);
-        entry.presumedDead = presumedDead;
-        jobs.put(job.id, entry);
-        if (job.state.terminal()) {
-          entry.done.tryComplete();
-          remember(job.id);
-        } else {
-          finish(entry, JobState.FAILED, null, new CallError(Errno.EFAULT, failure));
-        }
-      }
-      return null;
-    });
+    return call(
+        () -> {
+          for (JsonObject json : others) {
+            Job job = Job.fromJson(json);
+            if (jobs.containsKey(job.id)) {
+              continue;
+            }
+            Entry entry = new Entry(job, null);
+            entry.presumedDead = presumedDead;
+            jobs.put(job.id, entry);
+            if (job.state.terminal()) {
+              entry.done.tryComplete();
+              remember(job.id);
+            } else {
+              finish(entry, JobState.FAILED, null, new CallError(Errno.EFAULT, failure));
+            }
+          }
+          return null;
+        });
   }
 
   /**
-   * {@code node}, presumed dead, is back after a network partition and owns its jobs again: the copies adopted from
-   * it leave this node's history, silently (its own announcements tell the clients their real state).
+   * {@code node}, presumed dead, is back after a network partition and owns its jobs again: the
+   * copies adopted from it leave this node's history, silently (its own announcements tell the
+   * clients their real state).
    */
   public Future<Void> forget(String node) {
-    return call(() -> {
-      jobs.values().removeIf(entry -> {
-        boolean back = node.equals(entry.presumedDead);
-        if (back) {
-          finished.remove(entry.job.id);
-        }
-        return back;
-      });
-      return null;
-    });
+    return call(
+        () -> {
+          jobs.values()
+              .removeIf(
+                  entry -> {
+                    boolean back = node.equals(entry.presumedDead);
+                    if (back) {
+                      finished.remove(entry.job.id);
+                    }
+                    return back;
+                  });
+          return null;
+        });
   }
 
   /**
-   * This node's own jobs (not adopted ones) that are unfinished or ended at or after {@code since} (ms): what the
-   * other side of a partition may not have seen.
+   * This node's own jobs (not adopted ones) that are unfinished or ended at or after {@code since}
+   * (ms): what the other side of a partition may not have seen.
    */
   public Future<List<JsonObject>> changedSince(long since) {
-    return call(() -> {
-      List<JsonObject> changed = new ArrayList<>();
-      for (Entry entry : jobs.values()) {
-        Job job = entry.job;
-        if (entry.handler != null && (!job.state.terminal() || job.timeFinished >= since)) {
-          changed.add(job.toJson());
-        }
-      }
-      return changed;
-    });
+    return call(
+        () -> {
+          List<JsonObject> changed = new ArrayList<>();
+          for (Entry entry : jobs.values()) {
+            Job job = entry.job;
+            if (entry.handler != null && (!job.state.terminal() || job.timeFinished >= since)) {
+              changed.add(job.toJson());
+            }
+          }
+          return changed;
+        });
   }
 
   /**
-   * The node is stopping: waiting and running jobs end FAILED with {@code reason} (their final {@code changed} goes
-   * out now; handlers still running are ignored when they return). Returns every job, for a survivor to adopt.
+   * The node is stopping: waiting and running jobs end FAILED with {@code reason} (their final
+   * {@code changed} goes out now; handlers still running are ignored when they return). Returns
+   * every job, for a survivor to adopt.
    */
   public Future<List<JsonObject>> stop(String reason) {
-    return call(() -> {
-      waiting.clear();
-      List<JsonObject> all = new ArrayList<>();
-      for (Entry entry : new ArrayList<>(jobs.values())) {
-        if (!entry.job.state.terminal()) {
-          finish(entry, JobState.FAILED, null, new CallError(Errno.EFAULT, reason));
-        }
-        all.add(entry.job.toJson());
-      }
-      return all;
-    });
+    return call(
+        () -> {
+          waiting.clear();
+          List<JsonObject> all = new ArrayList<>();
+          for (Entry entry : new ArrayList<>(jobs.values())) {
+            if (!entry.job.state.terminal()) {
+              finish(entry, JobState.FAILED, null, new CallError(Errno.EFAULT, reason));
+            }
+            all.add(entry.job.toJson());
+          }
+          return all;
+        });
   }
 
-  /** Requests an abort: a waiting job ends ABORTED at once, a running one when its handler returns. */
+  /**
+   * Requests an abort: a waiting job ends ABORTED at once, a running one when its handler returns.
+   */
   public Future<Void> abort(long id) {
-    return call(() -> {
-      Entry entry = find(id);
-      if (entry.job.state.terminal()) {
-        return null;
-      }
-      entry.job.abortRequested = true;
-      if (entry.job.state == JobState.WAITING) {
-        waiting.remove(entry);
-        finish(entry, JobState.ABORTED, null, null);
-      } else {
-        entry.abort.tryComplete();
-      }
-      return null;
-    });
+    return call(
+        () -> {
+          Entry entry = find(id);
+          if (entry.job.state.terminal()) {
+            return null;
+          }
+          entry.job.abortRequested = true;
+          if (entry.job.state == JobState.WAITING) {
+            waiting.remove(entry);
+            finish(entry, JobState.ABORTED, null, null);
+          } else {
+            entry.abort.tryComplete();
+          }
+          return null;
+        });
   }
 
-  /** The job's result once it has ended; a FAILED or ABORTED job fails the future with its error. */
+  /**
+   * The job's result once it has ended; a FAILED or ABORTED job fails the future with its error.
+   */
   public Future<Object> await(long id) {
-    return call(() -> find(id)).compose(entry -> entry.done.future().transform(ignored -> call(() -> {
-      Job job = entry.job;
-      if (job.state == JobState.SUCCESS) {
-        return job.result;
-      }
-      if (job.state == JobState.ABORTED) {
-        throw new CallError(Errno.EINTR, "Job " + id + " was aborted");
-      }
-      throw new CallError(job.excInfo != null && job.excInfo.getValue("errname") instanceof String errname
-          ? ErrorDict.of(errno(errname), job.error) : ErrorDict.of(Errno.EFAULT, job.error));
-    })));
+    return call(() -> find(id))
+        .compose(
+            entry ->
+                entry
+                    .done
+                    .future()
+                    .transform(
+                        ignored ->
+                            call(
+                                () -> {
+                                  Job job = entry.job;
+                                  if (job.state == JobState.SUCCESS) {
+                                    return job.result;
+                                  }
+                                  if (job.state == JobState.ABORTED) {
+                                    throw new CallError(Errno.EINTR, "Job " + id + " was aborted");
+                                  }
+                                  throw new CallError(
+                                      job.excInfo != null
+                                              && job.excInfo.getValue("errname")
+                                                  instanceof String errname
+                                          ? ErrorDict.of(errno(errname), job.error)
+                                          : ErrorDict.of(Errno.EFAULT, job.error));
+                                })));
   }
 
   private static Errno errno(String name) {
@@ -314,21 +360,24 @@ public final class JobManager {
       } catch (RuntimeException e) {
         work = Future.failedFuture(e);
       }
-      work.onComplete(ar -> onContext(() -> {
-        running--;
-        if (entry.job.state.terminal()) {
-          pump(); // ended meanwhile: the node is stopping
-          return;
-        }
-        if (entry.job.abortRequested) {
-          finish(entry, JobState.ABORTED, null, null);
-        } else if (ar.succeeded()) {
-          finish(entry, JobState.SUCCESS, ar.result(), null);
-        } else {
-          finish(entry, JobState.FAILED, null, ar.cause());
-        }
-        pump();
-      }));
+      work.onComplete(
+          ar ->
+              onContext(
+                  () -> {
+                    running--;
+                    if (entry.job.state.terminal()) {
+                      pump(); // ended meanwhile: the node is stopping
+                      return;
+                    }
+                    if (entry.job.abortRequested) {
+                      finish(entry, JobState.ABORTED, null, null);
+                    } else if (ar.succeeded()) {
+                      finish(entry, JobState.SUCCESS, ar.result(), null);
+                    } else {
+                      finish(entry, JobState.FAILED, null, ar.cause());
+                    }
+                    pump();
+                  }));
     }
   }
 
@@ -348,12 +397,17 @@ public final class JobManager {
     if (delay == 0) {
       emitProgress(entry);
     } else {
-      entry.throttle.trailingTimer = vertx.setTimer(delay, t -> onContext(() -> {
-        entry.throttle.trailingTimer = -1;
-        if (!job.state.terminal()) {
-          emitProgress(entry);
-        }
-      }));
+      entry.throttle.trailingTimer =
+          vertx.setTimer(
+              delay,
+              t ->
+                  onContext(
+                      () -> {
+                        entry.throttle.trailingTimer = -1;
+                        if (!job.state.terminal()) {
+                          emitProgress(entry);
+                        }
+                      }));
     }
   }
 
@@ -380,12 +434,13 @@ public final class JobManager {
       StringWriter trace = new StringWriter();
       failure.printStackTrace(new PrintWriter(trace));
       job.exception = trace.toString();
-      job.excInfo = new JsonObject()
-          .put("repr", failure.toString())
-          .put("type", failure.getClass().getSimpleName())
-          .put("errno", error.errno().code)
-          .put("errname", error.errno().name())
-          .put("extra", error.extra());
+      job.excInfo =
+          new JsonObject()
+              .put("repr", failure.toString())
+              .put("type", failure.getClass().getSimpleName())
+              .put("errno", error.errno().code)
+              .put("errname", error.errno().name())
+              .put("extra", error.extra());
     } else if (state == JobState.ABORTED) {
       job.error = "Job aborted";
     }
@@ -396,7 +451,10 @@ public final class JobManager {
     remember(job.id);
   }
 
-  /** Keeps a finished job in the bounded history; the oldest beyond it are removed with {@code removed}. */
+  /**
+   * Keeps a finished job in the bounded history; the oldest beyond it are removed with {@code
+   * removed}.
+   */
   private void remember(long id) {
     finished.addLast(id);
     while (finished.size() > limits.historySize()) {
@@ -414,10 +472,18 @@ public final class JobManager {
     if (entry.logOpening == null) {
       Path path = limits.logsDir().resolve(entry.job.id + ".log");
       entry.job.logsPath = path.toString();
-      entry.logOpening = vertx.fileSystem().mkdirs(limits.logsDir().toString())
-          .compose(v -> vertx.fileSystem().open(path.toString(), new OpenOptions().setAppend(true).setCreate(true)))
-          .onSuccess(file -> entry.log = file)
-          .onFailure(e -> LOG.warn("job {}: cannot write its log: {}", entry.job.id, e.toString()));
+      entry.logOpening =
+          vertx
+              .fileSystem()
+              .mkdirs(limits.logsDir().toString())
+              .compose(
+                  v ->
+                      vertx
+                          .fileSystem()
+                          .open(path.toString(), new OpenOptions().setAppend(true).setCreate(true)))
+              .onSuccess(file -> entry.log = file)
+              .onFailure(
+                  e -> LOG.warn("job {}: cannot write its log: {}", entry.job.id, e.toString()));
     }
     entry.logOpening.onSuccess(file -> file.write(io.vertx.core.buffer.Buffer.buffer(line + "\n")));
   }
@@ -432,7 +498,10 @@ public final class JobManager {
     publisher.accept(EVENT, message);
   }
 
-  /** Runs {@code action} on the engine's context; its exception (a {@link CallError}) fails the future. */
+  /**
+   * Runs {@code action} on the engine's context; its exception (a {@link CallError}) fails the
+   * future.
+   */
   private <T> Future<T> call(Supplier<T> action) {
     return OnContext.call(context, action);
   }

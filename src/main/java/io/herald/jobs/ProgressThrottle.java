@@ -1,9 +1,9 @@
 package io.herald.jobs;
 
 /**
- * Decides when a job's progress is worth an event: when the integer percent or the description changed, and
- * not sooner than {@code intervalMs} after the previous progress event. A change that comes too soon is sent
- * by a trailing timer, so the latest values always go out.
+ * Decides when a job's progress is worth an event: when the integer percent or the description
+ * changed, and not sooner than {@code intervalMs} after the previous progress event. A change that
+ * comes too soon is sent by a trailing timer, so the latest values always go out.
  */
 final class ProgressThrottle {
 
@@ -17,7 +17,10 @@ final class ProgressThrottle {
     this.intervalMs = intervalMs;
   }
 
-  /** Whether {@code percent}/{@code description} differ from what clients last saw in a way worth an event. */
+  /**
+   * Whether {@code percent}/{@code description} differ from what clients last saw in a way worth an
+   * event.
+   */
   boolean significant(Number percent, String description) {
     Long whole = percent == null ? null : (long) Math.floor(percent.doubleValue());
     return !java.util.Objects.equals(whole, emittedWholePercent)

@@ -1,12 +1,11 @@
 package io.herald.method;
 
-import io.herald.MethodCall;
-import io.herald.MethodDescriptor;
-
-import io.herald.bus.Addresses;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.MethodCall;
+import io.herald.MethodDescriptor;
+import io.herald.bus.Addresses;
 import io.herald.protocol.Schema;
 import io.herald.util.OnContext;
 import io.vertx.core.Future;
@@ -21,14 +20,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Methods callable by clients. A method registered on a node is served there directly and to every other node
- * over the event bus at {@code herald.method.<name>}; a call for a method this node does not have travels to a
- * node that has it.
+ * Methods callable by clients. A method registered on a node is served there directly and to every
+ * other node over the event bus at {@code herald.method.<name>}; a call for a method this node does
+ * not have travels to a node that has it.
  */
 public final class MethodRegistry {
 
-  private record Registered(MethodDescriptor descriptor, Schema schema, MessageConsumer<JsonObject> consumer) {
-  }
+  private record Registered(
+      MethodDescriptor descriptor, Schema schema, MessageConsumer<JsonObject> consumer) {}
 
   private final Vertx vertx;
   private final long remoteTimeoutMs;
@@ -42,27 +41,43 @@ public final class MethodRegistry {
   /** Registers a method on this node; completes once other nodes can reach it. */
   public Future<Void> register(MethodDescriptor descriptor) {
     if (local.containsKey(descriptor.name())) {
-      return Future.failedFuture(new CallError(Errno.EEXIST,
-          "Method '" + descriptor.name() + "' is already registered on this node"));
+      return Future.failedFuture(
+          new CallError(
+              Errno.EEXIST,
+              "Method '" + descriptor.name() + "' is already registered on this node"));
     }
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.method(descriptor.name()));
-    Registered registered = new Registered(descriptor,
-        descriptor.params() == null ? null : Schema.of(descriptor.params()), consumer);
+    MessageConsumer<JsonObject> consumer =
+        vertx.eventBus().consumer(Addresses.method(descriptor.name()));
+    Registered registered =
+        new Registered(
+            descriptor,
+            descriptor.params() == null ? null : Schema.of(descriptor.params()),
+            consumer);
     local.put(descriptor.name(), registered);
-    consumer.handler(msg -> {
-      JsonObject body = msg.body();
-      invoke(registered, new MethodCall(descriptor.name(), body.getJsonArray("params", new JsonArray()),
-          body.getString("session")))
-          .onComplete(ar -> msg.reply(ar.succeeded()
-              ? new JsonObject().put("result", ar.result())
-              : new JsonObject().put("error", CallError.toErrorDict(ar.cause()).toJson())));
-    });
+    consumer.handler(
+        msg -> {
+          JsonObject body = msg.body();
+          invoke(
+                  registered,
+                  new MethodCall(
+                      descriptor.name(),
+                      body.getJsonArray("params", new JsonArray()),
+                      body.getString("session")))
+              .onComplete(
+                  ar ->
+                      msg.reply(
+                          ar.succeeded()
+                              ? new JsonObject().put("result", ar.result())
+                              : new JsonObject()
+                                  .put("error", CallError.toErrorDict(ar.cause()).toJson())));
+        });
     return consumer.completion();
   }
 
   /**
-   * Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link CallError}.
-   * The future completes on the caller's context, whichever thread the handler completed it on.
+   * Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link
+   * CallError}. The future completes on the caller's context, whichever thread the handler
+   * completed it on.
    */
   public Future<Object> call(String method, JsonArray params, String session) {
     return OnContext.on(Vertx.currentContext(), dispatch(method, params, session));
@@ -74,20 +89,27 @@ public final class MethodRegistry {
       return invoke(registered, new MethodCall(method, params, session));
     }
     JsonObject request = new JsonObject().put("params", params).put("session", session);
-    return vertx.eventBus().<JsonObject>request(Addresses.method(method), request,
+    return vertx
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.method(method),
+            request,
             new DeliveryOptions().setSendTimeout(remoteTimeoutMs))
         .recover(failure -> Future.failedFuture(remoteFailure(method, failure)))
-        .compose(reply -> {
-          JsonObject body = reply.body();
-          if (body.containsKey("error")) {
-            return Future.failedFuture(new CallError(ErrorDict.fromJson(body.getJsonObject("error"))));
-          }
-          return Future.succeededFuture(body.getValue("result"));
-        });
+        .compose(
+            reply -> {
+              JsonObject body = reply.body();
+              if (body.containsKey("error")) {
+                return Future.failedFuture(
+                    new CallError(ErrorDict.fromJson(body.getJsonObject("error"))));
+              }
+              return Future.succeededFuture(body.getValue("result"));
+            });
   }
 
   private static CallError remoteFailure(String method, Throwable failure) {
-    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+    if (failure instanceof ReplyException reply
+        && reply.failureType() == ReplyFailure.NO_HANDLERS) {
       return new CallError(ErrorDict.noMethod(method));
     }
     if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
@@ -117,6 +139,7 @@ public final class MethodRegistry {
   }
 
   public Future<Void> close() {
-    return Future.all(local.values().stream().map(r -> r.consumer().unregister()).toList()).mapEmpty();
+    return Future.all(local.values().stream().map(r -> r.consumer().unregister()).toList())
+        .mapEmpty();
   }
 }

@@ -11,11 +11,16 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-/** Starts a node: reads the settings, joins the cluster, starts Herald, and stops cleanly on SIGTERM / SIGINT. */
+/**
+ * Starts a node: reads the settings, joins the cluster, starts Herald, and stops cleanly on SIGTERM
+ * / SIGINT.
+ */
 public final class Main {
 
   static {
-    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty(
+        "vertx.logger-delegate-factory-class-name",
+        "io.vertx.core.logging.SLF4JLogDelegateFactory");
     System.setProperty("hazelcast.logging.type", "slf4j");
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
@@ -23,8 +28,7 @@ public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-  private Main() {
-  }
+  private Main() {}
 
   public static void main(String[] args) {
     long t0 = System.nanoTime();
@@ -37,17 +41,25 @@ public final class Main {
         bootstrap.close().await();
       }
       Node node = Node.start(settings).await();
-      LOG.info("Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {})", node.nodeId(),
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), settings.httpHost(), node.httpPort(),
-          settings.wsPath(), settings.clusterName(), settings.clustered() ? "on" : "off");
-      // SIGTERM and SIGINT stop the node and exit 0; other exits still stop it through the shutdown hook.
+      LOG.info(
+          "Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {})",
+          node.nodeId(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+          settings.httpHost(),
+          node.httpPort(),
+          settings.wsPath(),
+          settings.clusterName(),
+          settings.clustered() ? "on" : "off");
+      // SIGTERM and SIGINT stop the node and exit 0; other exits still stop it through the shutdown
+      // hook.
       Thread hook = new Thread(() -> shutdown(node, settings), "herald-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      SignalHandler stop = signal -> {
-        Runtime.getRuntime().removeShutdownHook(hook);
-        shutdown(node, settings);
-        System.exit(0);
-      };
+      SignalHandler stop =
+          signal -> {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            shutdown(node, settings);
+            System.exit(0);
+          };
       Signal.handle(new Signal("TERM"), stop);
       Signal.handle(new Signal("INT"), stop);
     } catch (SettingsException e) {
@@ -60,11 +72,16 @@ public final class Main {
     }
   }
 
-  /** Stops the node, then its Vert.x, from this (non Vert.x) thread: a close chained on an event loop would end on a dead one. */
+  /**
+   * Stops the node, then its Vert.x, from this (non Vert.x) thread: a close chained on an event
+   * loop would end on a dead one.
+   */
   private static void shutdown(Node node, Settings settings) {
     LOG.info("Herald node {} stopping", node.nodeId());
     try {
-      node.close().toCompletionStage().toCompletableFuture()
+      node.close()
+          .toCompletionStage()
+          .toCompletableFuture()
           .get(settings.shutdownGraceMs() + 5000, TimeUnit.MILLISECONDS);
       node.vertx().close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("Herald node {} stopped", node.nodeId());

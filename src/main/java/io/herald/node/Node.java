@@ -52,9 +52,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Herald node: builds every service from the settings and passes each what it needs, installs the built-in
- * features through the {@link Herald} API (as a user's verticle would use it), serves HTTP and websockets, and
- * stops in order. The services are created here and nowhere else.
+ * A Herald node: builds every service from the settings and passes each what it needs, installs the
+ * built-in features through the {@link Herald} API (as a user's verticle would use it), serves HTTP
+ * and websockets, and stops in order. The services are created here and nowhere else.
  */
 public final class Node implements Herald {
 
@@ -72,8 +72,13 @@ public final class Node implements Herald {
   private final JobManager jobs;
   private final ClusterJobs clusterJobs;
   private final SourceHost sourceHost;
-  /** Verticles that belong to the node, in deployment order; undeployed in reverse order when it stops. */
+
+  /**
+   * Verticles that belong to the node, in deployment order; undeployed in reverse order when it
+   * stops.
+   */
   private final List<String> deployments = new CopyOnWriteArrayList<>();
+
   private MessageConsumer<JsonObject> probes;
   private volatile boolean draining;
   private volatile int httpPort;
@@ -87,18 +92,26 @@ public final class Node implements Herald {
     this.events = new EventRegistry(vertx, membership);
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
     this.publisher = new Publisher(vertx, events, membership.nodeId());
-    this.jobs = new JobManager(vertx, context, new JobManager.Limits(settings.jobsMaxRunning(),
-        settings.jobsHistorySize(), settings.jobsProgressIntervalMs(), Path.of(settings.dataDir(), "jobs")),
-        this::publishJobEvent,
-        JobIds.start(vertx, membership, Path.of(settings.dataDir(), "jobs"))::next,
-        () -> publisher.position(JobManager.EVENT), System::currentTimeMillis);
+    this.jobs =
+        new JobManager(
+            vertx,
+            context,
+            new JobManager.Limits(
+                settings.jobsMaxRunning(),
+                settings.jobsHistorySize(),
+                settings.jobsProgressIntervalMs(),
+                Path.of(settings.dataDir(), "jobs")),
+            this::publishJobEvent,
+            JobIds.start(vertx, membership, Path.of(settings.dataDir(), "jobs"))::next,
+            () -> publisher.position(JobManager.EVENT),
+            System::currentTimeMillis);
     this.clusterJobs = new ClusterJobs(vertx, membership, jobs);
     this.sourceHost = new SourceHost(events, producers, membership, stats);
   }
 
   /**
-   * Starts a node on a Vert.x of its own, clustered or not as the settings say. Stop it with {@link #close},
-   * then close its {@link #vertx()} — from a thread that is not one of its event loops.
+   * Starts a node on a Vert.x of its own, clustered or not as the settings say. Stop it with {@link
+   * #close}, then close its {@link #vertx()} — from a thread that is not one of its event loops.
    */
   public static Future<Node> start(Settings settings) {
     return NodeVertx.create(settings).compose(runtime -> start(runtime, settings));
@@ -107,13 +120,16 @@ public final class Node implements Herald {
   /** Starts a node on {@code runtime}'s Vert.x, which the caller closes after the node. */
   public static Future<Node> start(NodeVertx runtime, Settings settings) {
     Node node = new Node(runtime, settings);
-    return node.start().map(node).recover(failure -> node.close().transform(ar -> Future.failedFuture(failure)));
+    return node.start()
+        .map(node)
+        .recover(failure -> node.close().transform(ar -> Future.failedFuture(failure)));
   }
 
   private Future<Void> start() {
     FileRoots roots = new FileRoots(settings.filesRoots());
     probes = Reachability.serve(vertx, nodeId());
-    return probes.completion()
+    return probes
+        .completion()
         .compose(v -> events.start())
         .compose(v -> CoreMethods.install(this))
         .compose(v -> clusterJobs.start())
@@ -124,7 +140,8 @@ public final class Node implements Herald {
         .compose(v -> TailFollowSource.install(this, vertx, roots))
         .compose(v -> settings.alertsEnabled() ? deployAlerts() : Future.succeededFuture())
         .compose(v -> deployBridges())
-        .compose(v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
+        .compose(
+            v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
         .compose(v -> deployUserVerticles());
   }
 
@@ -139,24 +156,33 @@ public final class Node implements Herald {
   }
 
   private Future<Void> deployBridges() {
-    BridgeServices services = new BridgeServices(settings, membership, events, methods, producers, sourceHost,
-        stats, () -> draining);
+    BridgeServices services =
+        new BridgeServices(
+            settings, membership, events, methods, producers, sourceHost, stats, () -> draining);
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < settings.httpInstances(); i++) {
-      chain = chain.compose(v -> {
-        BridgeVerticle bridge = new BridgeVerticle(services);
-        return deploy(bridge).onSuccess(v2 -> httpPort = bridge.port());
-      });
+      chain =
+          chain.compose(
+              v -> {
+                BridgeVerticle bridge = new BridgeVerticle(services);
+                return deploy(bridge).onSuccess(v2 -> httpPort = bridge.port());
+              });
     }
     return chain;
   }
 
-  /** The {@code verticles} setting: each class gets this node through a {@code (Herald)} constructor if it has one. */
+  /**
+   * The {@code verticles} setting: each class gets this node through a {@code (Herald)} constructor
+   * if it has one.
+   */
   private Future<Void> deployUserVerticles() {
     Future<Void> chain = Future.succeededFuture();
     for (String name : settings.verticles()) {
-      chain = chain.compose(v -> UserVerticles.instantiate(name, this)).compose(this::deploy)
-          .onSuccess(v -> LOG.info("deployed {}", name));
+      chain =
+          chain
+              .compose(v -> UserVerticles.instantiate(name, this))
+              .compose(this::deploy)
+              .onSuccess(v -> LOG.info("deployed {}", name));
     }
     return chain;
   }
@@ -171,21 +197,23 @@ public final class Node implements Herald {
   }
 
   /**
-   * Stops the node, once (later calls get the same future): it accepts no new connections, waits (at most
-   * {@code shutdown.grace-ms}) for the method calls in flight to finish, then its unfinished jobs end FAILED and
-   * its job history goes to a survivor; its verticles stop in reverse order (it withdraws from
-   * {@code cluster.nodes}, every websocket is closed with 1012, the features and the source host stop); then its
-   * methods, probes and registry listener go. Its Vert.x is left running.
+   * Stops the node, once (later calls get the same future): it accepts no new connections, waits
+   * (at most {@code shutdown.grace-ms}) for the method calls in flight to finish, then its
+   * unfinished jobs end FAILED and its job history goes to a survivor; its verticles stop in
+   * reverse order (it withdraws from {@code cluster.nodes}, every websocket is closed with 1012,
+   * the features and the source host stop); then its methods, probes and registry listener go. Its
+   * Vert.x is left running.
    */
   public synchronized Future<Void> close() {
     if (closing == null) {
       draining = true;
-      closing = callsFinished(System.currentTimeMillis() + settings.shutdownGraceMs())
-          .compose(v -> clusterJobs.handOver())
-          .compose(v -> undeployAll())
-          .compose(v -> methods.close())
-          .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
-          .compose(v -> events.stop());
+      closing =
+          callsFinished(System.currentTimeMillis() + settings.shutdownGraceMs())
+              .compose(v -> clusterJobs.handOver())
+              .compose(v -> undeployAll())
+              .compose(v -> methods.close())
+              .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
+              .compose(v -> events.stop());
     }
     return closing;
   }
@@ -196,15 +224,24 @@ public final class Node implements Herald {
     java.util.Collections.reverse(reversed);
     Future<Void> chain = Future.succeededFuture();
     for (String id : reversed) {
-      chain = chain.compose(v -> vertx.undeploy(id).recover(e -> {
-        LOG.warn("stopping a verticle of the node failed: {}", e.toString());
-        return Future.succeededFuture();
-      }));
+      chain =
+          chain.compose(
+              v ->
+                  vertx
+                      .undeploy(id)
+                      .recover(
+                          e -> {
+                            LOG.warn("stopping a verticle of the node failed: {}", e.toString());
+                            return Future.succeededFuture();
+                          }));
     }
     return chain;
   }
 
-  /** Completes when no method call is in flight any more, or at {@code deadline} (ms) whichever comes first. */
+  /**
+   * Completes when no method call is in flight any more, or at {@code deadline} (ms) whichever
+   * comes first.
+   */
   private Future<Void> callsFinished(long deadline) {
     if (stats.callsInFlight.get() == 0 || System.currentTimeMillis() >= deadline) {
       return Future.succeededFuture();
@@ -212,7 +249,9 @@ public final class Node implements Herald {
     return vertx.timer(50).compose(t -> callsFinished(deadline));
   }
 
-  /** The port the websocket server listens on (the configured one, or the one chosen for port 0). */
+  /**
+   * The port the websocket server listens on (the configured one, or the one chosen for port 0).
+   */
   public int httpPort() {
     return httpPort;
   }
@@ -226,7 +265,9 @@ public final class Node implements Herald {
     return vertx;
   }
 
-  /** Every event this node knows of, private ones included (for the tests of what a node describes). */
+  /**
+   * Every event this node knows of, private ones included (for the tests of what a node describes).
+   */
   java.util.Collection<EventDescriptor> registeredEvents() {
     return events.all();
   }
@@ -251,13 +292,16 @@ public final class Node implements Herald {
   @Override
   public Future<Void> registerSource(EventDescriptor event, SourceFactory factory) {
     if (event.kind() != EventDescriptor.Kind.SOURCE) {
-      return Future.failedFuture(new IllegalArgumentException("'" + event.name() + "' is not a source event"));
+      return Future.failedFuture(
+          new IllegalArgumentException("'" + event.name() + "' is not a source event"));
     }
     if (!producers.addFactory(event.name(), factory)) {
-      return Future.failedFuture(new CallError(Errno.EEXIST,
-          "Event '" + event.name() + "' is already registered on this node"));
+      return Future.failedFuture(
+          new CallError(
+              Errno.EEXIST, "Event '" + event.name() + "' is already registered on this node"));
     }
-    return events.register(event)
+    return events
+        .register(event)
         .compose(v -> sourceHost.provide(event.name()))
         .onFailure(e -> producers.removeFactory(event.name(), factory));
   }
@@ -273,9 +317,14 @@ public final class Node implements Herald {
   }
 
   @Override
-  public Future<Void> registerJobMethod(String name, String description, JsonObject params, JobHandler handler) {
-    return methods.register(new MethodDescriptor(name, description, params,
-        call -> jobs.submit(name, call.params(), handler).map(id -> id)));
+  public Future<Void> registerJobMethod(
+      String name, String description, JsonObject params, JobHandler handler) {
+    return methods.register(
+        new MethodDescriptor(
+            name,
+            description,
+            params,
+            call -> jobs.submit(name, call.params(), handler).map(id -> id)));
   }
 
   @Override

@@ -10,29 +10,37 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
-/** The Vert.x instance a node runs on, and its view of the cluster, as the settings ask for them. */
+/**
+ * The Vert.x instance a node runs on, and its view of the cluster, as the settings ask for them.
+ */
 public record NodeVertx(Vertx vertx, Membership membership) {
 
-  /** A standalone Vert.x when {@code cluster.enabled} is false, else a clustered one joined through Hazelcast. */
+  /**
+   * A standalone Vert.x when {@code cluster.enabled} is false, else a clustered one joined through
+   * Hazelcast.
+   */
   public static Future<NodeVertx> create(Settings settings) {
     if (!settings.clustered()) {
       Vertx vertx = Vertx.vertx();
       return Future.succeededFuture(new NodeVertx(vertx, Membership.standalone(vertx)));
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastConfigs.build(settings));
-    return clustered(settings, manager).map(vertx -> new NodeVertx(vertx, new HazelcastMembership(vertx, manager)));
+    return clustered(settings, manager)
+        .map(vertx -> new NodeVertx(vertx, new HazelcastMembership(vertx, manager)));
   }
 
   /**
-   * A clustered Vert.x on {@code manager}, its event bus bound to {@code cluster.host} ("" leaves the host unset:
-   * the bus then binds to and advertises Hazelcast's own address) and {@code cluster.bus-port}.
+   * A clustered Vert.x on {@code manager}, its event bus bound to {@code cluster.host} ("" leaves
+   * the host unset: the bus then binds to and advertises Hazelcast's own address) and {@code
+   * cluster.bus-port}.
    */
   public static Future<Vertx> clustered(Settings settings, HazelcastClusterManager manager) {
     EventBusOptions bus = new EventBusOptions().setPort(settings.clusterBusPort());
     if (!settings.clusterHost().isBlank()) {
       bus.setHost(settings.clusterHost());
     }
-    return Vertx.builder().with(new VertxOptions().setEventBusOptions(bus))
+    return Vertx.builder()
+        .with(new VertxOptions().setEventBusOptions(bus))
         .withClusterManager(manager)
         .buildClustered();
   }

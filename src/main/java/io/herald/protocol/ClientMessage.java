@@ -6,16 +6,15 @@ import io.vertx.core.json.JsonArray;
 public sealed interface ClientMessage {
 
   /** {@code {"msg":"connect","version":"1","support":["1"]}}. */
-  record Connect(Object version) implements ClientMessage {
-  }
+  record Connect(Object version) implements ClientMessage {}
 
   /** {@code {"msg":"ping","id":"x"}}; {@code id} is optional and echoed as sent. */
-  record Ping(Object id) implements ClientMessage {
-  }
+  record Ping(Object id) implements ClientMessage {}
 
   /**
-   * {@code {"msg":"sub","id":..,"name":"event[:arg]"}}; {@code id} is a string or a number, echoed as sent.
-   * {@code "snapshot": true} asks for the event's current items (as {@code added}) before {@code ready}.
+   * {@code {"msg":"sub","id":..,"name":"event[:arg]"}}; {@code id} is a string or a number, echoed
+   * as sent. {@code "snapshot": true} asks for the event's current items (as {@code added}) before
+   * {@code ready}.
    */
   record Sub(Object id, String name, boolean snapshot) implements ClientMessage {
 
@@ -25,10 +24,11 @@ public sealed interface ClientMessage {
   }
 
   /** {@code {"msg":"unsub","id":..}}. */
-  record Unsub(Object id) implements ClientMessage {
-  }
+  record Unsub(Object id) implements ClientMessage {}
 
-  /** {@code {"msg":"method","id":..,"method":"svc.name","params":[..]}}; absent params are an empty list. */
-  record Method(Object id, String method, JsonArray params) implements ClientMessage {
-  }
+  /**
+   * {@code {"msg":"method","id":..,"method":"svc.name","params":[..]}}; absent params are an empty
+   * list.
+   */
+  record Method(Object id, String method, JsonArray params) implements ClientMessage {}
 }

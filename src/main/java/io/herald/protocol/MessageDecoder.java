@@ -16,8 +16,8 @@ public final class MessageDecoder {
   }
 
   /**
-   * The frame is JSON but not a valid message: answered with DDP's
-   * {@code {"msg":"error","reason":..,"offendingMessage":..}}, and the connection stays open.
+   * The frame is JSON but not a valid message: answered with DDP's {@code
+   * {"msg":"error","reason":..,"offendingMessage":..}}, and the connection stays open.
    */
   public static final class Malformed extends Exception {
     public final transient Object offending;
@@ -28,8 +28,7 @@ public final class MessageDecoder {
     }
   }
 
-  private MessageDecoder() {
-  }
+  private MessageDecoder() {}
 
   public static ClientMessage decode(String text) throws InvalidJson, Malformed {
     Object value;
@@ -51,9 +50,12 @@ public final class MessageDecoder {
     return switch (type) {
       case "connect" -> new ClientMessage.Connect(json.getValue("version"));
       case "ping" -> new ClientMessage.Ping(optionalId(json));
-      case "sub" -> new ClientMessage.Sub(requiredId(json), requiredString(json, "name"), flag(json, "snapshot"));
+      case "sub" ->
+          new ClientMessage.Sub(
+              requiredId(json), requiredString(json, "name"), flag(json, "snapshot"));
       case "unsub" -> new ClientMessage.Unsub(requiredId(json));
-      case "method" -> new ClientMessage.Method(requiredId(json), requiredString(json, "method"), params(json));
+      case "method" ->
+          new ClientMessage.Method(requiredId(json), requiredString(json, "method"), params(json));
       default -> throw new Malformed("unknown msg '" + type + "'", json);
     };
   }

@@ -2,7 +2,6 @@ package io.herald.protocol;
 
 import io.herald.Errno;
 import io.herald.ErrorDict;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -15,12 +14,14 @@ import io.vertx.json.schema.Validator;
 /** A compiled JSON Schema (draft 2020-12) whose failures become a VALIDATION {@link ErrorDict}. */
 public final class Schema {
 
-  private static final JsonSchemaOptions OPTIONS = new JsonSchemaOptions()
-      .setDraft(Draft.DRAFT202012)
-      .setBaseUri("https://herald.invalid/")
-      .setOutputFormat(OutputFormat.Basic);
+  private static final JsonSchemaOptions OPTIONS =
+      new JsonSchemaOptions()
+          .setDraft(Draft.DRAFT202012)
+          .setBaseUri("https://herald.invalid/")
+          .setOutputFormat(OutputFormat.Basic);
 
-  private static final java.util.Map<String, Schema> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<String, Schema> COMPILED =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final Validator validator;
 
@@ -29,8 +30,9 @@ public final class Schema {
   }
 
   /**
-   * The compiled schema, compiled once per distinct schema: subscriptions validate against their event's schema
-   * without compiling it each time. (Schemas come from registered events and methods, so the cache is bounded.)
+   * The compiled schema, compiled once per distinct schema: subscriptions validate against their
+   * event's schema without compiling it each time. (Schemas come from registered events and
+   * methods, so the cache is bounded.)
    */
   public static Schema of(JsonObject schema) {
     return COMPILED.computeIfAbsent(schema.encode(), text -> new Schema(schema));
@@ -39,8 +41,9 @@ public final class Schema {
   /**
    * Validates {@code value}.
    *
-   * @param attribute the name errors are reported under (e.g. {@code reporting.realtime} or {@code core.bulk.params});
-   *                  the failing location inside the value is appended as {@code .key} / {@code .0}
+   * @param attribute the name errors are reported under (e.g. {@code reporting.realtime} or {@code
+   *     core.bulk.params}); the failing location inside the value is appended as {@code .key} /
+   *     {@code .0}
    * @return null when valid, else the VALIDATION error listing every failure
    */
   public ErrorDict check(Object value, String attribute) {
@@ -51,14 +54,19 @@ public final class Schema {
     JsonArray extra = new JsonArray();
     if (out.getErrors() != null) {
       for (OutputUnit error : out.getErrors()) {
-        extra.add(new JsonArray()
-            .add(attribute + pointerToPath(error.getInstanceLocation()))
-            .add(error.getError())
-            .add(Errno.EINVAL.code));
+        extra.add(
+            new JsonArray()
+                .add(attribute + pointerToPath(error.getInstanceLocation()))
+                .add(error.getError())
+                .add(Errno.EINVAL.code));
       }
     }
     if (extra.isEmpty()) {
-      extra.add(new JsonArray().add(attribute).add(String.valueOf(out.getError())).add(Errno.EINVAL.code));
+      extra.add(
+          new JsonArray()
+              .add(attribute)
+              .add(String.valueOf(out.getError()))
+              .add(Errno.EINVAL.code));
     }
     return ErrorDict.validation(extra);
   }

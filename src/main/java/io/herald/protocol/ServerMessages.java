@@ -1,7 +1,6 @@
 package io.herald.protocol;
 
 import io.herald.ErrorDict;
-
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -10,8 +9,7 @@ public final class ServerMessages {
 
   public static final String PROTOCOL_VERSION = "1";
 
-  private ServerMessages() {
-  }
+  private ServerMessages() {}
 
   public static JsonObject connected(String session) {
     return new JsonObject().put("msg", "connected").put("session", session);
@@ -30,9 +28,13 @@ public final class ServerMessages {
     return new JsonObject().put("msg", "ready").put("subs", new JsonArray().add(subId));
   }
 
-  /** The server ended (or refused) a subscription; {@code error} is null when a source simply finished. */
+  /**
+   * The server ended (or refused) a subscription; {@code error} is null when a source simply
+   * finished.
+   */
   public static JsonObject nosub(Object subId, String collection, ErrorDict error) {
-    JsonObject nosub = new JsonObject().put("msg", "nosub").put("id", subId).put("collection", collection);
+    JsonObject nosub =
+        new JsonObject().put("msg", "nosub").put("id", subId).put("collection", collection);
     return error == null ? nosub : nosub.put("error", error.toJson());
   }
 
@@ -46,6 +48,9 @@ public final class ServerMessages {
 
   /** DDP's answer to a message that is JSON but not a valid message. */
   public static JsonObject malformed(String reason, Object offendingMessage) {
-    return new JsonObject().put("msg", "error").put("reason", reason).put("offendingMessage", offendingMessage);
+    return new JsonObject()
+        .put("msg", "error")
+        .put("reason", reason)
+        .put("offendingMessage", offendingMessage);
   }
 }

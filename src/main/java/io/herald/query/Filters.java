@@ -15,21 +15,21 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The original server's {@code filter_list}: query methods take {@code (filters, options)}.
  *
- * <p>Filters: a list of conditions, all of which must hold. A condition is {@code [field, op, value]} (field a
- * dotted path into the item) or {@code ["OR", [condition, ...]]}. Operators: {@code = != > >= < <=}, {@code in} /
- * {@code nin} (field value in / not in the given list), {@code rin} / {@code rnin} (the given value in / not in
- * the field's list), {@code ^} / {@code !^} (starts / does not start with), {@code $} / {@code !$} (ends / does not
- * end with), {@code ~} (regular expression search). A {@code C} prefix ({@code C=}, {@code C^}, ...) compares
- * strings case-insensitively. Values of different types never match an ordering operator.
+ * <p>Filters: a list of conditions, all of which must hold. A condition is {@code [field, op,
+ * value]} (field a dotted path into the item) or {@code ["OR", [condition, ...]]}. Operators:
+ * {@code = != > >= < <=}, {@code in} / {@code nin} (field value in / not in the given list), {@code
+ * rin} / {@code rnin} (the given value in / not in the field's list), {@code ^} / {@code !^}
+ * (starts / does not start with), {@code $} / {@code !$} (ends / does not end with), {@code ~}
+ * (regular expression search). A {@code C} prefix ({@code C=}, {@code C^}, ...) compares strings
+ * case-insensitively. Values of different types never match an ordering operator.
  *
- * <p>Options: {@code order_by} (field names, {@code -} prefix for descending), {@code offset}, {@code limit},
- * {@code select} (field names to keep), {@code count} (return the number of matches), {@code get} (return the
- * first match; ENOENT when there is none).
+ * <p>Options: {@code order_by} (field names, {@code -} prefix for descending), {@code offset},
+ * {@code limit}, {@code select} (field names to keep), {@code count} (return the number of
+ * matches), {@code get} (return the first match; ENOENT when there is none).
  */
 public final class Filters {
 
-  private Filters() {
-  }
+  private Filters() {}
 
   public static Object apply(List<JsonObject> items, JsonArray filters, JsonObject options) {
     filters = filters == null ? new JsonArray() : filters;
@@ -49,8 +49,10 @@ public final class Filters {
     }
     int offset = integer(options, "offset");
     int limit = integer(options, "limit");
-    List<JsonObject> page = matched.subList(Math.min(offset, matched.size()),
-        limit > 0 ? Math.min(matched.size(), offset + limit) : matched.size());
+    List<JsonObject> page =
+        matched.subList(
+            Math.min(offset, matched.size()),
+            limit > 0 ? Math.min(matched.size(), offset + limit) : matched.size());
     JsonArray select = array(options, "select");
     List<JsonObject> result = new ArrayList<>(page.size());
     for (JsonObject item : page) {
@@ -89,7 +91,9 @@ public final class Filters {
       }
       return false;
     }
-    if (c.size() != 3 || !(c.getValue(0) instanceof String field) || !(c.getValue(1) instanceof String op)) {
+    if (c.size() != 3
+        || !(c.getValue(0) instanceof String field)
+        || !(c.getValue(1) instanceof String op)) {
       throw invalid(where, "a filter is [field, operator, value]");
     }
     return test(resolve(item, field), op, c.getValue(2), where);
@@ -103,22 +107,38 @@ public final class Filters {
       expected = expected instanceof String s ? s.toLowerCase() : expected;
     }
     switch (o) {
-      case "=": return equal(actual, expected);
-      case "!=": return !equal(actual, expected);
-      case ">": return ordered(actual, expected) && compare(actual, expected) > 0;
-      case ">=": return ordered(actual, expected) && compare(actual, expected) >= 0;
-      case "<": return ordered(actual, expected) && compare(actual, expected) < 0;
-      case "<=": return ordered(actual, expected) && compare(actual, expected) <= 0;
-      case "in": return contains(list(expected, where), actual);
-      case "nin": return !contains(list(expected, where), actual);
-      case "rin": return actual instanceof JsonArray a && contains(a, expected);
-      case "rnin": return !(actual instanceof JsonArray a && contains(a, expected));
-      case "^": return actual instanceof String s && expected instanceof String e && s.startsWith(e);
-      case "!^": return !(actual instanceof String s && expected instanceof String e && s.startsWith(e));
-      case "$": return actual instanceof String s && expected instanceof String e && s.endsWith(e);
-      case "!$": return !(actual instanceof String s && expected instanceof String e && s.endsWith(e));
-      case "~": return actual instanceof String s && regex(expected, caseless, where).matcher(s).find();
-      default: throw invalid(where, "unknown operator '" + op + "'");
+      case "=":
+        return equal(actual, expected);
+      case "!=":
+        return !equal(actual, expected);
+      case ">":
+        return ordered(actual, expected) && compare(actual, expected) > 0;
+      case ">=":
+        return ordered(actual, expected) && compare(actual, expected) >= 0;
+      case "<":
+        return ordered(actual, expected) && compare(actual, expected) < 0;
+      case "<=":
+        return ordered(actual, expected) && compare(actual, expected) <= 0;
+      case "in":
+        return contains(list(expected, where), actual);
+      case "nin":
+        return !contains(list(expected, where), actual);
+      case "rin":
+        return actual instanceof JsonArray a && contains(a, expected);
+      case "rnin":
+        return !(actual instanceof JsonArray a && contains(a, expected));
+      case "^":
+        return actual instanceof String s && expected instanceof String e && s.startsWith(e);
+      case "!^":
+        return !(actual instanceof String s && expected instanceof String e && s.startsWith(e));
+      case "$":
+        return actual instanceof String s && expected instanceof String e && s.endsWith(e);
+      case "!$":
+        return !(actual instanceof String s && expected instanceof String e && s.endsWith(e));
+      case "~":
+        return actual instanceof String s && regex(expected, caseless, where).matcher(s).find();
+      default:
+        throw invalid(where, "unknown operator '" + op + "'");
     }
   }
 
@@ -200,7 +220,10 @@ public final class Filters {
     return result;
   }
 
-  /** Nulls first, then by value; values of different types by type name, so that sorting never fails. */
+  /**
+   * Nulls first, then by value; values of different types by type name, so that sorting never
+   * fails.
+   */
   private static int orderOf(Object a, Object b) {
     if (a == null || b == null) {
       return a == null ? (b == null ? 0 : -1) : 1;

@@ -1,6 +1,5 @@
 package io.herald.remote;
 
-import io.herald.CallError;
 import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
@@ -23,15 +22,17 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A bridge's view of one instance run by another node (or by this node's {@link SourceHost}): the one bus
- * consumer of the instance's address, and the bridge's subscriptions to it ({@link Member}s), to which each
- * message is fanned out, encoded once per distinct collection. Confined to the bridge's event loop.
+ * A bridge's view of one instance run by another node (or by this node's {@link SourceHost}): the
+ * one bus consumer of the instance's address, and the bridge's subscriptions to it ({@link
+ * Member}s), to which each message is fanned out, encoded once per distinct collection. Confined to
+ * the bridge's event loop.
  *
- * <p>No gap, no duplicate: each member offers every message, from its creation on, to its {@link CatchUp} (one
- * epoch: messages of an earlier or later run of the instance are not its own); the join's answer is its snapshot
- * and the position it stands at; opening the member delivers the snapshot and every message after that position
- * — as {@link io.herald.event.SourceManager} does locally. The consumer is live (registered, and reached by the
- * owner's publications) before any join is sent, so every message published after a join reaches it.
+ * <p>No gap, no duplicate: each member offers every message, from its creation on, to its {@link
+ * CatchUp} (one epoch: messages of an earlier or later run of the instance are not its own); the
+ * join's answer is its snapshot and the position it stands at; opening the member delivers the
+ * snapshot and every message after that position — as {@link io.herald.event.SourceManager} does
+ * locally. The consumer is live (registered, and reached by the owner's publications) before any
+ * join is sent, so every message published after a join reaches it.
  */
 final class RemoteStream {
 
@@ -39,8 +40,10 @@ final class RemoteStream {
   final String key;
   final EventDescriptor event;
   final String address;
+
   /** Completes when the owner's publications reach the consumer. */
   final Future<Void> ready;
+
   private final MessageConsumer<JsonObject> consumer;
   private final List<Member> members = new ArrayList<>();
   private final Runnable onEmpty;
@@ -49,24 +52,40 @@ final class RemoteStream {
 
   /**
    * @param consumers counts the node's bus consumers (this one while registered)
-   * @param onEmpty   run once, when the last member has gone and the consumer is unregistered
+   * @param onEmpty run once, when the last member has gone and the consumer is unregistered
    */
-  RemoteStream(Vertx vertx, Reachability reachability, String self, String owner, String key, EventDescriptor event,
-               AtomicInteger consumers, Runnable onEmpty) {
+  RemoteStream(
+      Vertx vertx,
+      Reachability reachability,
+      String self,
+      String owner,
+      String key,
+      EventDescriptor event,
+      AtomicInteger consumers,
+      Runnable onEmpty) {
     this.owner = owner;
     this.consumers = consumers;
     this.key = key;
     this.event = event;
     this.onEmpty = onEmpty;
     this.address = Addresses.sourceStream(owner, key);
-    this.consumer = vertx.eventBus().consumer(address, msg -> {
-      if (!reachability.onProbe(msg.headers().get(Addresses.PROBE_HEADER))) {
-        receive(msg.body());
-      }
-    });
+    this.consumer =
+        vertx
+            .eventBus()
+            .consumer(
+                address,
+                msg -> {
+                  if (!reachability.onProbe(msg.headers().get(Addresses.PROBE_HEADER))) {
+                    receive(msg.body());
+                  }
+                });
     consumers.incrementAndGet();
-    this.ready = consumer.completion()
-        .compose(v -> reachability.confirm(address, owner.equals(self) ? List.of() : List.of(owner)));
+    this.ready =
+        consumer
+            .completion()
+            .compose(
+                v ->
+                    reachability.confirm(address, owner.equals(self) ? List.of() : List.of(owner)));
   }
 
   Member add(SourceSubscriber subscriber, String hold, int maxHeld) {
@@ -98,9 +117,15 @@ final class RemoteStream {
     // Encoded once per collection, when a member delivers it.
     Map<String, byte[]> frames = new HashMap<>(2);
     for (Member member : new ArrayList<>(members)) {
-      member.catchUp.offer(position, message == null ? () -> member.end(end)
-          : () -> member.subscriber.deliver(frames.computeIfAbsent(member.subscriber.collection(),
-              c -> encode(message, c)), event.latestValueOnly()));
+      member.catchUp.offer(
+          position,
+          message == null
+              ? () -> member.end(end)
+              : () ->
+                  member.subscriber.deliver(
+                      frames.computeIfAbsent(
+                          member.subscriber.collection(), c -> encode(message, c)),
+                      event.latestValueOnly()));
     }
   }
 
@@ -138,15 +163,18 @@ final class RemoteStream {
     }
 
     /**
-     * The join was answered with the snapshot and its position: the subscription, to be opened. {@code leave}
-     * tells the owner the subscription left.
+     * The join was answered with the snapshot and its position: the subscription, to be opened.
+     * {@code leave} tells the owner the subscription left.
      */
     Attached joined(JsonObject reply, Runnable leave) {
       pending = false;
       StreamPosition at = RemoteProtocol.position(reply);
       List<Runnable> items = new ArrayList<>();
-      RemoteProtocol.items(reply).forEach(item ->
-          items.add(() -> subscriber.deliver(encode(item, subscriber.collection()), false)));
+      RemoteProtocol.items(reply)
+          .forEach(
+              item ->
+                  items.add(
+                      () -> subscriber.deliver(encode(item, subscriber.collection()), false)));
       return new Attached() {
         @Override
         public boolean open(Runnable ready) {
@@ -154,7 +182,7 @@ final class RemoteStream {
             return false;
           }
           ready.run();
-          catchUp.open(items, List.of(at), () -> { });
+          catchUp.open(items, List.of(at), () -> {});
           return true;
         }
 

@@ -1,19 +1,20 @@
 package io.herald.remote;
 
+import io.herald.CallError;
+import io.herald.Errno;
 import io.herald.EventDescriptor;
 import io.herald.SourceFactory;
 import io.herald.event.SourceManager;
-import io.herald.stream.Attached;
 import io.herald.event.SourceSubscriber;
-import io.herald.CallError;
-import io.herald.Errno;
+import io.herald.stream.Attached;
 import io.vertx.core.Future;
 import java.util.Map;
 
 /**
- * Where a bridge's subscription to a source is served (see {@link EventDescriptor.Placement}): by the bridge's
- * own {@link SourceManager} when the source is HOST-placed, has its factory on this node and the argument names
- * no other node; otherwise by {@link RemoteSources}. Confined to the bridge's event loop.
+ * Where a bridge's subscription to a source is served (see {@link EventDescriptor.Placement}): by
+ * the bridge's own {@link SourceManager} when the source is HOST-placed, has its factory on this
+ * node and the argument names no other node; otherwise by {@link RemoteSources}. Confined to the
+ * bridge's event loop.
  */
 public final class SourceRouter {
 
@@ -22,7 +23,11 @@ public final class SourceRouter {
   private final SourceManager local;
   private final RemoteSources remote;
 
-  public SourceRouter(String nodeId, Map<String, SourceFactory> factories, SourceManager local, RemoteSources remote) {
+  public SourceRouter(
+      String nodeId,
+      Map<String, SourceFactory> factories,
+      SourceManager local,
+      RemoteSources remote) {
     this.nodeId = nodeId;
     this.factories = factories;
     this.local = local;
@@ -30,10 +35,12 @@ public final class SourceRouter {
   }
 
   /**
-   * Subscribes to the instance of {@code event} for the validated {@code argument} (for a HOST source, its
-   * {@code "node"} is taken out first). Completes once live; fails with a {@link CallError}.
+   * Subscribes to the instance of {@code event} for the validated {@code argument} (for a HOST
+   * source, its {@code "node"} is taken out first). Completes once live; fails with a {@link
+   * CallError}.
    */
-  public Future<Attached> subscribe(EventDescriptor event, Object argument, SourceSubscriber subscriber) {
+  public Future<Attached> subscribe(
+      EventDescriptor event, Object argument, SourceSubscriber subscriber) {
     if (event.placement() == EventDescriptor.Placement.CLUSTER) {
       return remote.subscribe(event, argument, null, subscriber);
     }
@@ -46,8 +53,10 @@ public final class SourceRouter {
       return local.subscribe(event, rest, subscriber);
     }
     if (node != null) {
-      return Future.failedFuture(new CallError(Errno.ENOENT,
-          "Event source '" + event.name() + "' is not available on node '" + nodeId + "'"));
+      return Future.failedFuture(
+          new CallError(
+              Errno.ENOENT,
+              "Event source '" + event.name() + "' is not available on node '" + nodeId + "'"));
     }
     return remote.subscribe(event, rest, null, subscriber);
   }

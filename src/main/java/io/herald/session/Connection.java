@@ -1,10 +1,10 @@
 package io.herald.session;
 
 import io.herald.CallError;
-import io.herald.protocol.ClientMessage;
-import io.herald.protocol.CloseCode;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.protocol.ClientMessage;
+import io.herald.protocol.CloseCode;
 import io.herald.protocol.MessageDecoder;
 import io.herald.protocol.ServerMessages;
 import io.herald.subscription.Subscriber;
@@ -23,11 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One websocket client: decodes its messages, holds its subscriptions and calls, and writes to it through a
- * bounded {@link Outbound}. Confined to the socket's event loop.
+ * One websocket client: decodes its messages, holds its subscriptions and calls, and writes to it
+ * through a bounded {@link Outbound}. Confined to the socket's event loop.
  *
- * <p>Every way a connection ends — close frame, TCP reset, idle timeout, slow consumer, protocol violation,
- * shutdown — goes through {@link #cleanup}, which releases each subscription's bus and source references once.
+ * <p>Every way a connection ends — close frame, TCP reset, idle timeout, slow consumer, protocol
+ * violation, shutdown — goes through {@link #cleanup}, which releases each subscription's bus and
+ * source references once.
  */
 public final class Connection implements Subscriber {
 
@@ -41,46 +42,66 @@ public final class Connection implements Subscriber {
   private final Consumer<Connection> onClosed;
   private final Context context = Vertx.currentContext();
   private final MessageAssembler assembler;
+
   /** Nanoseconds, for the idle timeout: {@code System::nanoTime}, or a test's clock. */
   private final LongSupplier clock;
+
   private long lastSeen;
   private int callsInFlight;
   private boolean closed;
 
-  /** @param clock a monotonic time in nanoseconds ({@code System::nanoTime}): when a frame arrived, for the idle timeout */
-  public Connection(ServerWebSocket ws, SessionServices services, LongSupplier clock, Consumer<Connection> onClosed) {
+  /**
+   * @param clock a monotonic time in nanoseconds ({@code System::nanoTime}): when a frame arrived,
+   *     for the idle timeout
+   */
+  public Connection(
+      ServerWebSocket ws,
+      SessionServices services,
+      LongSupplier clock,
+      Consumer<Connection> onClosed) {
     this.ws = ws;
     this.services = services;
     this.onClosed = onClosed;
     this.clock = clock;
     this.lastSeen = clock.getAsLong();
-    this.outbound = new Outbound(Outbound.Socket.of(ws), services.settings().maxPendingBytes(), () -> terminate(CloseCode.SLOW_CONSUMER));
+    this.outbound =
+        new Outbound(
+            Outbound.Socket.of(ws),
+            services.settings().maxPendingBytes(),
+            () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
     this.subscriptions = new Subscriptions(services, this, outbound, context);
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
-    ws.exceptionHandler(e -> {
-      LOG.debug("session {}: {}", session, e.toString());
-      // Vert.x closes the channel right after this handler without a close frame: send ours first.
-      terminate(closeCodeFor(e));
-      cleanup();
-    });
+    ws.exceptionHandler(
+        e -> {
+          LOG.debug("session {}: {}", session, e.toString());
+          // Vert.x closes the channel right after this handler without a close frame: send ours
+          // first.
+          terminate(closeCodeFor(e));
+          cleanup();
+        });
   }
 
-  /** The close code for a failure the socket reports: Netty's decoder refused a frame, or anything else. */
+  /**
+   * The close code for a failure the socket reports: Netty's decoder refused a frame, or anything
+   * else.
+   */
   private static CloseCode closeCodeFor(Throwable e) {
     if (e instanceof CorruptedWebSocketFrameException corrupted) {
       int code = corrupted.closeStatus().code();
-      return code == CloseCode.MESSAGE_TOO_BIG.code ? CloseCode.MESSAGE_TOO_BIG
+      return code == CloseCode.MESSAGE_TOO_BIG.code
+          ? CloseCode.MESSAGE_TOO_BIG
           : code == CloseCode.INVALID_JSON.code ? CloseCode.INVALID_JSON : CloseCode.PROTOCOL_ERROR;
     }
     return CloseCode.INTERNAL_ERROR;
   }
 
   /**
-   * Called by the bridge's heartbeat timer: closes a connection from which no frame has arrived for more than
-   * {@code idleTimeoutNanos} at {@code nowNanos} (read from the connection's clock), else pings it.
+   * Called by the bridge's heartbeat timer: closes a connection from which no frame has arrived for
+   * more than {@code idleTimeoutNanos} at {@code nowNanos} (read from the connection's clock), else
+   * pings it.
    */
   public void heartbeat(long nowNanos, long idleTimeoutNanos) {
     if (closed) {
@@ -93,7 +114,10 @@ public final class Connection implements Subscriber {
     }
   }
 
-  /** Closes with {@code code}; what the connection holds is released on the next tick, not after the close handshake. */
+  /**
+   * Closes with {@code code}; what the connection holds is released on the next tick, not after the
+   * close handshake.
+   */
   public void terminate(CloseCode code) {
     if (closed) {
       return;
@@ -155,8 +179,10 @@ public final class Connection implements Subscriber {
 
   private void handle(ClientMessage message) {
     if (message instanceof ClientMessage.Connect c) {
-      send(ServerMessages.PROTOCOL_VERSION.equals(c.version())
-          ? ServerMessages.connected(session) : ServerMessages.failed());
+      send(
+          ServerMessages.PROTOCOL_VERSION.equals(c.version())
+              ? ServerMessages.connected(session)
+              : ServerMessages.failed());
     } else if (message instanceof ClientMessage.Ping p) {
       send(ServerMessages.pong(p.id()));
     } else if (message instanceof ClientMessage.Sub s) {
@@ -173,18 +199,28 @@ public final class Connection implements Subscriber {
   private void call(ClientMessage.Method m) {
     int limit = services.settings().maxConcurrentCalls();
     if (callsInFlight >= limit) {
-      send(ServerMessages.error(m.id(), ErrorDict.of(Errno.ETOOMANYREFS,
-          "Too many concurrent calls on this connection (limit " + limit + ")")));
+      send(
+          ServerMessages.error(
+              m.id(),
+              ErrorDict.of(
+                  Errno.ETOOMANYREFS,
+                  "Too many concurrent calls on this connection (limit " + limit + ")")));
       return;
     }
     callsInFlight++;
     services.stats().callsInFlight.incrementAndGet();
-    services.methods().call(m.method(), m.params(), session).onComplete(ar -> {
-      callsInFlight--;
-      services.stats().callsInFlight.decrementAndGet();
-      send(ar.succeeded() ? ServerMessages.result(m.id(), ar.result())
-          : ServerMessages.error(m.id(), CallError.toErrorDict(ar.cause())));
-    });
+    services
+        .methods()
+        .call(m.method(), m.params(), session)
+        .onComplete(
+            ar -> {
+              callsInFlight--;
+              services.stats().callsInFlight.decrementAndGet();
+              send(
+                  ar.succeeded()
+                      ? ServerMessages.result(m.id(), ar.result())
+                      : ServerMessages.error(m.id(), CallError.toErrorDict(ar.cause())));
+            });
   }
 
   // --- the end ---

@@ -9,9 +9,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Assembles a connection's text frames into messages of at most {@code maxBytes}, strictly UTF-8. Herald does
- * this rather than Vert.x: Vert.x's aggregator reports an over-long fragmented message only to the exception
- * handler, leaving the socket open, and decodes invalid UTF-8 with replacement characters.
+ * Assembles a connection's text frames into messages of at most {@code maxBytes}, strictly UTF-8.
+ * Herald does this rather than Vert.x: Vert.x's aggregator reports an over-long fragmented message
+ * only to the exception handler, leaving the socket open, and decodes invalid UTF-8 with
+ * replacement characters.
  */
 final class MessageAssembler {
 
@@ -26,6 +27,7 @@ final class MessageAssembler {
   }
 
   private final int maxBytes;
+
   /** The fragments so far of a text message whose last frame has not arrived. */
   private Buffer partial;
 
@@ -59,7 +61,8 @@ final class MessageAssembler {
     Buffer message = partial == null ? data : partial.appendBuffer(data);
     partial = null;
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(message.getBytes()))

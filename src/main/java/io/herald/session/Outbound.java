@@ -8,14 +8,15 @@ import java.util.Map;
 /**
  * The bounded outbound side of one connection, and its slow-consumer policy.
  *
- * <p>Frames go straight to the socket while Netty's write buffer is below its high-water mark. Past it they wait
- * here, in order, until the socket drains. A frame with a coalescing key replaces a waiting frame with the same
- * key in place (latest value wins). When the waiting bytes exceed {@code maxPendingBytes} the connection is
- * closed through {@code onOverflow}: memory per connection is bounded by Netty's mark plus that limit.
+ * <p>Frames go straight to the socket while Netty's write buffer is below its high-water mark. Past
+ * it they wait here, in order, until the socket drains. A frame with a coalescing key replaces a
+ * waiting frame with the same key in place (latest value wins). When the waiting bytes exceed
+ * {@code maxPendingBytes} the connection is closed through {@code onOverflow}: memory per
+ * connection is bounded by Netty's mark plus that limit.
  *
- * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to: each write wraps the same array
- * ({@link TextFrames}), so an event is encoded once per node, not once per socket. Confined to the connection's
- * event loop.
+ * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to: each write wraps the same
+ * array ({@link TextFrames}), so an event is encoded once per node, not once per socket. Confined
+ * to the connection's event loop.
  */
 final class Outbound {
 
@@ -51,7 +52,8 @@ final class Outbound {
 
         @Override
         public void write(byte[] frame) {
-          // the shared array itself, not a copy: Vert.x's public API would re-encode a String per socket
+          // the shared array itself, not a copy: Vert.x's public API would re-encode a String per
+          // socket
           ws.writeFrame(TextFrames.text(frame));
         }
 
@@ -78,7 +80,8 @@ final class Outbound {
   }
 
   void send(byte[] frame, Object coalesceKey) {
-    // Closed: the peer's close frame has arrived but the close handler has not run yet. The socket would throw.
+    // Closed: the peer's close frame has arrived but the close handler has not run yet. The socket
+    // would throw.
     if (overflowed || ws.isClosed()) {
       return;
     }

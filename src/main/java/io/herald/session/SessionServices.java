@@ -9,6 +9,11 @@ import io.herald.status.NodeStats;
 import io.herald.subscription.SubscriptionHub;
 
 /** What a connection needs from its bridge instance and its node. */
-public record SessionServices(Settings settings, EventRegistry events, MethodRegistry methods, SubscriptionHub hub,
-                              SourceRouter sources, Producers producers, NodeStats stats) {
-}
+public record SessionServices(
+    Settings settings,
+    EventRegistry events,
+    MethodRegistry methods,
+    SubscriptionHub hub,
+    SourceRouter sources,
+    Producers producers,
+    NodeStats stats) {}

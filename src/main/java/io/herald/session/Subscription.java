@@ -1,7 +1,8 @@
 package io.herald.session;
 
 /**
- * One client subscription ({@code sub} id → name). {@link #release} is set once its stream has accepted it.
+ * One client subscription ({@code sub} id → name). {@link #release} is set once its stream has
+ * accepted it.
  */
 final class Subscription {
 

@@ -1,17 +1,16 @@
 package io.herald.session;
 
-import io.herald.event.Argument;
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.Snapshot;
 import io.herald.SnapshotProvider;
 import io.herald.StreamPosition;
+import io.herald.event.Argument;
 import io.herald.event.SourceSubscriber;
-import io.herald.CallError;
-import io.herald.Errno;
-import io.herald.ErrorDict;
 import io.herald.protocol.Schema;
 import io.herald.protocol.ServerMessages;
-import io.herald.StreamPosition;
 import io.herald.stream.Attached;
 import io.herald.stream.CatchUp;
 import io.herald.subscription.Subscriber;
@@ -27,13 +26,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The subscriptions of one connection, by {@code sub} id: {@code sub} → {@code ready} or {@code nosub},
- * {@code unsub}, and the source and snapshot plumbing behind them. Confined to the connection's event loop.
+ * The subscriptions of one connection, by {@code sub} id: {@code sub} → {@code ready} or {@code
+ * nosub}, {@code unsub}, and the source and snapshot plumbing behind them. Confined to the
+ * connection's event loop.
  *
- * <p>Every subscription is {@link Attached} to its stream — a broadcast event through the hub, a source instance
- * here or on another node — and opened once accepted: the stream decides where {@code ready} goes and what comes
- * before the live messages. A subscription that is cancelled (unsub, replaced, connection closed) before its
- * answer releases what it got as soon as it gets it.
+ * <p>Every subscription is {@link Attached} to its stream — a broadcast event through the hub, a
+ * source instance here or on another node — and opened once accepted: the stream decides where
+ * {@code ready} goes and what comes before the live messages. A subscription that is cancelled
+ * (unsub, replaced, connection closed) before its answer releases what it got as soon as it gets
+ * it.
  */
 final class Subscriptions {
 
@@ -43,7 +44,8 @@ final class Subscriptions {
   private final Context context;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
 
-  Subscriptions(SessionServices services, Subscriber connection, Outbound outbound, Context context) {
+  Subscriptions(
+      SessionServices services, Subscriber connection, Outbound outbound, Context context) {
     this.services = services;
     this.connection = connection;
     this.outbound = outbound;
@@ -64,8 +66,15 @@ final class Subscriptions {
     if (previous != null) {
       drop(previous);
     } else if (subscriptions.size() >= services.settings().maxSubscriptions()) {
-      send(ServerMessages.nosub(id, name, ErrorDict.of(Errno.ETOOMANYREFS,
-          "Too many subscriptions on this connection (limit " + services.settings().maxSubscriptions() + ")")));
+      send(
+          ServerMessages.nosub(
+              id,
+              name,
+              ErrorDict.of(
+                  Errno.ETOOMANYREFS,
+                  "Too many subscriptions on this connection (limit "
+                      + services.settings().maxSubscriptions()
+                      + ")")));
       return;
     }
     Subscription sub = new Subscription(id, name);
@@ -73,33 +82,47 @@ final class Subscriptions {
     services.stats().subscriptions.incrementAndGet();
     Future<Attached> accepted;
     if ("*".equals(name)) {
-      accepted = snapshot ? noSnapshot(name)
-          : services.hub().subscribeWildcard(connection).map(handle -> Attached.live(handle::release));
+      accepted =
+          snapshot
+              ? noSnapshot(name)
+              : services
+                  .hub()
+                  .subscribeWildcard(connection)
+                  .map(handle -> Attached.live(handle::release));
     } else {
       int colon = name.indexOf(':');
       String event = colon < 0 ? name : name.substring(0, colon);
       String arg = colon < 0 ? null : name.substring(colon + 1);
-      accepted = services.events().lookup(event)
-          .compose(descriptor -> accept(sub, event, descriptor, arg, snapshot));
+      accepted =
+          services
+              .events()
+              .lookup(event)
+              .compose(descriptor -> accept(sub, event, descriptor, arg, snapshot));
     }
-    accepted.onComplete(ar -> {
-      if (sub.cancelled) {
-        if (ar.succeeded()) {
-          ar.result().release();
-        }
-        return;
-      }
-      if (ar.failed()) {
-        end(sub, CallError.toErrorDict(ar.cause()));
-        return;
-      }
-      Attached attached = ar.result();
-      sub.release = attached::release;
-      if (!attached.open(() -> send(ServerMessages.ready(id)))) {
-        end(sub, ErrorDict.of(Errno.ENOBUFS, "The stream of '" + name
-            + "' moved faster than its snapshot could be read; subscribe again"));
-      }
-    });
+    accepted.onComplete(
+        ar -> {
+          if (sub.cancelled) {
+            if (ar.succeeded()) {
+              ar.result().release();
+            }
+            return;
+          }
+          if (ar.failed()) {
+            end(sub, CallError.toErrorDict(ar.cause()));
+            return;
+          }
+          Attached attached = ar.result();
+          sub.release = attached::release;
+          if (!attached.open(() -> send(ServerMessages.ready(id)))) {
+            end(
+                sub,
+                ErrorDict.of(
+                    Errno.ENOBUFS,
+                    "The stream of '"
+                        + name
+                        + "' moved faster than its snapshot could be read; subscribe again"));
+          }
+        });
   }
 
   private static Future<Attached> noSnapshot(String name) {
@@ -107,9 +130,10 @@ final class Subscriptions {
   }
 
   /**
-   * Snapshot, then stream: the subscription's place in the hub is taken first, its messages held by a
-   * {@link CatchUp}; then the snapshot is read; opening sends its items as {@code added}, {@code ready}, the held
-   * messages newer than the snapshot, and from then on the live stream — no gap and no duplicate.
+   * Snapshot, then stream: the subscription's place in the hub is taken first, its messages held by
+   * a {@link CatchUp}; then the snapshot is read; opening sends its items as {@code added}, {@code
+   * ready}, the held messages newer than the snapshot, and from then on the live stream — no gap
+   * and no duplicate.
    */
   private Future<Attached> subscribeWithSnapshot(EventDescriptor descriptor) {
     SnapshotProvider provider = services.producers().snapshot(descriptor.name());
@@ -117,53 +141,73 @@ final class Subscriptions {
       return noSnapshot(descriptor.name());
     }
     CatchUp<Runnable> catchUp = CatchUp.of(Runnable::run, CatchUp.MAX_HELD);
-    // A held message is not sent when, by the time it would be, the connection gets the event through another of
+    // A held message is not sent when, by the time it would be, the connection gets the event
+    // through another of
     // its subscriptions: it has had it already.
-    Subscriber held = (frame, coalesceKey, position) -> catchUp.offer(StreamPosition.parse(position), () -> {
-      if (!services.hub().receives(descriptor, connection)) {
-        outbound.send(frame, coalesceKey);
-      }
-    });
-    return services.hub().subscribe(descriptor, held).compose(membership ->
-        OnContext.on(context, provider.snapshot()).transform(ar -> {
-          if (ar.failed()) {
-            membership.release();
-            return Future.failedFuture(ar.cause());
-          }
-          Snapshot snapshot = ar.result();
-          List<Runnable> items = new ArrayList<>();
-          snapshot.items().forEach(item -> items.add(() -> send(item.toFrame(descriptor.name()))));
-          return Future.succeededFuture(new Attached() {
-            @Override
-            public boolean open(Runnable ready) {
-              if (!catchUp.open(items, snapshot.positions(), ready)) {
-                return false;
-              }
-              membership.moveTo(connection);
-              return true;
-            }
+    Subscriber held =
+        (frame, coalesceKey, position) ->
+            catchUp.offer(
+                StreamPosition.parse(position),
+                () -> {
+                  if (!services.hub().receives(descriptor, connection)) {
+                    outbound.send(frame, coalesceKey);
+                  }
+                });
+    return services
+        .hub()
+        .subscribe(descriptor, held)
+        .compose(
+            membership ->
+                OnContext.on(context, provider.snapshot())
+                    .transform(
+                        ar -> {
+                          if (ar.failed()) {
+                            membership.release();
+                            return Future.failedFuture(ar.cause());
+                          }
+                          Snapshot snapshot = ar.result();
+                          List<Runnable> items = new ArrayList<>();
+                          snapshot
+                              .items()
+                              .forEach(
+                                  item -> items.add(() -> send(item.toFrame(descriptor.name()))));
+                          return Future.succeededFuture(
+                              new Attached() {
+                                @Override
+                                public boolean open(Runnable ready) {
+                                  if (!catchUp.open(items, snapshot.positions(), ready)) {
+                                    return false;
+                                  }
+                                  membership.moveTo(connection);
+                                  return true;
+                                }
 
-            @Override
-            public void release() {
-              membership.release();
-            }
-          });
-        }));
+                                @Override
+                                public void release() {
+                                  membership.release();
+                                }
+                              });
+                        }));
   }
 
-  private Future<Attached> accept(Subscription sub, String event, EventDescriptor descriptor, String rawArg,
-                                  boolean snapshot) {
+  private Future<Attached> accept(
+      Subscription sub, String event, EventDescriptor descriptor, String rawArg, boolean snapshot) {
     if (descriptor == null) {
-      return Future.failedFuture(new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
+      return Future.failedFuture(
+          new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
     }
     if (descriptor.kind() == EventDescriptor.Kind.BROADCAST) {
       if (rawArg != null) {
-        return Future.failedFuture(new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
+        return Future.failedFuture(
+            new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
       }
       if (snapshot) {
         return subscribeWithSnapshot(descriptor);
       }
-      return services.hub().subscribe(descriptor, connection).map(membership -> Attached.live(membership::release));
+      return services
+          .hub()
+          .subscribe(descriptor, connection)
+          .map(membership -> Attached.live(membership::release));
     }
     if (snapshot) {
       return noSnapshot(sub.collection);
@@ -171,7 +215,8 @@ final class Subscriptions {
     Object argument = rawArg == null ? null : Argument.parse(rawArg);
     if (argument != null) {
       if (descriptor.accepts() == null) {
-        return Future.failedFuture(new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
+        return Future.failedFuture(
+            new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
       }
       ErrorDict invalid = Schema.of(descriptor.accepts()).check(argument, event);
       if (invalid != null) {

@@ -3,7 +3,9 @@ package io.herald.status;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The node's live counts, served by {@code GET /api/status}. Updated from every bridge instance. */
+/**
+ * The node's live counts, served by {@code GET /api/status}. Updated from every bridge instance.
+ */
 public final class NodeStats {
 
   public final AtomicInteger connections = new AtomicInteger();

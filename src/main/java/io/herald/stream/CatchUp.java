@@ -8,27 +8,30 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One subscription's way into a positioned stream: "a snapshot, then the live messages after the snapshot's
- * position", gap-free and duplicate-free, whichever way the snapshot and the messages race.
+ * One subscription's way into a positioned stream: "a snapshot, then the live messages after the
+ * snapshot's position", gap-free and duplicate-free, whichever way the snapshot and the messages
+ * race.
  *
- * <p>The subscription offers every live message from the moment it is attached to the stream; they are held.
- * Once the snapshot has been read (its items and the {@link StreamPosition}s it reflects, one per epoch), {@link
- * #open} delivers the items, then the held messages newer than the snapshot, and from then on each offered message
- * newer than the last one delivered of its epoch. A message at or before the snapshot's position of its epoch is
- * already reflected in the items, and is dropped. A message of an epoch the snapshot does not know is new — unless
- * the stream is {@link #singleEpoch}: then only the snapshot's epoch passes (another is an older or later run of
- * the same stream, not this subscription's).
+ * <p>The subscription offers every live message from the moment it is attached to the stream; they
+ * are held. Once the snapshot has been read (its items and the {@link StreamPosition}s it reflects,
+ * one per epoch), {@link #open} delivers the items, then the held messages newer than the snapshot,
+ * and from then on each offered message newer than the last one delivered of its epoch. A message
+ * at or before the snapshot's position of its epoch is already reflected in the items, and is
+ * dropped. A message of an epoch the snapshot does not know is new — unless the stream is {@link
+ * #singleEpoch}: then only the snapshot's epoch passes (another is an older or later run of the
+ * same stream, not this subscription's).
  *
- * <p>Holding is bounded: past {@code maxHeld} messages the catch-up is {@link #overrun()}, cannot be opened, and
- * the subscription must end (the stream moved faster than its snapshot could be read). Confined to one context.
+ * <p>Holding is bounded: past {@code maxHeld} messages the catch-up is {@link #overrun()}, cannot
+ * be opened, and the subscription must end (the stream moved faster than its snapshot could be
+ * read). Confined to one context.
  *
  * @param <T> what is delivered: a pre-encoded frame, a message, a bus body
  */
 public final class CatchUp<T> {
 
   /**
-   * How many messages a subscription's catch-up holds while its snapshot is read: far more than a snapshot's
-   * read takes at any rate a node sustains.
+   * How many messages a subscription's catch-up holds while its snapshot is read: far more than a
+   * snapshot's read takes at any rate a node sustains.
    */
   public static final int MAX_HELD = 10_000;
 
@@ -39,8 +42,7 @@ public final class CatchUp<T> {
   private final Map<String, Long> delivered = new HashMap<>();
   private boolean overrun;
 
-  private record Held<T>(StreamPosition position, T message) {
-  }
+  private record Held<T>(StreamPosition position, T message) {}
 
   private CatchUp(Consumer<T> out, int maxHeld, boolean singleEpoch) {
     this.out = out;
@@ -48,12 +50,18 @@ public final class CatchUp<T> {
     this.singleEpoch = singleEpoch;
   }
 
-  /** A catch-up into a stream with several publishers (a broadcast event published by several nodes). */
+  /**
+   * A catch-up into a stream with several publishers (a broadcast event published by several
+   * nodes).
+   */
   public static <T> CatchUp<T> of(Consumer<T> out, int maxHeld) {
     return new CatchUp<>(out, maxHeld, false);
   }
 
-  /** A catch-up into one run of a stream (a source instance): messages of another epoch are not delivered. */
+  /**
+   * A catch-up into one run of a stream (a source instance): messages of another epoch are not
+   * delivered.
+   */
   public static <T> CatchUp<T> singleEpoch(Consumer<T> out, int maxHeld) {
     return new CatchUp<>(out, maxHeld, true);
   }
@@ -73,9 +81,10 @@ public final class CatchUp<T> {
   }
 
   /**
-   * Starts delivering: {@code items}, then {@code afterItems} (where the protocol puts {@code ready}, for
-   * instance), then the held messages newer than {@code at}. Call once. When {@link #overrun()}, delivers nothing
-   * and returns false: the subscription cannot be served from this snapshot.
+   * Starts delivering: {@code items}, then {@code afterItems} (where the protocol puts {@code
+   * ready}, for instance), then the held messages newer than {@code at}. Call once. When {@link
+   * #overrun()}, delivers nothing and returns false: the subscription cannot be served from this
+   * snapshot.
    *
    * @param at the positions the items reflect, at most one per epoch
    */

@@ -1,14 +1,18 @@
 package io.herald.subscription;
 
-/** A connection as the hub sees it: somewhere to write pre-encoded frames. Called on the hub's event loop. */
+/**
+ * A connection as the hub sees it: somewhere to write pre-encoded frames. Called on the hub's event
+ * loop.
+ */
 public interface Subscriber {
 
   /**
    * Writes one frame.
    *
-   * @param coalesceKey non-null when an undelivered earlier frame with the same key may be replaced by this one
-   * @param position    the publisher's position of this message ({@code <epoch>@<offset>}, see
-   *                    {@link io.herald.bus.Addresses#POSITION_HEADER}), or null
+   * @param coalesceKey non-null when an undelivered earlier frame with the same key may be replaced
+   *     by this one
+   * @param position the publisher's position of this message ({@code <epoch>@<offset>}, see {@link
+   *     io.herald.bus.Addresses#POSITION_HEADER}), or null
    */
   void deliver(byte[] frame, Object coalesceKey, String position);
 }

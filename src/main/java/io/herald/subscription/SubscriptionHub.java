@@ -1,8 +1,8 @@
 package io.herald.subscription;
 
+import io.herald.EventDescriptor;
 import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
-import io.herald.EventDescriptor;
 import io.herald.event.EventRegistry;
 import io.herald.status.NodeStats;
 import io.vertx.core.Context;
@@ -19,12 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The broadcast side of a bridge instance: one {@link BusTap} per event, however many local subscribers it has,
- * and the index event → subscribers used to fan a frame out. Confined to one event loop.
+ * The broadcast side of a bridge instance: one {@link BusTap} per event, however many local
+ * subscribers it has, and the index event → subscribers used to fan a frame out. Confined to one
+ * event loop.
  *
- * <p>Each bus message is the wire frame already encoded by its publisher; it is turned into bytes once here and
- * the same bytes are written to every matching socket. A connection receives one copy of an event however many
- * of its subscriptions match it (its exact name, {@code *}, or several subscriptions of either).
+ * <p>Each bus message is the wire frame already encoded by its publisher; it is turned into bytes
+ * once here and the same bytes are written to every matching socket. A connection receives one copy
+ * of an event however many of its subscriptions match it (its exact name, {@code *}, or several
+ * subscriptions of either).
  */
 public final class SubscriptionHub {
 
@@ -49,7 +51,10 @@ public final class SubscriptionHub {
       exact.computeIfAbsent(event, n -> new LinkedHashMap<>()).merge(subscriber, 1, Integer::sum);
     }
 
-    /** Hands the place to {@code other} at once: the next message of the event goes to it, none is lost. */
+    /**
+     * Hands the place to {@code other} at once: the next message of the event goes to it, none is
+     * lost.
+     */
     public void moveTo(Subscriber other) {
       if (!released) {
         leave();
@@ -83,13 +88,23 @@ public final class SubscriptionHub {
   private final Map<String, BusTap> taps = new HashMap<>();
   private final Map<String, Map<Subscriber, Integer>> exact = new HashMap<>();
   private final Map<Subscriber, Integer> wildcard = new LinkedHashMap<>();
-  /** Wildcard subscriptions, pending or live; while positive, every wildcard-eligible event is tapped. */
+
+  /**
+   * Wildcard subscriptions, pending or live; while positive, every wildcard-eligible event is
+   * tapped.
+   */
   private int wildcardHolds;
+
   private final List<BusTap> wildcardTaps = new ArrayList<>();
   private final Runnable stopListening;
 
-  public SubscriptionHub(Vertx vertx, Context context, EventRegistry registry, NodeStats stats, long lingerMs,
-                         Reachability reachability) {
+  public SubscriptionHub(
+      Vertx vertx,
+      Context context,
+      EventRegistry registry,
+      NodeStats stats,
+      long lingerMs,
+      Reachability reachability) {
     this.vertx = vertx;
     this.reachability = reachability;
     this.registry = registry;
@@ -105,23 +120,28 @@ public final class SubscriptionHub {
   }
 
   /**
-   * Subscribes to a broadcast event. Completes once the bus consumer is registered cluster-wide, at which point
-   * the subscriber is in the index; an event published anywhere after that reaches it.
+   * Subscribes to a broadcast event. Completes once the bus consumer is registered cluster-wide, at
+   * which point the subscriber is in the index; an event published anywhere after that reaches it.
    */
   public Future<Membership> subscribe(EventDescriptor event, Subscriber subscriber) {
     BusTap tap = acquire(event);
     return tap.ready
-        .recover(failure -> {
-          release(tap);
-          return Future.failedFuture(failure);
-        })
+        .recover(
+            failure -> {
+              release(tap);
+              return Future.failedFuture(failure);
+            })
         .map(v -> new Membership(event.name(), tap, subscriber));
   }
 
-  /** Whether {@code subscriber} currently gets the messages of {@code event}, by name or through {@code *}. */
+  /**
+   * Whether {@code subscriber} currently gets the messages of {@code event}, by name or through
+   * {@code *}.
+   */
   public boolean receives(EventDescriptor event, Subscriber subscriber) {
     Map<Subscriber, Integer> named = exact.get(event.name());
-    return named != null && named.containsKey(subscriber) || event.wildcard() && wildcard.containsKey(subscriber);
+    return named != null && named.containsKey(subscriber)
+        || event.wildcard() && wildcard.containsKey(subscriber);
   }
 
   /** Subscribes to {@code *}: every wildcard-eligible event, including those registered later. */
@@ -135,17 +155,20 @@ public final class SubscriptionHub {
     }
     List<Future<Void>> ready = wildcardTaps.stream().map(t -> t.ready).toList();
     return Future.all(ready)
-        .recover(failure -> {
-          dropWildcardHold();
-          return Future.failedFuture(failure);
-        })
-        .map(v -> {
-          wildcard.merge(subscriber, 1, Integer::sum);
-          return once(() -> {
-            decrement(wildcard, subscriber);
-            dropWildcardHold();
-          });
-        });
+        .recover(
+            failure -> {
+              dropWildcardHold();
+              return Future.failedFuture(failure);
+            })
+        .map(
+            v -> {
+              wildcard.merge(subscriber, 1, Integer::sum);
+              return once(
+                  () -> {
+                    decrement(wildcard, subscriber);
+                    dropWildcardHold();
+                  });
+            });
   }
 
   private void learned(EventDescriptor event) {
@@ -171,11 +194,12 @@ public final class SubscriptionHub {
       String address = Addresses.event(event.name());
       tap = new BusTap(event, vertx.eventBus().consumer(address));
       BusTap created = tap;
-      created.consumer.handler(msg -> {
-        if (!reachability.onProbe(msg.headers().get(Addresses.PROBE_HEADER))) {
-          fanOut(created, msg.body(), msg.headers().get(Addresses.POSITION_HEADER));
-        }
-      });
+      created.consumer.handler(
+          msg -> {
+            if (!reachability.onProbe(msg.headers().get(Addresses.PROBE_HEADER))) {
+              fanOut(created, msg.body(), msg.headers().get(Addresses.POSITION_HEADER));
+            }
+          });
       created.ready = created.consumer.completion().compose(v -> reachability.confirm(address));
       taps.put(event.name(), created);
       stats.busConsumers.incrementAndGet();
@@ -188,7 +212,9 @@ public final class SubscriptionHub {
     return tap;
   }
 
-  /** Drops one reference; the consumer is unregistered after the linger unless it is needed again. */
+  /**
+   * Drops one reference; the consumer is unregistered after the linger unless it is needed again.
+   */
   private void release(BusTap tap) {
     if (--tap.refs > 0) {
       return;
@@ -196,19 +222,24 @@ public final class SubscriptionHub {
     if (lingerMs <= 0) {
       unregister(tap);
     } else {
-      tap.lingerTimer = vertx.setTimer(lingerMs, id -> {
-        tap.lingerTimer = -1;
-        if (tap.refs == 0) {
-          unregister(tap);
-        }
-      });
+      tap.lingerTimer =
+          vertx.setTimer(
+              lingerMs,
+              id -> {
+                tap.lingerTimer = -1;
+                if (tap.refs == 0) {
+                  unregister(tap);
+                }
+              });
     }
   }
 
   private void unregister(BusTap tap) {
     if (taps.remove(tap.event.name(), tap)) {
       stats.busConsumers.decrementAndGet();
-      tap.consumer.unregister().onFailure(e -> LOG.warn("unregistering {} failed", tap.event.name(), e));
+      tap.consumer
+          .unregister()
+          .onFailure(e -> LOG.warn("unregistering {} failed", tap.event.name(), e));
     }
   }
 
@@ -219,7 +250,9 @@ public final class SubscriptionHub {
     } else if (body instanceof JsonObject json) {
       text = json.encode();
     } else {
-      LOG.warn("dropped a message on {}: body must be the encoded frame, got {}", tap.event.name(),
+      LOG.warn(
+          "dropped a message on {}: body must be the encoded frame, got {}",
+          tap.event.name(),
           body == null ? "null" : body.getClass().getName());
       return;
     }

@@ -9,8 +9,7 @@ import java.util.function.Supplier;
 /** Brings a future's completion back to a context: code confined to an event loop stays on it. */
 public final class OnContext {
 
-  private OnContext() {
-  }
+  private OnContext() {}
 
   /** Runs {@code action} on {@code context}: at once when already there, else on its next turn. */
   public static void run(Context context, Runnable action) {
@@ -21,16 +20,21 @@ public final class OnContext {
     }
   }
 
-  /** The value of {@code action} computed on {@code context}; a RuntimeException it throws fails the future. */
+  /**
+   * The value of {@code action} computed on {@code context}; a RuntimeException it throws fails the
+   * future.
+   */
   public static <T> Future<T> call(Context context, Supplier<T> action) {
     Promise<T> promise = Promise.promise();
-    run(context, () -> {
-      try {
-        promise.complete(action.get());
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    });
+    run(
+        context,
+        () -> {
+          try {
+            promise.complete(action.get());
+          } catch (RuntimeException e) {
+            promise.fail(e);
+          }
+        });
     return promise.future();
   }
 
@@ -40,13 +44,14 @@ public final class OnContext {
       return future;
     }
     Promise<T> promise = Promise.promise();
-    future.onComplete(ar -> {
-      if (Vertx.currentContext() == context) {
-        promise.handle(ar);
-      } else {
-        context.runOnContext(v -> promise.handle(ar));
-      }
-    });
+    future.onComplete(
+        ar -> {
+          if (Vertx.currentContext() == context) {
+            promise.handle(ar);
+          } else {
+            context.runOnContext(v -> promise.handle(ar));
+          }
+        });
     return promise.future();
   }
 }

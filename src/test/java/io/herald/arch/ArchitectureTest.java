@@ -19,22 +19,25 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMain() {
-    main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.herald");
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.herald");
   }
 
   /** Every package is a slice of its own, io.herald (the API) included. */
-  private static final SliceAssignment EACH_PACKAGE = new SliceAssignment() {
-    @Override
-    public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
-      return SliceIdentifier.of(javaClass.getPackageName());
-    }
+  private static final SliceAssignment EACH_PACKAGE =
+      new SliceAssignment() {
+        @Override
+        public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+          return SliceIdentifier.of(javaClass.getPackageName());
+        }
 
-    @Override
-    public String getDescription() {
-      return "every package of io.herald";
-    }
-  };
+        @Override
+        public String getDescription() {
+          return "every package of io.herald";
+        }
+      };
 
   @Test
   void noPackageDependsOnOneThatDependsOnItBack() {
@@ -43,33 +46,48 @@ class ArchitectureTest {
 
   @Test
   void theApiDependsOnNoOtherHeraldPackage() {
-    noClasses().that().resideInAPackage("io.herald")
-        .should().dependOnClassesThat().resideInAPackage("io.herald.(*)..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.herald")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.herald.(*)..")
         .check(main);
   }
 
   @Test
   void onlyTheNodeKnowsWhereServicesComeFrom() {
-    noClasses().that().resideOutsideOfPackage("io.herald.node")
-        .should().dependOnClassesThat().resideInAPackage("io.herald.node")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.herald.node")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.herald.node")
         .check(main);
   }
 
   @Test
   void hazelcastIsKnownOnlyToTheClusterAdapter() {
-    noClasses().that().resideOutsideOfPackages("io.herald.cluster", "io.herald.node")
-        .should().dependOnClassesThat().resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster.hazelcast..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.herald.cluster", "io.herald.node")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster.hazelcast..")
         .check(main);
   }
 
   /**
-   * No class depends on a Vert.x internal at compile time. (The zero-copy text frame of
-   * {@code io.herald.session.TextFrames} reaches its internal class by name; TextFramesTest fails when it moves.)
+   * No class depends on a Vert.x internal at compile time. (The zero-copy text frame of {@code
+   * io.herald.session.TextFrames} reaches its internal class by name; TextFramesTest fails when it
+   * moves.)
    */
   @Test
   void noVertxInternals() {
     noClasses()
-        .should().dependOnClassesThat().resideInAnyPackage("io.vertx..impl..", "io.vertx.core.internal..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.vertx..impl..", "io.vertx.core.internal..")
         .check(main);
   }
 }

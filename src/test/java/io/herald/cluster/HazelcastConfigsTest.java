@@ -15,8 +15,8 @@ import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.LocalMapStats;
 import io.herald.bus.Addresses;
-import io.herald.node.Node;
 import io.herald.config.Settings;
+import io.herald.node.Node;
 import io.herald.support.ClusterNodes;
 import io.herald.support.TestNodes;
 import io.vertx.core.json.JsonArray;
@@ -64,7 +64,9 @@ class HazelcastConfigsTest {
     assertOnlyTcpIp(join);
     assertEquals(List.of("127.0.0.1"), join.getTcpIpConfig().getMembers());
     assertTrue(config.getNetworkConfig().getInterfaces().isEnabled());
-    assertEquals(List.of("127.0.0.1"), List.copyOf(config.getNetworkConfig().getInterfaces().getInterfaces()));
+    assertEquals(
+        List.of("127.0.0.1"),
+        List.copyOf(config.getNetworkConfig().getInterfaces().getInterfaces()));
     assertEquals("0", config.getProperty("hazelcast.wait.seconds.before.join"));
   }
 
@@ -91,7 +93,8 @@ class HazelcastConfigsTest {
     assertFalse(join.getMulticastConfig().isEnabled(), "multicast off");
     assertFalse(join.getAutoDetectionConfig().isEnabled(), "auto-detection off");
     assertDoesNotThrow(() -> join.verify());
-    assertEquals(Map.of("service-name", "herald-cluster", "resolve-not-ready-addresses", "true"),
+    assertEquals(
+        Map.of("service-name", "herald-cluster", "resolve-not-ready-addresses", "true"),
         join.getKubernetesConfig().getProperties());
     assertFalse(config.getNetworkConfig().getInterfaces().isEnabled(), "interfaces not pinned");
   }
@@ -101,16 +104,21 @@ class HazelcastConfigsTest {
     Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", HOSTS)));
     assertEquals("herald", config.getClusterName());
     assertEquals(5701, config.getNetworkConfig().getPort());
-    assertEquals(List.of("herald-1", "herald-2", "herald-3"), config.getNetworkConfig().getJoin().getTcpIpConfig().getMembers());
+    assertEquals(
+        List.of("herald-1", "herald-2", "herald-3"),
+        config.getNetworkConfig().getJoin().getTcpIpConfig().getMembers());
 
     Config loopback = HazelcastConfigs.build(Settings.of(new JsonObject()));
-    assertEquals(List.of("127.0.0.1"), loopback.getNetworkConfig().getJoin().getTcpIpConfig().getMembers());
+    assertEquals(
+        List.of("127.0.0.1"), loopback.getNetworkConfig().getJoin().getTcpIpConfig().getMembers());
   }
 
   @Test
   void clusterNameAndPortOverrideTheXml() {
-    Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", HOSTS, "cluster.name", "blue",
-        "cluster.port", 6123)));
+    Config config =
+        HazelcastConfigs.build(
+            settings(
+                Map.of("cluster.config", HOSTS, "cluster.name", "blue", "cluster.port", 6123)));
     assertEquals("blue", config.getClusterName());
     assertEquals(6123, config.getNetworkConfig().getPort());
     assertTrue(config.getNetworkConfig().isPortAutoIncrement(), "auto-increment stays on");
@@ -119,17 +127,26 @@ class HazelcastConfigsTest {
 
   @Test
   void membersReplaceTheMemberList() {
-    Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", HOSTS,
-        "cluster.members", " 10.0.0.11, 10.0.0.12:5801 ,,db-3 ")));
+    Config config =
+        HazelcastConfigs.build(
+            settings(
+                Map.of(
+                    "cluster.config",
+                    HOSTS,
+                    "cluster.members",
+                    " 10.0.0.11, 10.0.0.12:5801 ,,db-3 ")));
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertOnlyTcpIp(join);
-    assertEquals(List.of("10.0.0.11", "10.0.0.12:5801", "db-3"), join.getTcpIpConfig().getMembers());
+    assertEquals(
+        List.of("10.0.0.11", "10.0.0.12:5801", "db-3"), join.getTcpIpConfig().getMembers());
   }
 
   @Test
   void membersTurnTcpIpJoinOnInsteadOfKubernetes() {
-    Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", KUBERNETES,
-        "cluster.members", "10.0.0.11,10.0.0.12")));
+    Config config =
+        HazelcastConfigs.build(
+            settings(
+                Map.of("cluster.config", KUBERNETES, "cluster.members", "10.0.0.11,10.0.0.12")));
     JoinConfig join = config.getNetworkConfig().getJoin();
     assertOnlyTcpIp(join);
     assertEquals(List.of("10.0.0.11", "10.0.0.12"), join.getTcpIpConfig().getMembers());
@@ -137,8 +154,11 @@ class HazelcastConfigsTest {
 
   @Test
   void aMissingConfigFileIsAnErrorNotTheLoopbackDefault() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> HazelcastConfigs.build(settings(Map.of("cluster.config", "conf/nonexistent.xml"))));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                HazelcastConfigs.build(settings(Map.of("cluster.config", "conf/nonexistent.xml"))));
     assertTrue(e.getMessage().contains("conf/nonexistent.xml"), e.getMessage());
   }
 
@@ -151,17 +171,22 @@ class HazelcastConfigsTest {
     Config config = HazelcastConfigs.apply(parse(HOSTS), settings(Map.of()), system);
     assertEquals("5", config.getProperty("hazelcast.merge.first.run.delay.seconds"));
     assertEquals("6", config.getProperty("hazelcast.max.no.heartbeat.seconds"));
-    assertEquals("30", config.getProperty("hazelcast.merge.next.run.delay.seconds"), "not overridden");
+    assertEquals(
+        "30", config.getProperty("hazelcast.merge.next.run.delay.seconds"), "not overridden");
     assertNull(config.getProperty("herald.http.port"), "only hazelcast.* properties");
   }
 
   @Test
   void theCountersMapIsOnEveryNodeAndKeepsTheHigherValueAfterAPartition() {
     for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
-      MapConfig counters = HazelcastConfigs.build(settings(Map.of("cluster.config", file)))
-          .getMapConfig(Addresses.MAP_COUNTERS);
+      MapConfig counters =
+          HazelcastConfigs.build(settings(Map.of("cluster.config", file)))
+              .getMapConfig(Addresses.MAP_COUNTERS);
       assertEquals(MapConfig.MAX_BACKUP_COUNT, counters.getTotalBackupCount(), file);
-      assertEquals(HigherValueMergePolicy.class.getName(), counters.getMergePolicyConfig().getPolicy(), file);
+      assertEquals(
+          HigherValueMergePolicy.class.getName(),
+          counters.getMergePolicyConfig().getPolicy(),
+          file);
     }
   }
 
@@ -171,7 +196,10 @@ class HazelcastConfigsTest {
       Config config = HazelcastConfigs.build(settings(Map.of("cluster.config", file)));
       for (String map : List.of(Addresses.MAP_NODES, Addresses.MAP_LIVE_JOBS)) {
         assertEquals(1, config.getMapConfig(map).getBackupCount(), file + " " + map);
-        assertEquals(MapConfig.MAX_BACKUP_COUNT, config.getMapConfig(map).getTotalBackupCount(), file + " " + map);
+        assertEquals(
+            MapConfig.MAX_BACKUP_COUNT,
+            config.getMapConfig(map).getTotalBackupCount(),
+            file + " " + map);
       }
     }
   }
@@ -181,14 +209,20 @@ class HazelcastConfigsTest {
   void everyNodeHoldsACopyOfTheCounters() {
     try (ClusterNodes cluster = new ClusterNodes()) {
       for (int i = 0; i < 3; i++) {
-        TestNodes.await(cluster.start().call("core.bulk", new JsonArray().add("core.ping").add(new JsonArray())));
+        TestNodes.await(
+            cluster
+                .start()
+                .call("core.bulk", new JsonArray().add("core.ping").add(new JsonArray())));
       }
       for (int i = 0; i < 3; i++) {
         HazelcastInstance hz = cluster.hazelcast(i);
-        TestNodes.eventually(10_000, "node " + i + " holds the counter", () -> {
-          LocalMapStats stats = hz.getMap(Addresses.MAP_COUNTERS).getLocalMapStats();
-          return stats.getOwnedEntryCount() + stats.getBackupEntryCount() == 1;
-        });
+        TestNodes.eventually(
+            10_000,
+            "node " + i + " holds the counter",
+            () -> {
+              LocalMapStats stats = hz.getMap(Addresses.MAP_COUNTERS).getLocalMapStats();
+              return stats.getOwnedEntryCount() + stats.getBackupEntryCount() == 1;
+            });
       }
     }
   }
@@ -197,29 +231,42 @@ class HazelcastConfigsTest {
   @Test
   void twoNodesOnTheHostsConfigFormOneCluster() throws IOException {
     int port = freePortRange(3);
-    JsonObject overrides = new JsonObject().put("cluster.config", HOSTS).put("cluster.members", "127.0.0.1")
-        .put("cluster.port", port);
+    JsonObject overrides =
+        new JsonObject()
+            .put("cluster.config", HOSTS)
+            .put("cluster.members", "127.0.0.1")
+            .put("cluster.port", port);
     try (ClusterNodes cluster = new ClusterNodes()) {
       Node a = cluster.start(overrides);
       Node b = cluster.start(overrides);
       HazelcastInstance hzA = cluster.hazelcast(0);
       HazelcastInstance hzB = cluster.hazelcast(1);
-      TestNodes.eventually(10_000, "both members see 2 members",
-          () -> hzA.getCluster().getMembers().size() == 2 && hzB.getCluster().getMembers().size() == 2);
+      TestNodes.eventually(
+          10_000,
+          "both members see 2 members",
+          () ->
+              hzA.getCluster().getMembers().size() == 2
+                  && hzB.getCluster().getMembers().size() == 2);
       for (Member member : hzA.getCluster().getMembers()) {
         int p = member.getAddress().getPort();
         assertTrue(p >= port && p < port + 3, "member port " + p + " from cluster.port " + port);
       }
       assertEquals(hzA.getConfig().getClusterName(), hzB.getConfig().getClusterName());
-      TestNodes.eventually(10_000, "cluster.nodes lists both nodes",
-          () -> ((JsonArray) TestNodes.await(b.call("cluster.nodes", new JsonArray()))).size() == 2);
-      assertTrue(((JsonArray) TestNodes.await(a.call("cluster.nodes", new JsonArray()))).stream()
-          .anyMatch(n -> ((JsonObject) n).getString("id").equals(b.nodeId())));
+      TestNodes.eventually(
+          10_000,
+          "cluster.nodes lists both nodes",
+          () ->
+              ((JsonArray) TestNodes.await(b.call("cluster.nodes", new JsonArray()))).size() == 2);
+      assertTrue(
+          ((JsonArray) TestNodes.await(a.call("cluster.nodes", new JsonArray())))
+              .stream().anyMatch(n -> ((JsonObject) n).getString("id").equals(b.nodeId())));
     }
   }
 
-
-  /** The first of {@code count} consecutive ports that are free now, away from 5701 and the ephemeral range. */
+  /**
+   * The first of {@code count} consecutive ports that are free now, away from 5701 and the
+   * ephemeral range.
+   */
   private static int freePortRange(int count) throws IOException {
     for (int attempt = 0; attempt < 100; attempt++) {
       int first = ThreadLocalRandom.current().nextInt(20_000, 30_000);

@@ -27,9 +27,12 @@ class SettingsTest {
 
   @Test
   void packagedDefaultsAreTheTopLevelConfFile() throws Exception {
-    try (InputStream packaged = getClass().getClassLoader().getResourceAsStream(Settings.DEFAULTS_RESOURCE)) {
+    try (InputStream packaged =
+        getClass().getClassLoader().getResourceAsStream(Settings.DEFAULTS_RESOURCE)) {
       assertNotNull(packaged, "the build packages " + Settings.DEFAULTS_RESOURCE);
-      assertArrayEquals(Files.readAllBytes(Path.of(ConfigLoader.DEFAULT_FILE)), packaged.readAllBytes(),
+      assertArrayEquals(
+          Files.readAllBytes(Path.of(ConfigLoader.DEFAULT_FILE)),
+          packaged.readAllBytes(),
           "the packaged defaults are conf/herald.yaml as it is");
     }
     assertEquals(Settings.defaults(), Settings.of(new JsonObject()).toJson());
@@ -50,101 +53,145 @@ class SettingsTest {
   @Test
   void defaultsAreValidAndOfTheirDeclaredType() {
     assertEquals(List.of(), SCHEMA.problems(Settings.defaults(), key -> null));
-    Settings.flatten(Settings.defaults()).forEach((key, value) -> {
-      Class<?> expected = switch (SCHEMA.types().get(key)) {
-        case "integer" -> Integer.class;
-        case "boolean" -> Boolean.class;
-        default -> String.class;
-      };
-      assertEquals(expected, value.getClass(), key);
-    });
+    Settings.flatten(Settings.defaults())
+        .forEach(
+            (key, value) -> {
+              Class<?> expected =
+                  switch (SCHEMA.types().get(key)) {
+                    case "integer" -> Integer.class;
+                    case "boolean" -> Boolean.class;
+                    default -> String.class;
+                  };
+              assertEquals(expected, value.getClass(), key);
+            });
   }
 
   @Test
   void everyIntegerHasABoundedRange() {
     JsonObject schema = new JsonObject(Resources.read(SettingsSchema.RESOURCE));
-    SCHEMA.types().forEach((key, type) -> {
-      if (type.equals("integer")) {
-        JsonObject leaf = leaf(schema, key);
-        assertTrue(leaf.getInteger("minimum") >= 0, key + " has a minimum of 0 or more");
-        assertTrue(leaf.getInteger("maximum") <= Integer.MAX_VALUE, key + " has a maximum within a Java int");
-        if (key.endsWith("port")) {
-          assertTrue(leaf.getInteger("maximum") == 65535, key + " is a port: at most 65535");
-        }
-      }
-    });
+    SCHEMA
+        .types()
+        .forEach(
+            (key, type) -> {
+              if (type.equals("integer")) {
+                JsonObject leaf = leaf(schema, key);
+                assertTrue(leaf.getInteger("minimum") >= 0, key + " has a minimum of 0 or more");
+                assertTrue(
+                    leaf.getInteger("maximum") <= Integer.MAX_VALUE,
+                    key + " has a maximum within a Java int");
+                if (key.endsWith("port")) {
+                  assertTrue(
+                      leaf.getInteger("maximum") == 65535, key + " is a port: at most 65535");
+                }
+              }
+            });
   }
 
   @Test
   void readmeTableNamesVariablesAndPropertiesByTheRule() throws Exception {
     String readme = Files.readString(Path.of("README.md"));
     Map<String, String> rows = new TreeMap<>();
-    Matcher row = Pattern.compile("^\\| `(HERALD_[A-Z_]+)` \\| `herald\\.([a-z.-]+)` \\|", Pattern.MULTILINE)
-        .matcher(readme);
+    Matcher row =
+        Pattern.compile("^\\| `(HERALD_[A-Z_]+)` \\| `herald\\.([a-z.-]+)` \\|", Pattern.MULTILINE)
+            .matcher(readme);
     while (row.find()) {
       rows.put(row.group(2), row.group(1));
     }
-    row = Pattern.compile("^\\| `([a-z.-]+)` \\| `(HERALD_[A-Z_]+)` \\|", Pattern.MULTILINE).matcher(readme);
+    row =
+        Pattern.compile("^\\| `([a-z.-]+)` \\| `(HERALD_[A-Z_]+)` \\|", Pattern.MULTILINE)
+            .matcher(readme);
     while (row.find()) {
       rows.put(row.group(1), row.group(2));
     }
     rows.remove("config");
     assertFalse(rows.isEmpty(), "README's configuration table");
-    rows.forEach((key, variable) -> {
-      assertTrue(SCHEMA.types().containsKey(key), "README names a setting " + key);
-      assertEquals(variable, SettingsLayer.envName(key), "README's variable for " + key);
-    });
+    rows.forEach(
+        (key, variable) -> {
+          assertTrue(SCHEMA.types().containsKey(key), "README names a setting " + key);
+          assertEquals(variable, SettingsLayer.envName(key), "README's variable for " + key);
+        });
     Set<String> names = new HashSet<>();
-    SCHEMA.types().keySet().forEach(key -> assertTrue(names.add(SettingsLayer.envName(key)), "one variable per key"));
+    SCHEMA
+        .types()
+        .keySet()
+        .forEach(key -> assertTrue(names.add(SettingsLayer.envName(key)), "one variable per key"));
   }
 
   @Test
   void overridesApplyOverThePackagedDefaults() {
-    Settings settings = Settings.of(new JsonObject()
-        .put("ws", new JsonObject().put("idle-timeout-ms", 500).put("compression", true))
-        .put("alerts", new JsonObject().put("memory", new JsonObject().put("warning", 101))));
+    Settings settings =
+        Settings.of(
+            new JsonObject()
+                .put("ws", new JsonObject().put("idle-timeout-ms", 500).put("compression", true))
+                .put(
+                    "alerts",
+                    new JsonObject().put("memory", new JsonObject().put("warning", 101))));
     assertEquals(500, settings.idleTimeoutMs());
     assertTrue(settings.compression());
     assertEquals(101, settings.alertsThreshold("memory", "warning"));
     JsonObject defaults = Settings.defaults();
-    assertEquals(defaults.getJsonObject("ws").getInteger("ping-interval-ms"), (int) settings.pingIntervalMs());
-    assertEquals(defaults.getJsonObject("alerts").getJsonObject("memory").getInteger("critical"),
+    assertEquals(
+        defaults.getJsonObject("ws").getInteger("ping-interval-ms"),
+        (int) settings.pingIntervalMs());
+    assertEquals(
+        defaults.getJsonObject("alerts").getJsonObject("memory").getInteger("critical"),
         settings.alertsThreshold("memory", "critical"));
   }
 
   @Test
   void unknownKeyIsNamed() {
-    assertEquals("unknown setting 'ws.idle-timout-ms'",
+    assertEquals(
+        "unknown setting 'ws.idle-timout-ms'",
         problem(new JsonObject().put("ws", new JsonObject().put("idle-timout-ms", 5))));
-    assertEquals("unknown setting 'htp.port'", problem(new JsonObject().put("htp", new JsonObject().put("port", 1))));
+    assertEquals(
+        "unknown setting 'htp.port'",
+        problem(new JsonObject().put("htp", new JsonObject().put("port", 1))));
   }
 
   @Test
   void wrongTypeNamesKeyValueAndType() {
-    assertEquals("setting 'http.port': \"eighty\" is not an integer", problem(section("http", "port", "eighty")));
-    assertEquals("setting 'http.port': 80.5 is not an integer", problem(section("http", "port", 80.5)));
-    assertEquals("setting 'ws.compression': \"yes\" is not a boolean (true or false)",
+    assertEquals(
+        "setting 'http.port': \"eighty\" is not an integer",
+        problem(section("http", "port", "eighty")));
+    assertEquals(
+        "setting 'http.port': 80.5 is not an integer", problem(section("http", "port", 80.5)));
+    assertEquals(
+        "setting 'ws.compression': \"yes\" is not a boolean (true or false)",
         problem(section("ws", "compression", "yes")));
-    assertEquals("setting 'cluster.name': 7 is not a string", problem(section("cluster", "name", 7)));
-    assertEquals("setting 'http': 5 is not a section (a map of settings)", problem(new JsonObject().put("http", 5)));
+    assertEquals(
+        "setting 'cluster.name': 7 is not a string", problem(section("cluster", "name", 7)));
+    assertEquals(
+        "setting 'http': 5 is not a section (a map of settings)",
+        problem(new JsonObject().put("http", 5)));
   }
 
   @Test
   void outOfRangeNamesTheLimit() {
-    assertEquals("setting 'http.port': 70000 is above the maximum 65535", problem(section("http", "port", 70000)));
-    assertEquals("setting 'ws.ping-interval-ms': 0 is below the minimum 1",
+    assertEquals(
+        "setting 'http.port': 70000 is above the maximum 65535",
+        problem(section("http", "port", 70000)));
+    assertEquals(
+        "setting 'ws.ping-interval-ms': 0 is below the minimum 1",
         problem(section("ws", "ping-interval-ms", 0)));
-    assertEquals("setting 'ws.path': \"websocket\" does not match the pattern ^/",
+    assertEquals(
+        "setting 'ws.path': \"websocket\" does not match the pattern ^/",
         problem(section("ws", "path", "websocket")));
-    assertEquals("setting 'data.dir': \"\" is shorter than 1 character", problem(section("data", "dir", "")));
+    assertEquals(
+        "setting 'data.dir': \"\" is shorter than 1 character",
+        problem(section("data", "dir", "")));
   }
 
   @Test
   void everyProblemIsReportedOnOneLine() {
-    String message = problem(new JsonObject().put("http", new JsonObject().put("port", -1).put("instances", 0))
-        .put("bogus", true));
-    assertEquals("setting 'http.instances': 0 is below the minimum 1; setting 'http.port': -1 is below the minimum 0; "
-        + "unknown setting 'bogus'", message);
+    String message =
+        problem(
+            new JsonObject()
+                .put("http", new JsonObject().put("port", -1).put("instances", 0))
+                .put("bogus", true));
+    assertEquals(
+        "setting 'http.instances': 0 is below the minimum 1; setting 'http.port': -1 is below the minimum 0; "
+            + "unknown setting 'bogus'",
+        message);
   }
 
   private static String problem(JsonObject overrides) {

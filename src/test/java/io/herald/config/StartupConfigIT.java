@@ -24,7 +24,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code io.herald.node.Main} in its own process and working directory: where its settings come from, how it refuses bad ones. */
+/**
+ * {@code io.herald.node.Main} in its own process and working directory: where its settings come
+ * from, how it refuses bad ones.
+ */
 class StartupConfigIT {
 
   @Test
@@ -34,9 +37,12 @@ class StartupConfigIT {
       String ready = node.awaitLine("ready in");
       // ws.path and cluster.name are the packaged defaults: no file in this directory set them.
       assertTrue(ready.contains(":" + port + "/websocket (cluster 'herald': off)"), ready);
-      HttpResponse<String> status = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/status")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> status =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/status"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertEquals(200, status.statusCode());
     }
   }
@@ -59,21 +65,29 @@ class StartupConfigIT {
       List<String> lines = node.output();
       List<String> errors = lines.stream().filter(line -> line.contains("ERROR")).toList();
       assertEquals(1, errors.size(), String.join("\n", lines));
-      assertTrue(errors.get(0).endsWith("Herald cannot start, bad configuration: "
-          + "setting 'http.port' (HERALD_HTTP_PORT): \"abc\" is not an integer"), errors.get(0));
-      assertFalse(lines.stream().anyMatch(line -> line.startsWith("\tat ")), "no stack trace:\n" + lines);
+      assertTrue(
+          errors
+              .get(0)
+              .endsWith(
+                  "Herald cannot start, bad configuration: "
+                      + "setting 'http.port' (HERALD_HTTP_PORT): \"abc\" is not an integer"),
+          errors.get(0));
+      assertFalse(
+          lines.stream().anyMatch(line -> line.startsWith("\tat ")), "no stack trace:\n" + lines);
     }
   }
 
   /** Main in its own working directory, standalone, its output read line by line. */
-  private record Node(Process process, BlockingQueue<String> unread, List<String> lines, Thread reader)
+  private record Node(
+      Process process, BlockingQueue<String> unread, List<String> lines, Thread reader)
       implements AutoCloseable {
 
     static Node start(Path dir, Map<String, String> env) throws IOException {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", classpath(), "io.herald.node.Main")
-          .directory(dir.toFile())
-          .redirectErrorStream(true);
+      ProcessBuilder builder =
+          new ProcessBuilder(java, "-Xmx256m", "-cp", classpath(), "io.herald.node.Main")
+              .directory(dir.toFile())
+              .redirectErrorStream(true);
       builder.environment().keySet().removeIf(name -> name.startsWith("HERALD_"));
       builder.environment().put("HERALD_CLUSTER_ENABLED", "false");
       builder.environment().put("HERALD_DATA_DIR", dir.resolve("data").toString());
@@ -81,16 +95,19 @@ class StartupConfigIT {
       Process process = builder.start();
       BlockingQueue<String> unread = new LinkedBlockingQueue<>();
       List<String> lines = new CopyOnWriteArrayList<>();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader out = process.inputReader()) {
-          for (String line = out.readLine(); line != null; line = out.readLine()) {
-            lines.add(line);
-            unread.add(line);
-          }
-        } catch (IOException ignored) {
-          // the process is gone
-        }
-      }, "node-output");
+      Thread reader =
+          new Thread(
+              () -> {
+                try (BufferedReader out = process.inputReader()) {
+                  for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    lines.add(line);
+                    unread.add(line);
+                  }
+                } catch (IOException ignored) {
+                  // the process is gone
+                }
+              },
+              "node-output");
       reader.start();
       return new Node(process, unread, lines, reader);
     }
@@ -130,8 +147,11 @@ class StartupConfigIT {
 
     /** The test classpath with absolute entries, as the child runs elsewhere. */
     private static String classpath() {
-      return String.join(File.pathSeparator, Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-          .map(entry -> new File(entry).getAbsolutePath()).toList());
+      return String.join(
+          File.pathSeparator,
+          Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+              .map(entry -> new File(entry).getAbsolutePath())
+              .toList());
     }
   }
 }

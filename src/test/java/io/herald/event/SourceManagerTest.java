@@ -40,9 +40,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link SourceManager} on one real Vert.x context with scripted sources: sharing of instances, start and stop,
- * each subscriber's stream (snapshot, then what came after it attached), ends, failures, overrun, forwarders.
- * Every call to the manager runs on its context, as the bridge makes it.
+ * {@link SourceManager} on one real Vert.x context with scripted sources: sharing of instances,
+ * start and stop, each subscriber's stream (snapshot, then what came after it attached), ends,
+ * failures, overrun, forwarders. Every call to the manager runs on its context, as the bridge makes
+ * it.
  */
 class SourceManagerTest {
 
@@ -53,10 +54,13 @@ class SourceManagerTest {
   private static Vertx vertx;
   private Context context;
   private final AtomicInteger running = new AtomicInteger();
+
   /** Every source the factory created, in order. */
   private final List<Scripted> created = new CopyOnWriteArrayList<>();
+
   /** What the next source created does when started (by default: starts at once). */
   private Consumer<Scripted> onStart = s -> s.start.complete();
+
   private final Map<String, SourceFactory> factories = new ConcurrentHashMap<>();
 
   @BeforeAll
@@ -72,11 +76,13 @@ class SourceManagerTest {
   @BeforeEach
   void setUp() {
     context = vertx.getOrCreateContext();
-    factories.put(NAME, argument -> {
-      Scripted source = new Scripted(argument);
-      created.add(source);
-      return source;
-    });
+    factories.put(
+        NAME,
+        argument -> {
+          Scripted source = new Scripted(argument);
+          created.add(source);
+          return source;
+        });
   }
 
   /** A source the test drives: its start and each snapshot complete when the test says. */
@@ -84,8 +90,10 @@ class SourceManagerTest {
     final Object argument;
     final Promise<Void> start = Promise.promise();
     final List<Promise<List<EventMessage>>> snapshots = new CopyOnWriteArrayList<>();
+
     /** Snapshots complete at once with this, unless null: then they wait in {@link #snapshots}. */
     List<EventMessage> snapshot = List.of();
+
     SourceSink sink;
     int starts;
     int stops;
@@ -165,10 +173,11 @@ class SourceManagerTest {
   }
 
   private void run(Runnable action) {
-    on(() -> {
-      action.run();
-      return null;
-    });
+    on(
+        () -> {
+          action.run();
+          return null;
+        });
   }
 
   private static <T> T await(Future<T> future) {
@@ -254,7 +263,9 @@ class SourceManagerTest {
     Future<Attached> subscribing = on(() -> manager.subscribe(EVENT, null, late));
     run(() -> source.sink.emit(message("m3"))); // while the snapshot is read
     assertFalse(subscribing.isComplete(), "not subscribed before its snapshot is read");
-    run(() -> source.snapshots.get(0).complete(List.of(EventMessage.added("s1", new JsonObject()))));
+    run(
+        () ->
+            source.snapshots.get(0).complete(List.of(EventMessage.added("s1", new JsonObject()))));
     Attached attached = await(subscribing);
     run(() -> source.sink.emit(message("m4"))); // after the snapshot, before open
     assertEquals(List.of(), late.got, "nothing flows before open");
@@ -262,10 +273,14 @@ class SourceManagerTest {
     assertTrue(on(() -> attached.open(late.ready())));
     assertEquals(List.of("ready", "s1", "m3", "m4"), late.got);
     assertEquals("added", late.frames.get(0).getString("msg"));
-    assertEquals(NAME + ":arg", late.frames.get(0).getString("collection"), "frames for its own collection");
+    assertEquals(
+        NAME + ":arg", late.frames.get(0).getString("collection"), "frames for its own collection");
     run(() -> source.sink.emit(message("m5")));
     assertEquals(List.of("ready", "s1", "m3", "m4", "m5"), late.got);
-    assertEquals(List.of("ready", "m1", "m2", "m3", "m4", "m5"), early.got, "the first subscriber saw it all");
+    assertEquals(
+        List.of("ready", "m1", "m2", "m3", "m4", "m5"),
+        early.got,
+        "the first subscriber saw it all");
     assertEquals(1, source.starts);
   }
 
@@ -278,7 +293,7 @@ class SourceManagerTest {
     for (int i = 1; i <= 1000; i++) {
       sink.emit(message(i)); // from the test's thread
     }
-    run(() -> { }); // the context has run every emission queued before this
+    run(() -> {}); // the context has run every emission queued before this
     List<String> expected = new ArrayList<>(List.of("ready"));
     for (int i = 1; i <= 1000; i++) {
       expected.add(String.valueOf(i));
@@ -288,11 +303,12 @@ class SourceManagerTest {
 
   @Test
   void aSourceThatEndsDuringItsStartGivesReadyItsOutputThenTheEnd() {
-    onStart = s -> {
-      s.sink.emit(message("only"));
-      s.sink.end();
-      s.start.complete();
-    };
+    onStart =
+        s -> {
+          s.sink.emit(message("only"));
+          s.sink.end();
+          s.start.complete();
+        };
     SourceManager manager = manager(100);
     Log log = new Log();
     subscribeAndOpen(manager, null, log);
@@ -319,7 +335,8 @@ class SourceManagerTest {
 
     onStart = s -> s.start.complete();
     subscribeAndOpen(manager, null, new Log());
-    assertEquals(2, created.size(), "the failed instance is gone: the next subscriber gets a new one");
+    assertEquals(
+        2, created.size(), "the failed instance is gone: the next subscriber gets a new one");
   }
 
   @Test
@@ -354,7 +371,9 @@ class SourceManagerTest {
     assertEquals(0, running.get());
 
     // A subscriber whose snapshot was pending gets the end after its snapshot.
-    run(() -> source.snapshots.get(0).complete(List.of(EventMessage.added("s1", new JsonObject()))));
+    run(
+        () ->
+            source.snapshots.get(0).complete(List.of(EventMessage.added("s1", new JsonObject()))));
     Attached attached = await(subscribing);
     assertTrue(on(() -> attached.open(pending.ready())));
     assertEquals(List.of("ready", "s1", "m1", "end:EIO"), pending.got);
@@ -453,9 +472,14 @@ class SourceManagerTest {
     assertEquals(3, on(forwarding::position).offset());
     run(source.sink::end);
 
-    assertEquals(List.of("a", "b", "end"), forwarder.ids, "messages, not frames, from its joining on");
+    assertEquals(
+        List.of("a", "b", "end"), forwarder.ids, "messages, not frames, from its joining on");
     String epoch = joined.epoch();
-    assertEquals(List.of(new StreamPosition(epoch, 2), new StreamPosition(epoch, 3), new StreamPosition(epoch, 4)),
+    assertEquals(
+        List.of(
+            new StreamPosition(epoch, 2),
+            new StreamPosition(epoch, 3),
+            new StreamPosition(epoch, 4)),
         forwarder.positions);
     assertEquals(List.of("ready", "before", "a", "b", "end"), log.got);
 

@@ -38,36 +38,44 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The events documentation page ({@code /docs/events.md}, {@code /docs/events}) and {@code /api/events}, over real
- * HTTP against a real node: every visible event with its wildcard sentence, descriptions rendered and contained,
- * HTML escaped, and the guide's examples checked against what the node really answers and sends.
+ * The events documentation page ({@code /docs/events.md}, {@code /docs/events}) and {@code
+ * /api/events}, over real HTTP against a real node: every visible event with its wildcard sentence,
+ * descriptions rendered and contained, HTML escaped, and the guide's examples checked against what
+ * the node really answers and sends.
  */
 @ExtendWith(VertxExtension.class)
 class EventsPageIT {
 
-  static final String MARKDOWN_DESCRIPTION = """
+  static final String MARKDOWN_DESCRIPTION =
+      """
       Has **bold** text and a list:
 
       - first item
       - second item
       """;
-  static final String SCRIPT_DESCRIPTION = """
+  static final String SCRIPT_DESCRIPTION =
+      """
       Before <script>alert('inline')</script> & <b>after</b>.
 
       <script>
       alert('block')
       </script>
       """;
+
   /** An h1 and a code fence never closed: neither may leak into the rest of the page. */
-  static final String UNCLOSED_DESCRIPTION = """
+  static final String UNCLOSED_DESCRIPTION =
+      """
       # Title
 
       ```json
       {"open": true
       """;
 
-  /** A name Markdown would read as emphasis, an unclosed HTML comment, a link reference definition. */
-  static final String ODD_DESCRIPTION = """
+  /**
+   * A name Markdown would read as emphasis, an unclosed HTML comment, a link reference definition.
+   */
+  static final String ODD_DESCRIPTION =
+      """
       See [the docs] and [js](javascript:alert(1)).
 
       [the docs]: https://example.com/docs
@@ -80,23 +88,44 @@ class EventsPageIT {
   private Vertx vertx;
   private io.herald.node.Node herald;
 
-  /** One fenced JSON block of the guide and the paragraph before it ("Request:", "Response:", ..). */
-  record Example(String label, String json) {
-  }
+  /**
+   * One fenced JSON block of the guide and the paragraph before it ("Request:", "Response:", ..).
+   */
+  record Example(String label, String json) {}
 
   @BeforeEach
   void start(Vertx vertx) {
     this.vertx = vertx;
     herald = TestNodes.standalone(vertx);
-    herald.registerEvent(EventDescriptor.broadcast("test.markdown").description(MARKDOWN_DESCRIPTION).build()).await();
-    herald.registerEvent(EventDescriptor.broadcast("test.no_wildcard").description("Not for `*`.")
-        .wildcard(false).build()).await();
-    herald.registerEvent(EventDescriptor.broadcast("test.secret").description("Secret event.").hidden(true)
-        .build()).await();
-    herald.registerEvent(EventDescriptor.broadcast("test.script").description(SCRIPT_DESCRIPTION).build()).await();
-    herald.registerEvent(EventDescriptor.broadcast("test.unclosed").description(UNCLOSED_DESCRIPTION).build())
+    herald
+        .registerEvent(
+            EventDescriptor.broadcast("test.markdown").description(MARKDOWN_DESCRIPTION).build())
         .await();
-    herald.registerEvent(EventDescriptor.broadcast("test._odd_").description(ODD_DESCRIPTION).build()).await();
+    herald
+        .registerEvent(
+            EventDescriptor.broadcast("test.no_wildcard")
+                .description("Not for `*`.")
+                .wildcard(false)
+                .build())
+        .await();
+    herald
+        .registerEvent(
+            EventDescriptor.broadcast("test.secret")
+                .description("Secret event.")
+                .hidden(true)
+                .build())
+        .await();
+    herald
+        .registerEvent(
+            EventDescriptor.broadcast("test.script").description(SCRIPT_DESCRIPTION).build())
+        .await();
+    herald
+        .registerEvent(
+            EventDescriptor.broadcast("test.unclosed").description(UNCLOSED_DESCRIPTION).build())
+        .await();
+    herald
+        .registerEvent(EventDescriptor.broadcast("test._odd_").description(ODD_DESCRIPTION).build())
+        .await();
     herald.registerSource(TickSource.DESCRIPTOR, new TickSource(vertx)).await();
   }
 
@@ -117,7 +146,9 @@ class EventsPageIT {
     String md = page.body();
 
     assertTrue(md.startsWith("# Websocket Events\n"), md);
-    assertTrue(md.contains("Events are triggers that are generated under certain scenarios or at a certain period of time."));
+    assertTrue(
+        md.contains(
+            "Events are triggers that are generated under certain scenarios or at a certain period of time."));
     assertTrue(md.contains("\n`event_name:arg`\n"));
 
     // The headings as a Markdown reader sees them: every visible event, sorted, then the guide.
@@ -132,12 +163,23 @@ class EventsPageIT {
     }
     List<String> visible = visibleNames();
     assertEquals(visible, h3);
-    assertTrue(visible.containsAll(List.of("core.get_jobs", "reporting.realtime", "filesystem.file_tail_follow",
-        "test._odd_", "test.markdown", "test.no_wildcard", "test.script", "test.unclosed", TickSource.NAME)),
+    assertTrue(
+        visible.containsAll(
+            List.of(
+                "core.get_jobs",
+                "reporting.realtime",
+                "filesystem.file_tail_follow",
+                "test._odd_",
+                "test.markdown",
+                "test.no_wildcard",
+                "test.script",
+                "test.unclosed",
+                TickSource.NAME)),
         visible.toString());
     assertFalse(md.contains("test.secret"));
     assertFalse(md.contains("Secret event."));
-    assertEquals(List.of("Subscribing to Events"), h2, "the unclosed fence must not swallow the guide");
+    assertEquals(
+        List.of("Subscribing to Events"), h2, "the unclosed fence must not swallow the guide");
 
     Map<String, String> sections = sections(md);
     assertEquals(visible, new ArrayList<>(sections.keySet()));
@@ -161,24 +203,32 @@ class EventsPageIT {
     assertTrue(sections.get("test.markdown").contains("Has **bold** text and a list:"));
     assertTrue(sections.get("test.markdown").contains("- first item\n- second item"));
     assertTrue(sections.get("core.get_jobs").contains("Jobs: long-running method calls."));
-    // The unclosed description: its heading demoted below the event's, its fence closed within the section.
+    // The unclosed description: its heading demoted below the event's, its fence closed within the
+    // section.
     assertTrue(sections.get("test.unclosed").contains("#### Title"), sections.get("test.unclosed"));
-    assertTrue(sections.get("test.unclosed").contains("{\"open\": true\n```\n"), sections.get("test.unclosed"));
-    // Raw HTML of a description is text, escaped for any Markdown reader: the page holds no HTML at all.
-    assertTrue(sections.get("test.script").contains("Before \\<script\\>alert('inline')\\</script\\>"),
+    assertTrue(
+        sections.get("test.unclosed").contains("{\"open\": true\n```\n"),
+        sections.get("test.unclosed"));
+    // Raw HTML of a description is text, escaped for any Markdown reader: the page holds no HTML at
+    // all.
+    assertTrue(
+        sections.get("test.script").contains("Before \\<script\\>alert('inline')\\</script\\>"),
         sections.get("test.script"));
     List<String> rawHtml = new ArrayList<>();
-    PARSER.parse(md).accept(new AbstractVisitor() {
-      @Override
-      public void visit(HtmlBlock block) {
-        rawHtml.add(block.getLiteral());
-      }
+    PARSER
+        .parse(md)
+        .accept(
+            new AbstractVisitor() {
+              @Override
+              public void visit(HtmlBlock block) {
+                rawHtml.add(block.getLiteral());
+              }
 
-      @Override
-      public void visit(HtmlInline inline) {
-        rawHtml.add(inline.getLiteral());
-      }
-    });
+              @Override
+              public void visit(HtmlInline inline) {
+                rawHtml.add(inline.getLiteral());
+              }
+            });
     assertEquals(List.of(), rawHtml);
   }
 
@@ -204,26 +254,39 @@ class EventsPageIT {
     assertTrue(html.contains("<p>Has <strong>bold</strong> text and a list:</p>"), html);
     assertTrue(html.contains("<ul>\n<li>first item</li>\n<li>second item</li>\n</ul>"), html);
     assertTrue(html.contains("<h4>Title</h4>"));
-    assertEquals("\n<p>See <a rel=\"nofollow\" href=\"https://example.com/docs\">the docs</a> and "
-        + "<a rel=\"nofollow\" href=\"\">js</a>.</p>\n<p>&lt;!-- never closed</p>\n"
-        + "<p>This event can be subscribed to with the wildcard <code>*</code> as the event name.</p>\n",
+    assertEquals(
+        "\n<p>See <a rel=\"nofollow\" href=\"https://example.com/docs\">the docs</a> and "
+            + "<a rel=\"nofollow\" href=\"\">js</a>.</p>\n<p>&lt;!-- never closed</p>\n"
+            + "<p>This event can be subscribed to with the wildcard <code>*</code> as the event name.</p>\n",
         section(html, "test._odd_"));
-    assertTrue(section(html, "test.no_wildcard").contains(
-        "<p>This event cannot be subscribed to with the wildcard <code>*</code> as the event name.</p>"));
-    assertTrue(section(html, "test.markdown").contains(
-        "<p>This event can be subscribed to with the wildcard <code>*</code> as the event name.</p>"));
+    assertTrue(
+        section(html, "test.no_wildcard")
+            .contains(
+                "<p>This event cannot be subscribed to with the wildcard <code>*</code> as the event name.</p>"));
+    assertTrue(
+        section(html, "test.markdown")
+            .contains(
+                "<p>This event can be subscribed to with the wildcard <code>*</code> as the event name.</p>"));
 
     // No markup of a description gets through: the script tags are text.
     String script = section(html, "test.script");
-    assertTrue(script.contains("&lt;script&gt;alert('inline')&lt;/script&gt; &amp; &lt;b&gt;after&lt;/b&gt;."), script);
+    assertTrue(
+        script.contains(
+            "&lt;script&gt;alert('inline')&lt;/script&gt; &amp; &lt;b&gt;after&lt;/b&gt;."),
+        script);
     assertTrue(script.contains("&lt;script&gt;\nalert('block')\n&lt;/script&gt;"), script);
     assertFalse(html.toLowerCase().contains("<script"));
     assertFalse(html.contains("<b>"));
 
     // The schema block of an event with an argument and the guide's examples are code blocks.
-    assertTrue(section(html, TickSource.NAME).contains("<pre><code class=\"language-json\">{\n  &quot;type&quot; : &quot;object&quot;"),
+    assertTrue(
+        section(html, TickSource.NAME)
+            .contains(
+                "<pre><code class=\"language-json\">{\n  &quot;type&quot; : &quot;object&quot;"),
         section(html, TickSource.NAME));
-    assertTrue(html.contains("<pre><code class=\"language-json\">{\n    &quot;id&quot;: &quot;ad4dea8f-53a8-9a5c-1825-523e218c13ca&quot;"));
+    assertTrue(
+        html.contains(
+            "<pre><code class=\"language-json\">{\n    &quot;id&quot;: &quot;ad4dea8f-53a8-9a5c-1825-523e218c13ca&quot;"));
   }
 
   @Test
@@ -237,16 +300,31 @@ class EventsPageIT {
       assertEquals(result, api);
     }
     assertFalse(api.containsKey("test.secret"));
-    assertEquals(new JsonObject().put("description", "Not for `*`.").put("wildcard_subscription", false)
-        .putNull("accepts").putNull("returns"), api.getJsonObject("test.no_wildcard"));
+    assertEquals(
+        new JsonObject()
+            .put("description", "Not for `*`.")
+            .put("wildcard_subscription", false)
+            .putNull("accepts")
+            .putNull("returns"),
+        api.getJsonObject("test.no_wildcard"));
     assertEquals(visibleNames(), new ArrayList<>(new TreeSet<>(api.fieldNames())));
   }
 
   @Test
   void guideExamplesAreJsonAndSubscriptionsGetTheDocumentedAnswer() {
     List<Example> examples = guideExamples();
-    assertEquals(List.of("Request:", "Response:", "Event Response Example:", "Request:", "Response:",
-        "Event Response Example:", "Request:", "Response:", "Event Response Example:", "Request:"),
+    assertEquals(
+        List.of(
+            "Request:",
+            "Response:",
+            "Event Response Example:",
+            "Request:",
+            "Response:",
+            "Event Response Example:",
+            "Request:",
+            "Response:",
+            "Event Response Example:",
+            "Request:"),
         examples.stream().map(Example::label).toList());
     for (Example example : examples) {
       assertNotNull(new JsonObject(example.json()), example.json());
@@ -258,7 +336,8 @@ class EventsPageIT {
         assertEquals("Response:", examples.get(i + 1).label());
         try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
           c.sendText(examples.get(i).json());
-          assertEquals(new JsonObject(examples.get(i + 1).json()), c.next(), examples.get(i).json());
+          assertEquals(
+              new JsonObject(examples.get(i + 1).json()), c.next(), examples.get(i).json());
         }
         subs++;
       }
@@ -272,22 +351,30 @@ class EventsPageIT {
     JsonObject changedExample = new JsonObject(examples.get(2).json());
     JsonObject addedExample = new JsonObject(examples.get(8).json());
     try (WsClient all = WsClient.connect(vertx, herald.httpPort());
-         WsClient jobs = WsClient.connect(vertx, herald.httpPort())) {
+        WsClient jobs = WsClient.connect(vertx, herald.httpPort())) {
       all.sendText(examples.get(0).json());
       assertEquals(new JsonObject(examples.get(1).json()), all.next());
       jobs.sendText(examples.get(6).json());
       assertEquals(new JsonObject(examples.get(7).json()), jobs.next());
 
-      long id = jobs.call("bulk", "core.bulk", new JsonArray().add("core.ping")
-          .add(new JsonArray().add(new JsonArray()))).getLong("result");
+      long id =
+          jobs.call(
+                  "bulk",
+                  "core.bulk",
+                  new JsonArray().add("core.ping").add(new JsonArray().add(new JsonArray())))
+              .getLong("result");
       JsonObject added = jobs.next(m -> "added".equals(m.getString("msg")));
       assertEquals(id, added.getLong("id"));
       for (long shown : List.of(id, addedExample.getLong("id"), changedExample.getLong("id"))) {
-        assertTrue(shown > JobIds.BLOCK_SIZE && shown % JobIds.BLOCK_SIZE != 0, "block × 1000000 + n: " + shown);
+        assertTrue(
+            shown > JobIds.BLOCK_SIZE && shown % JobIds.BLOCK_SIZE != 0,
+            "block × 1000000 + n: " + shown);
       }
       assertEquals(addedExample.fieldNames(), added.fieldNames());
       assertEquals(addedExample.getString("collection"), added.getString("collection"));
-      assertEquals(addedExample.getJsonObject("fields").getString("state"), added.getJsonObject("fields").getString("state"));
+      assertEquals(
+          addedExample.getJsonObject("fields").getString("state"),
+          added.getJsonObject("fields").getString("state"));
       assertSameJobKeys(addedExample.getJsonObject("fields"), added.getJsonObject("fields"));
       // The job ends with a changed frame, seen by the wildcard subscription as well.
       JsonObject changed = all.next(m -> "changed".equals(m.getString("msg")));
@@ -311,7 +398,8 @@ class EventsPageIT {
       JsonObject expected = example.getJsonObject("fields");
       JsonObject fields = real.getJsonObject("fields");
       assertEquals(expected.fieldNames(), fields.fieldNames());
-      assertSameKeysAndTypes(expected.getJsonObject("virtual_memory"), fields.getJsonObject("virtual_memory"));
+      assertSameKeysAndTypes(
+          expected.getJsonObject("virtual_memory"), fields.getJsonObject("virtual_memory"));
       assertSameKeysAndTypes(expected.getJsonObject("disks"), fields.getJsonObject("disks"));
       assertEquals(3, fields.getJsonArray("loadavg").size());
       assertEquals(3, expected.getJsonArray("loadavg").size());
@@ -332,7 +420,10 @@ class EventsPageIT {
       JsonObject lo = fields.getJsonObject("interfaces").getJsonObject("lo");
       assertNotNull(lo, fields.getJsonObject("interfaces").encode());
       for (String name : expected.getJsonObject("interfaces").fieldNames()) {
-        assertEquals(lo.fieldNames(), expected.getJsonObject("interfaces").getJsonObject(name).fieldNames(), name);
+        assertEquals(
+            lo.fieldNames(),
+            expected.getJsonObject("interfaces").getJsonObject(name).fieldNames(),
+            name);
       }
 
       // The unsubscription example: no answer, and the source stops.
@@ -340,15 +431,18 @@ class EventsPageIT {
       c.sendText(examples.get(9).json());
       TestNodes.eventually(5000, "source stopped", () -> herald.stats().sources.get() == 0);
       c.send(ping("end"));
-      assertEquals(pong("end"),
-          c.next(m -> !"added".equals(m.getString("msg"))));
+      assertEquals(pong("end"), c.next(m -> !"added".equals(m.getString("msg"))));
     }
   }
 
   private static void assertSameJobKeys(JsonObject documented, JsonObject real) {
     assertEquals(documented.fieldNames(), real.fieldNames());
-    assertEquals(documented.getJsonObject("progress").fieldNames(), real.getJsonObject("progress").fieldNames());
-    assertEquals(documented.getJsonObject("time_started").fieldNames(), real.getJsonObject("time_started").fieldNames());
+    assertEquals(
+        documented.getJsonObject("progress").fieldNames(),
+        real.getJsonObject("progress").fieldNames());
+    assertEquals(
+        documented.getJsonObject("time_started").fieldNames(),
+        real.getJsonObject("time_started").fieldNames());
   }
 
   /** Same keys, and for each a value of the same JSON type (null matching null only). */
@@ -360,7 +454,9 @@ class EventsPageIT {
   }
 
   private static String type(Object value) {
-    return value == null ? "null" : value instanceof Number ? "number" : value.getClass().getSimpleName();
+    return value == null
+        ? "null"
+        : value instanceof Number ? "number" : value.getClass().getSimpleName();
   }
 
   /** The fenced JSON blocks of the guide, fetched from the node. */
@@ -391,7 +487,8 @@ class EventsPageIT {
     for (int i = 1; i < parts.length; i++) {
       int eol = parts[i].indexOf('\n');
       // The heading's text as a reader sees it (a name may be written with backslash escapes).
-      sections.put(text(PARSER.parse("### " + parts[i].substring(0, eol)).getFirstChild()),
+      sections.put(
+          text(PARSER.parse("### " + parts[i].substring(0, eol)).getFirstChild()),
           parts[i].substring(eol + 1));
     }
     return sections;
@@ -425,7 +522,9 @@ class EventsPageIT {
 
   private static int count(String haystack, String needle) {
     int n = 0;
-    for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length())) {
+    for (int i = haystack.indexOf(needle);
+        i >= 0;
+        i = haystack.indexOf(needle, i + needle.length())) {
       n++;
     }
     return n;

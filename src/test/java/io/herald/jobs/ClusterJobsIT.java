@@ -22,17 +22,26 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Jobs in a cluster: ids, queries, abort and wait from any node, and the jobs of a node that dies or stops. */
+/**
+ * Jobs in a cluster: ids, queries, abort and wait from any node, and the jobs of a node that dies
+ * or stops.
+ */
 @ExtendWith(VertxExtension.class)
 class ClusterJobsIT {
 
   private static void registerBlocking(Node node) {
-    TestNodes.await(node.registerJobMethod("test.block", "", null, job -> {
-      Promise<Object> done = Promise.promise();
-      job.abortRequested().onSuccess(v -> done.tryComplete("aborted"));
-      return done.future();
-    }));
-    TestNodes.await(node.registerJobMethod("test.quick", "", null, job -> Future.succeededFuture(job.id())));
+    TestNodes.await(
+        node.registerJobMethod(
+            "test.block",
+            "",
+            null,
+            job -> {
+              Promise<Object> done = Promise.promise();
+              job.abortRequested().onSuccess(v -> done.tryComplete("aborted"));
+              return done.future();
+            }));
+    TestNodes.await(
+        node.registerJobMethod("test.quick", "", null, job -> Future.succeededFuture(job.id())));
   }
 
   private static JsonObject terminal(WsClient c, long id) {
@@ -47,7 +56,7 @@ class ClusterJobsIT {
       registerBlocking(a);
       registerBlocking(b);
       try (WsClient onA = WsClient.connect(client, a.httpPort());
-           WsClient onB = WsClient.connect(client, b.httpPort())) {
+          WsClient onB = WsClient.connect(client, b.httpPort())) {
         Set<Long> ids = new HashSet<>();
         for (int i = 0; i < 5; i++) {
           ids.add(onA.call("a" + i, "test.quick", new JsonArray()).getLong("result"));
@@ -56,12 +65,24 @@ class ClusterJobsIT {
         assertEquals(10, ids.size(), "job ids are unique across the cluster");
 
         long blocked = onA.call(1, "test.block", new JsonArray()).getLong("result");
-        JsonArray running = onB.call(2, "core.get_jobs", new JsonArray()
-            .add(new JsonArray().add(new JsonArray().add("state").add("=").add("RUNNING")))).getJsonArray("result");
+        JsonArray running =
+            onB.call(
+                    2,
+                    "core.get_jobs",
+                    new JsonArray()
+                        .add(
+                            new JsonArray()
+                                .add(new JsonArray().add("state").add("=").add("RUNNING"))))
+                .getJsonArray("result");
         assertEquals(1, running.size(), running.encode());
         assertEquals(blocked, running.getJsonObject(0).getLong("id"));
-        assertEquals(11, onB.call(3, "core.get_jobs", new JsonArray().add(new JsonArray())
-            .add(new JsonObject().put("count", true))).getInteger("result"));
+        assertEquals(
+            11,
+            onB.call(
+                    3,
+                    "core.get_jobs",
+                    new JsonArray().add(new JsonArray()).add(new JsonObject().put("count", true)))
+                .getInteger("result"));
 
         onB.send(method("wait", "core.job_wait", new JsonArray().add(blocked)));
         onB.call(4, "core.job_abort", new JsonArray().add(blocked));
@@ -69,9 +90,13 @@ class ClusterJobsIT {
         assertEquals("EINTR", waited.getJsonObject("error").getString("errname"), waited.encode());
 
         long quick = onB.call(5, "test.quick", new JsonArray()).getLong("result");
-        assertEquals(quick, onA.call(6, "core.job_wait", new JsonArray().add(quick)).getLong("result"));
-        assertEquals("ENOENT", onA.call(7, "core.job_wait", new JsonArray().add(999_999))
-            .getJsonObject("error").getString("errname"));
+        assertEquals(
+            quick, onA.call(6, "core.job_wait", new JsonArray().add(quick)).getLong("result"));
+        assertEquals(
+            "ENOENT",
+            onA.call(7, "core.job_wait", new JsonArray().add(999_999))
+                .getJsonObject("error")
+                .getString("errname"));
       }
     }
   }
@@ -83,7 +108,7 @@ class ClusterJobsIT {
       Node b = cluster.start();
       registerBlocking(a);
       try (WsClient onA = WsClient.connect(client, a.httpPort());
-           WsClient onB = WsClient.connect(client, b.httpPort())) {
+          WsClient onB = WsClient.connect(client, b.httpPort())) {
         long blocked = onA.call(1, "test.block", new JsonArray()).getLong("result");
         onB.send(subSnapshot("jobs", "core.get_jobs"));
         JsonObject first = onB.next();
@@ -103,14 +128,23 @@ class ClusterJobsIT {
       Node doomed = cluster.start();
       registerBlocking(doomed);
       try (WsClient watcher = WsClient.connect(client, survivor.httpPort());
-           WsClient onDoomed = WsClient.connect(client, doomed.httpPort())) {
+          WsClient onDoomed = WsClient.connect(client, doomed.httpPort())) {
         watcher.subscribe("jobs", "core.get_jobs");
         watcher.subscribe("nodes", "cluster.nodes");
         long id = onDoomed.call(1, "test.block", new JsonArray()).getLong("result");
         watcher.next(Messages.jobIn(id, "RUNNING"));
         watcher.send(method("wait", "core.job_wait", new JsonArray().add(id)));
-        TestNodes.eventually(5000, "the job is mirrored", () -> TestNodes.await(
-            survivor.vertx().sharedData().<Long, JsonObject>getAsyncMap("herald.jobs.live").compose(m -> m.get(id))) != null);
+        TestNodes.eventually(
+            5000,
+            "the job is mirrored",
+            () ->
+                TestNodes.await(
+                        survivor
+                            .vertx()
+                            .sharedData()
+                            .<Long, JsonObject>getAsyncMap("herald.jobs.live")
+                            .compose(m -> m.get(id)))
+                    != null);
 
         cluster.awaitSafe(0);
         cluster.crash(1);
@@ -120,13 +154,25 @@ class ClusterJobsIT {
         assertTrue(failed.getString("error").contains(doomed.nodeId()), failed.getString("error"));
         assertTrue(failed.getJsonObject("time_finished") != null);
         JsonObject waited = watcher.next(Messages.resultOf("wait"));
-        assertTrue(waited.getJsonObject("error").getString("reason").contains(doomed.nodeId()), waited.encode());
-        JsonObject listed = watcher.call(2, "core.get_jobs", new JsonArray()
-            .add(new JsonArray().add(new JsonArray().add("id").add("=").add(id)))
-            .add(new JsonObject().put("get", true))).getJsonObject("result");
+        assertTrue(
+            waited.getJsonObject("error").getString("reason").contains(doomed.nodeId()),
+            waited.encode());
+        JsonObject listed =
+            watcher
+                .call(
+                    2,
+                    "core.get_jobs",
+                    new JsonArray()
+                        .add(new JsonArray().add(new JsonArray().add("id").add("=").add(id)))
+                        .add(new JsonObject().put("get", true)))
+                .getJsonObject("result");
         assertEquals("FAILED", listed.getString("state"));
         JsonObject gone = watcher.next(m -> "cluster.nodes".equals(m.getString("collection")));
-        assertEquals(new JsonObject().put("msg", "removed").put("collection", "cluster.nodes").put("id", doomed.nodeId()),
+        assertEquals(
+            new JsonObject()
+                .put("msg", "removed")
+                .put("collection", "cluster.nodes")
+                .put("id", doomed.nodeId()),
             gone);
       }
     }
@@ -147,10 +193,23 @@ class ClusterJobsIT {
         JsonObject failed = terminal(watcher, blocked).getJsonObject("fields");
         assertEquals("FAILED", failed.getString("state"));
         assertTrue(failed.getString("error").contains("stopped"), failed.getString("error"));
-        JsonArray ids = watcher.call(1, "core.get_jobs", new JsonArray().add(new JsonArray())
-            .add(new JsonObject().put("select", new JsonArray().add("id")).put("order_by", new JsonArray().add("id"))))
-            .getJsonArray("result");
-        assertEquals(new JsonArray().add(new JsonObject().put("id", done)).add(new JsonObject().put("id", blocked)), ids);
+        JsonArray ids =
+            watcher
+                .call(
+                    1,
+                    "core.get_jobs",
+                    new JsonArray()
+                        .add(new JsonArray())
+                        .add(
+                            new JsonObject()
+                                .put("select", new JsonArray().add("id"))
+                                .put("order_by", new JsonArray().add("id"))))
+                .getJsonArray("result");
+        assertEquals(
+            new JsonArray()
+                .add(new JsonObject().put("id", done))
+                .add(new JsonObject().put("id", blocked)),
+            ids);
         assertNotEquals(0, ids.size());
       }
     }

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.cluster.Membership;
 import io.herald.support.TestNodes;
 import io.vertx.core.Future;
-import io.herald.cluster.Membership;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Job ids on their own, with the cluster map of a standalone Vert.x: a fresh Vert.x is a whole-cluster restart
- * (the map starts empty), a second {@link JobIds} on the same Vert.x is another node.
+ * Job ids on their own, with the cluster map of a standalone Vert.x: a fresh Vert.x is a
+ * whole-cluster restart (the map starts empty), a second {@link JobIds} on the same Vert.x is
+ * another node.
  */
 class JobIdsTest {
 
@@ -82,10 +83,12 @@ class JobIdsTest {
   }
 
   @Test
-  void aUsedUpBlockIsFollowedByANewOneAndConcurrentCallsGetDistinctIds(@TempDir Path dir) throws Exception {
+  void aUsedUpBlockIsFollowedByANewOneAndConcurrentCallsGetDistinctIds(@TempDir Path dir)
+      throws Exception {
     JobIds ids = ids(dir, 4);
     assertEquals(List.of(5L, 6L, 7L, 9L, 10L, 11L, 13L), take(ids, 7));
-    // 30 calls at once, from another thread than the Vert.x one: every id once, three per block, none at n = 0.
+    // 30 calls at once, from another thread than the Vert.x one: every id once, three per block,
+    // none at n = 0.
     List<Future<Long>> calls = IntStream.range(0, 30).mapToObj(i -> ids.next()).toList();
     TestNodes.await(Future.all(calls));
     Set<Long> distinct = new TreeSet<>();
@@ -93,20 +96,23 @@ class JobIdsTest {
     assertEquals(30, distinct.size(), distinct.toString());
     assertTrue(distinct.stream().noneMatch(id -> id % 4 == 0), distinct.toString());
     assertEquals(14L, distinct.iterator().next());
-    assertEquals(13, persisted(dir), "the highest block taken is on disk");   // 37 ids, three per block
+    assertEquals(
+        13, persisted(dir), "the highest block taken is on disk"); // 37 ids, three per block
   }
 
   @Test
-  void afterAWholeClusterRestartNoBlockIsTakenAgain(@TempDir Path a, @TempDir Path b, @TempDir Path c) throws Exception {
+  void afterAWholeClusterRestartNoBlockIsTakenAgain(
+      @TempDir Path a, @TempDir Path b, @TempDir Path c) throws Exception {
     Vertx before = vertx();
     JobIds nodeA = new JobIds(before, Membership.standalone(before), a, 10);
     JobIds nodeB = new JobIds(before, Membership.standalone(before), b, 10);
-    Set<Long> seen = new HashSet<>(take(nodeA, 25));   // nine ids per block: blocks 1, 2 and 3
+    Set<Long> seen = new HashSet<>(take(nodeA, 25)); // nine ids per block: blocks 1, 2 and 3
     seen.addAll(take(nodeB, 1));
     assertEquals(4, persisted(b));
     TestNodes.await(before.close());
 
-    // The cluster map is gone. Node B starts first: its block is above its own file's, and the map is raised with it.
+    // The cluster map is gone. Node B starts first: its block is above its own file's, and the map
+    // is raised with it.
     Vertx after = vertx();
     JobIds nodeB2 = new JobIds(after, Membership.standalone(after), b, 10);
     JobIds nodeA2 = new JobIds(after, Membership.standalone(after), a, 10);
@@ -118,12 +124,17 @@ class JobIdsTest {
   }
 
   @Test
-  void aBlockFileAheadOfTheClusterRaisesIt(@TempDir Path dir, @TempDir Path other) throws Exception {
+  void aBlockFileAheadOfTheClusterRaisesIt(@TempDir Path dir, @TempDir Path other)
+      throws Exception {
     Files.writeString(dir.resolve(JobIds.FILE), "41\n");
     Vertx cluster = vertx();
-    assertEquals(42_000_001L, TestNodes.await(JobIds.start(cluster, Membership.standalone(cluster), dir).next()));
+    assertEquals(
+        42_000_001L,
+        TestNodes.await(JobIds.start(cluster, Membership.standalone(cluster), dir).next()));
     assertEquals(42, persisted(dir));
-    assertEquals(43_000_001L, TestNodes.await(JobIds.start(cluster, Membership.standalone(cluster), other).next()));
+    assertEquals(
+        43_000_001L,
+        TestNodes.await(JobIds.start(cluster, Membership.standalone(cluster), other).next()));
   }
 
   @Test

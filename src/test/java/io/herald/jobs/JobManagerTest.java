@@ -2,7 +2,6 @@ package io.herald.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,9 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job engine on its own: a capturing publisher, a counter for ids, a fixed publication position and a clock
- * the test sets. Queueing, states and their events, abort, history, and the progress throttle — whose waits are
- * read from the clock, so no test sleeps.
+ * The job engine on its own: a capturing publisher, a counter for ids, a fixed publication position
+ * and a clock the test sets. Queueing, states and their events, abort, history, and the progress
+ * throttle — whose waits are read from the clock, so no test sleeps.
  */
 class JobManagerTest {
 
@@ -50,14 +49,16 @@ class JobManagerTest {
 
   private static Vertx vertx;
   private Context context;
-  @TempDir
-  Path logs;
+  @TempDir Path logs;
   private final AtomicLong clock = new AtomicLong(T0);
   private final AtomicLong ids = new AtomicLong();
+
   /** Every message the engine published, in order. */
   private final List<EventMessage> events = new CopyOnWriteArrayList<>();
+
   /** The handle and the pending result of every job whose handler ran, by id. */
   private final Map<Long, JobHandle> handles = new ConcurrentHashMap<>();
+
   private final Map<Long, Promise<Object>> results = new ConcurrentHashMap<>();
 
   @BeforeAll
@@ -76,7 +77,10 @@ class JobManagerTest {
   }
 
   private JobManager engine(int maxRunning, int historySize, long progressIntervalMs) {
-    return new JobManager(vertx, context, new JobManager.Limits(maxRunning, historySize, progressIntervalMs, logs),
+    return new JobManager(
+        vertx,
+        context,
+        new JobManager.Limits(maxRunning, historySize, progressIntervalMs, logs),
         (event, message) -> {
           assertEquals(JobManager.EVENT, event);
           events.add(message);
@@ -88,13 +92,17 @@ class JobManagerTest {
 
   /** Submits a job whose handler waits for {@link #results}; returns its id once queued. */
   private long submit(JobManager engine, String method) {
-    return await(engine.submit(method, new JsonArray().add(method), job -> {
-      assertTrue(Vertx.currentContext() == context, "handlers run on the engine's context");
-      Promise<Object> result = Promise.promise();
-      handles.put(job.id(), job);
-      results.put(job.id(), result);
-      return result.future();
-    }));
+    return await(
+        engine.submit(
+            method,
+            new JsonArray().add(method),
+            job -> {
+              assertTrue(Vertx.currentContext() == context, "handlers run on the engine's context");
+              Promise<Object> result = Promise.promise();
+              handles.put(job.id(), job);
+              results.put(job.id(), result);
+              return result.future();
+            }));
   }
 
   private <T> T on(Supplier<T> action) {
@@ -102,10 +110,11 @@ class JobManagerTest {
   }
 
   private void run(Runnable action) {
-    on(() -> {
-      action.run();
-      return null;
-    });
+    on(
+        () -> {
+          action.run();
+          return null;
+        });
   }
 
   private static <T> T await(Future<T> future) {
@@ -143,16 +152,25 @@ class JobManagerTest {
 
   /** The events as "kind id STATE", e.g. "added 1 WAITING", "changed 1 RUNNING", "removed 1". */
   private List<String> timeline() {
-    return events.stream().map(m -> m.kind().wire + " " + m.id()
-        + (m.fields() == null ? "" : " " + m.fields().getString("state"))).toList();
+    return events.stream()
+        .map(
+            m ->
+                m.kind().wire
+                    + " "
+                    + m.id()
+                    + (m.fields() == null ? "" : " " + m.fields().getString("state")))
+        .toList();
   }
 
   /** The progress percents of job {@code id}'s changed events while it was RUNNING. */
   private List<Object> progressEvents(long id) {
     return events.stream()
-        .filter(m -> m.kind() == EventMessage.Kind.CHANGED && Long.valueOf(id).equals(m.id())
-            && "RUNNING".equals(m.fields().getString("state"))
-            && m.fields().getJsonObject("progress").getValue("percent") != null)
+        .filter(
+            m ->
+                m.kind() == EventMessage.Kind.CHANGED
+                    && Long.valueOf(id).equals(m.id())
+                    && "RUNNING".equals(m.fields().getString("state"))
+                    && m.fields().getJsonObject("progress").getValue("percent") != null)
         .map(m -> m.fields().getJsonObject("progress").getValue("percent"))
         .toList();
   }
@@ -185,15 +203,21 @@ class JobManagerTest {
     run(() -> results.get(a).fail("a failed"));
     run(() -> results.get(c).complete(null));
     run(() -> results.get(d).complete(null));
-    assertEquals(List.of(
-        "added 1 WAITING", "changed 1 RUNNING",
-        "added 2 WAITING", "changed 2 RUNNING",
-        "added 3 WAITING",
-        "added 4 WAITING",
-        "changed 2 SUCCESS", "changed 3 RUNNING",
-        "changed 1 FAILED", "changed 4 RUNNING",
-        "changed 3 SUCCESS",
-        "changed 4 SUCCESS"), timeline());
+    assertEquals(
+        List.of(
+            "added 1 WAITING",
+            "changed 1 RUNNING",
+            "added 2 WAITING",
+            "changed 2 RUNNING",
+            "added 3 WAITING",
+            "added 4 WAITING",
+            "changed 2 SUCCESS",
+            "changed 3 RUNNING",
+            "changed 1 FAILED",
+            "changed 4 RUNNING",
+            "changed 3 SUCCESS",
+            "changed 4 SUCCESS"),
+        timeline());
   }
 
   @Test
@@ -215,24 +239,37 @@ class JobManagerTest {
     handle.setDescription("Copying x");
     clock.set(T0 + 5000);
     run(() -> results.get(id).complete(new JsonObject().put("copied", 1)));
-    assertEquals(List.of("added 1 WAITING", "changed 1 RUNNING", "changed 1 RUNNING", "changed 1 RUNNING",
-        "changed 1 SUCCESS"), timeline());
+    assertEquals(
+        List.of(
+            "added 1 WAITING",
+            "changed 1 RUNNING",
+            "changed 1 RUNNING",
+            "changed 1 RUNNING",
+            "changed 1 SUCCESS"),
+        timeline());
     JsonObject progress = events.get(2).fields().getJsonObject("progress");
-    assertEquals(new JsonObject().put("percent", 10).put("description", "copying")
-        .put("extra", new JsonObject().put("file", "x")), progress);
+    assertEquals(
+        new JsonObject()
+            .put("percent", 10)
+            .put("description", "copying")
+            .put("extra", new JsonObject().put("file", "x")),
+        progress);
     assertEquals("Copying x", events.get(3).fields().getString("description"));
 
     JsonObject last = lastFields(id);
     assertEquals(TypedValues.date(T0 + 5000), last.getJsonObject("time_finished"));
     assertEquals(TypedValues.date(T0), last.getJsonObject("time_started"));
     assertEquals(new JsonObject().put("copied", 1), last.getValue("result"));
-    assertEquals(100, last.getJsonObject("progress").getInteger("percent"), "a job that reported progress ends at 100");
+    assertEquals(
+        100,
+        last.getJsonObject("progress").getInteger("percent"),
+        "a job that reported progress ends at 100");
     assertEquals(new JsonObject().put("copied", 1), await(engine.await(id)));
 
     // Nothing moves a finished job.
     handle.setProgress(50, "late", null);
     handle.setDescription("late");
-    run(() -> { });
+    run(() -> {});
     assertEquals(5, events.size());
 
     Snapshot snapshot = await(engine.snapshot());
@@ -269,8 +306,14 @@ class JobManagerTest {
 
     run(() -> results.get(running).complete(null));
     assertFalse(handles.containsKey(waiting), "its handler never ran");
-    assertEquals(List.of("added 1 WAITING", "changed 1 RUNNING", "added 2 WAITING", "changed 2 ABORTED",
-        "changed 1 SUCCESS"), timeline());
+    assertEquals(
+        List.of(
+            "added 1 WAITING",
+            "changed 1 RUNNING",
+            "added 2 WAITING",
+            "changed 2 ABORTED",
+            "changed 1 SUCCESS"),
+        timeline());
     await(engine.abort(waiting)); // a finished job: nothing happens
     assertEquals(5, events.size());
   }
@@ -289,7 +332,10 @@ class JobManagerTest {
     assertFalse(handles.containsKey(next));
 
     run(() -> results.get(id).complete("finished anyway"));
-    assertEquals("ABORTED", lastFields(id).getString("state"), "an abort was requested: ABORTED, not SUCCESS");
+    assertEquals(
+        "ABORTED",
+        lastFields(id).getString("state"),
+        "an abort was requested: ABORTED, not SUCCESS");
     assertEquals("Job aborted", lastFields(id).getString("error"));
     assertEquals(Errno.EINTR, ((CallError) failure(engine.await(id))).error.errno());
     assertTrue(handles.containsKey(next), "the slot went to the next job");
@@ -304,12 +350,14 @@ class JobManagerTest {
     }
     assertEquals("removed 1", timeline().get(timeline().size() - 1));
     long unfinished = submit(engine, "unfinished");
-    assertEquals(List.of(2L, 3L, unfinished), ids(await(engine.query(new JsonArray(), new JsonObject()))));
+    assertEquals(
+        List.of(2L, 3L, unfinished), ids(await(engine.query(new JsonArray(), new JsonObject()))));
     assertEquals(Errno.ENOENT, ((CallError) failure(engine.await(1))).error.errno());
 
     run(() -> results.get(unfinished).complete(null));
     assertEquals("removed 2", timeline().get(timeline().size() - 1));
-    assertEquals(1, timeline().stream().filter(e -> e.startsWith("removed 1")).count(), "removed once");
+    assertEquals(
+        1, timeline().stream().filter(e -> e.startsWith("removed 1")).count(), "removed once");
   }
 
   private static List<Long> ids(Object queried) {
@@ -321,13 +369,14 @@ class JobManagerTest {
     JobManager engine = engine(5, 100, 0);
     long id = submit(engine, "job");
     JobHandle handle = handles.get(id);
-    run(() -> {
-      handle.setProgress(1.2, "a", null);
-      handle.setProgress(1.7, "a", null); // same whole percent, same description: no event
-      handle.setProgress(2, "a", null);
-      handle.setProgress(2.5, "b", null); // the description changed
-      handle.setProgress(2.9, "b", null);
-    });
+    run(
+        () -> {
+          handle.setProgress(1.2, "a", null);
+          handle.setProgress(1.7, "a", null); // same whole percent, same description: no event
+          handle.setProgress(2, "a", null);
+          handle.setProgress(2.5, "b", null); // the description changed
+          handle.setProgress(2.9, "b", null);
+        });
     assertEquals(List.of(1.2, 2, 2.5), progressEvents(id));
   }
 
@@ -343,12 +392,14 @@ class JobManagerTest {
     run(() -> handle.setProgress(2, null, null));
     assertEquals(List.of(1, 2), progressEvents(id), "an interval later: at once");
 
-    // Within the interval the change waits for a trailing timer (here an hour: it will not fire in this test).
+    // Within the interval the change waits for a trailing timer (here an hour: it will not fire in
+    // this test).
     clock.addAndGet(HOUR - 1);
-    run(() -> {
-      handle.setProgress(3, null, null);
-      handle.setProgress(4, null, null);
-    });
+    run(
+        () -> {
+          handle.setProgress(3, null, null);
+          handle.setProgress(4, null, null);
+        });
     assertEquals(List.of(1, 2), progressEvents(id), "too soon");
 
     // The job ends before the timer: the final changed carries the outcome.
@@ -365,17 +416,19 @@ class JobManagerTest {
     run(() -> handle.setProgress(1, "first", null));
     // One millisecond of the interval is left on the clock: the trailing timer is due in 1 ms.
     clock.addAndGet(HOUR - 1);
-    run(() -> {
-      handle.setProgress(2, "second", null);
-      handle.setProgress(3, "third", null);
-      handle.setProgress(4, "latest", new JsonObject().put("n", 4));
-    });
+    run(
+        () -> {
+          handle.setProgress(2, "second", null);
+          handle.setProgress(3, "third", null);
+          handle.setProgress(4, "latest", new JsonObject().put("n", 4));
+        });
     assertEquals(List.of(1), progressEvents(id), "held back");
     eventually("the trailing progress event", () -> progressEvents(id).size() == 2);
     assertEquals(List.of(1, 4), progressEvents(id), "one trailing event, with the latest values");
     assertEquals("latest", lastFields(id).getJsonObject("progress").getString("description"));
 
-    // The trailing event counts as the last emission: the next change waits a whole interval from it.
+    // The trailing event counts as the last emission: the next change waits a whole interval from
+    // it.
     run(() -> handle.setProgress(5, null, null));
     assertEquals(List.of(1, 4), progressEvents(id));
     run(() -> results.get(id).complete(null));

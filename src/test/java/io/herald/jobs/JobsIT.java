@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.node.Node;
 import io.herald.CallError;
 import io.herald.Errno;
+import io.herald.node.Node;
 import io.herald.support.Messages;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -32,19 +32,35 @@ import org.junit.jupiter.api.io.TempDir;
 class JobsIT {
 
   private Node start(Vertx vertx, JsonObject overrides) {
-    Node herald = TestNodes.standalone(vertx, overrides.copy().put("jobs.progress-interval-ms",
-        overrides.getInteger("jobs.progress-interval-ms", 0)));
-    TestNodes.await(herald.registerJobMethod("test.succeed", "", null, job -> {
-      job.setProgress(25, "quarter", null);
-      job.setProgress(25.5, "quarter", null);
-      job.setProgress(50, "half", new JsonObject().put("k", 1));
-      job.log("halfway");
-      return Future.succeededFuture(new JsonObject().put("answer", 42));
-    }));
-    TestNodes.await(herald.registerJobMethod("test.fail", "", null,
-        job -> Future.failedFuture(new CallError(Errno.EINVAL, "bad input"))));
-    TestNodes.await(herald.registerJobMethod("test.block", "", null,
-        job -> job.abortRequested().map(v -> "unblocked")));
+    Node herald =
+        TestNodes.standalone(
+            vertx,
+            overrides
+                .copy()
+                .put(
+                    "jobs.progress-interval-ms",
+                    overrides.getInteger("jobs.progress-interval-ms", 0)));
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.succeed",
+            "",
+            null,
+            job -> {
+              job.setProgress(25, "quarter", null);
+              job.setProgress(25.5, "quarter", null);
+              job.setProgress(50, "half", new JsonObject().put("k", 1));
+              job.log("halfway");
+              return Future.succeededFuture(new JsonObject().put("answer", 42));
+            }));
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.fail",
+            "",
+            null,
+            job -> Future.failedFuture(new CallError(Errno.EINVAL, "bad input"))));
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.block", "", null, job -> job.abortRequested().map(v -> "unblocked")));
     return herald;
   }
 
@@ -71,28 +87,41 @@ class JobsIT {
       assertEquals("WAITING", fields.getString("state"));
       assertEquals("test.succeed", fields.getString("method"));
       assertEquals(new JsonArray().add("abc"), fields.getJsonArray("arguments"));
-      assertEquals(new JsonObject().putNull("percent").putNull("description").putNull("extra"),
+      assertEquals(
+          new JsonObject().putNull("percent").putNull("description").putNull("extra"),
           fields.getJsonObject("progress"));
       assertNotNull(fields.getJsonObject("time_started").getLong("$date"));
-      for (String key : List.of("logs_path", "logs_excerpt", "result", "error", "exception", "exc_info",
-          "time_finished")) {
-        assertTrue(fields.containsKey(key) && fields.getValue(key) == null, key + " present and null");
+      for (String key :
+          List.of(
+              "logs_path",
+              "logs_excerpt",
+              "result",
+              "error",
+              "exception",
+              "exc_info",
+              "time_finished")) {
+        assertTrue(
+            fields.containsKey(key) && fields.getValue(key) == null, key + " present and null");
       }
 
       assertEquals("RUNNING", state(jobEvent(c, id)));
       JsonObject quarter = jobEvent(c, id);
-      assertEquals(25, quarter.getJsonObject("fields").getJsonObject("progress").getInteger("percent"));
+      assertEquals(
+          25, quarter.getJsonObject("fields").getJsonObject("progress").getInteger("percent"));
       JsonObject half = jobEvent(c, id);
-      assertEquals("half", half.getJsonObject("fields").getJsonObject("progress").getString("description"));
+      assertEquals(
+          "half", half.getJsonObject("fields").getJsonObject("progress").getString("description"));
       JsonObject done = jobEvent(c, id);
       assertEquals("changed", done.getString("msg"));
       assertEquals("SUCCESS", state(done));
-      assertEquals(new JsonObject().put("answer", 42), done.getJsonObject("fields").getJsonObject("result"));
+      assertEquals(
+          new JsonObject().put("answer", 42), done.getJsonObject("fields").getJsonObject("result"));
       assertNotNull(done.getJsonObject("fields").getJsonObject("time_finished").getLong("$date"));
       assertEquals("halfway", done.getJsonObject("fields").getString("logs_excerpt"));
       c.expectSilence(200);
 
-      assertEquals(new JsonObject().put("answer", 42),
+      assertEquals(
+          new JsonObject().put("answer", 42),
           c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonObject("result"));
     }
   }
@@ -133,8 +162,11 @@ class JobsIT {
       JsonObject aborted = jobEvent(c, running).getJsonObject("fields");
       assertEquals("ABORTED", aborted.getString("state"));
       assertNotNull(aborted.getJsonObject("time_finished"));
-      assertEquals("EINTR", c.call(5, "core.job_wait", new JsonArray().add(running))
-          .getJsonObject("error").getString("errname"));
+      assertEquals(
+          "EINTR",
+          c.call(5, "core.job_wait", new JsonArray().add(running))
+              .getJsonObject("error")
+              .getString("errname"));
     }
   }
 
@@ -146,29 +178,49 @@ class JobsIT {
       for (int i = 0; i < 4; i++) {
         ids.add(c.call(i, "test.block", new JsonArray()).getLong("result"));
       }
-      JsonArray running = c.call("q", "core.get_jobs", new JsonArray()
-          .add(new JsonArray().add(new JsonArray().add("state").add("=").add("RUNNING")))).getJsonArray("result");
+      JsonArray running =
+          c.call(
+                  "q",
+                  "core.get_jobs",
+                  new JsonArray()
+                      .add(
+                          new JsonArray()
+                              .add(new JsonArray().add("state").add("=").add("RUNNING"))))
+              .getJsonArray("result");
       assertEquals(2, running.size());
       c.call("a", "core.job_abort", new JsonArray().add(ids.get(0)));
-      TestNodes.eventually(5000, "third job starts", () -> count(herald, "RUNNING") == 2 && count(herald, "WAITING") == 1);
+      TestNodes.eventually(
+          5000,
+          "third job starts",
+          () -> count(herald, "RUNNING") == 2 && count(herald, "WAITING") == 1);
     }
   }
 
   private static int count(Node herald, String state) {
-    return (Integer) TestNodes.await(herald.call("core.get_jobs", new JsonArray()
-        .add(new JsonArray().add(new JsonArray().add("state").add("=").add(state)))
-        .add(new JsonObject().put("count", true))));
+    return (Integer)
+        TestNodes.await(
+            herald.call(
+                "core.get_jobs",
+                new JsonArray()
+                    .add(new JsonArray().add(new JsonArray().add("state").add("=").add(state)))
+                    .add(new JsonObject().put("count", true))));
   }
 
   @Test
   void progressIsThrottledButTheLatestValueGoesOut(Vertx vertx) {
-    Node herald = TestNodes.standalone(vertx, new JsonObject().put("jobs.progress-interval-ms", 200));
-    TestNodes.await(herald.registerJobMethod("test.chatty", "", null, job -> {
-      for (int i = 0; i <= 1000; i++) {
-        job.setProgress(i / 10.0, "step", null);
-      }
-      return vertx.timer(700).map(t -> null);
-    }));
+    Node herald =
+        TestNodes.standalone(vertx, new JsonObject().put("jobs.progress-interval-ms", 200));
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.chatty",
+            "",
+            null,
+            job -> {
+              for (int i = 0; i <= 1000; i++) {
+                job.setProgress(i / 10.0, "step", null);
+              }
+              return vertx.timer(700).map(t -> null);
+            }));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
       long id = c.call(1, "test.chatty", new JsonArray()).getLong("result");
@@ -178,9 +230,12 @@ class JobsIT {
         e = jobEvent(c, id);
         events.add(e);
       } while (!"SUCCESS".equals(state(e)));
-      // added, RUNNING, the first progress at once, one trailing event with the latest value, SUCCESS.
+      // added, RUNNING, the first progress at once, one trailing event with the latest value,
+      // SUCCESS.
       assertEquals(5, events.size(), events.toString());
-      assertEquals(100, events.get(3).getJsonObject("fields").getJsonObject("progress").getInteger("percent"));
+      assertEquals(
+          100,
+          events.get(3).getJsonObject("fields").getJsonObject("progress").getInteger("percent"));
     }
   }
 
@@ -195,11 +250,28 @@ class JobsIT {
       TestNodes.await(herald.call("core.job_wait", new JsonArray().add(second)).otherwiseEmpty());
       long third = c.call(3, "test.fail", new JsonArray()).getLong("result");
       JsonObject removed = c.next(m -> "removed".equals(m.getString("msg")));
-      assertEquals(new JsonObject().put("msg", "removed").put("collection", "core.get_jobs").put("id", first), removed);
-      JsonArray left = c.call(4, "core.get_jobs", new JsonArray().add(new JsonArray())
-          .add(new JsonObject().put("order_by", new JsonArray().add("id")).put("select", new JsonArray().add("id"))))
-          .getJsonArray("result");
-      assertEquals(new JsonArray().add(new JsonObject().put("id", second)).add(new JsonObject().put("id", third)), left);
+      assertEquals(
+          new JsonObject()
+              .put("msg", "removed")
+              .put("collection", "core.get_jobs")
+              .put("id", first),
+          removed);
+      JsonArray left =
+          c.call(
+                  4,
+                  "core.get_jobs",
+                  new JsonArray()
+                      .add(new JsonArray())
+                      .add(
+                          new JsonObject()
+                              .put("order_by", new JsonArray().add("id"))
+                              .put("select", new JsonArray().add("id"))))
+              .getJsonArray("result");
+      assertEquals(
+          new JsonArray()
+              .add(new JsonObject().put("id", second))
+              .add(new JsonObject().put("id", third)),
+          left);
     }
   }
 
@@ -211,7 +283,9 @@ class JobsIT {
     Node herald = start(vertx, new JsonObject().put("files.roots", dir.toString()));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("jobs", "core.get_jobs");
-      long id = c.call(1, "filesystem.checksum", new JsonArray().add(dir.toString()).add("sha256")).getLong("result");
+      long id =
+          c.call(1, "filesystem.checksum", new JsonArray().add(dir.toString()).add("sha256"))
+              .getLong("result");
       JsonObject end;
       int progressEvents = 0;
       do {
@@ -222,7 +296,8 @@ class JobsIT {
       } while (!end.getJsonObject("fields").getString("state").matches("SUCCESS|FAILED"));
       assertEquals("SUCCESS", state(end), end.encodePrettily());
       assertTrue(progressEvents >= 1);
-      assertEquals(new JsonObject()
+      assertEquals(
+          new JsonObject()
               .put("a.txt", sha256("alpha".getBytes(StandardCharsets.UTF_8)))
               .put("sub/b.bin", sha256(new byte[300_000])),
           end.getJsonObject("fields").getJsonObject("result"));
@@ -231,9 +306,11 @@ class JobsIT {
 
   @Test
   void checksumOutsideTheRootsFailsWithEacces(Vertx vertx, @TempDir Path dir) {
-    Node herald = start(vertx, new JsonObject().put("files.roots", dir.resolve("nothing-here").toString()));
+    Node herald =
+        start(vertx, new JsonObject().put("files.roots", dir.resolve("nothing-here").toString()));
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      long id = c.call(1, "filesystem.checksum", new JsonArray().add("/etc/hostname")).getLong("result");
+      long id =
+          c.call(1, "filesystem.checksum", new JsonArray().add("/etc/hostname")).getLong("result");
       JsonObject error = c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonObject("error");
       assertEquals("EACCES", error.getString("errname"));
     }
@@ -243,9 +320,16 @@ class JobsIT {
   void bulkCallsAMethodPerParamsEntry(Vertx vertx) {
     Node herald = start(vertx, new JsonObject());
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      long id = c.call(1, "core.bulk", new JsonArray().add("core.ping")
-          .add(new JsonArray().add(new JsonArray()).add(new JsonArray().add("extra")))).getLong("result");
-      JsonArray results = c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonArray("result");
+      long id =
+          c.call(
+                  1,
+                  "core.bulk",
+                  new JsonArray()
+                      .add("core.ping")
+                      .add(new JsonArray().add(new JsonArray()).add(new JsonArray().add("extra"))))
+              .getLong("result");
+      JsonArray results =
+          c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonArray("result");
       assertEquals("pong", results.getJsonObject(0).getString("result"));
       assertNull(results.getJsonObject(0).getValue("error"));
       assertNull(results.getJsonObject(1).getValue("result"));

@@ -1,11 +1,10 @@
 package io.herald.jobs;
 
 import static io.herald.support.Messages.subSnapshot;
-
-import io.herald.JobHandler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.JobHandler;
 import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -31,19 +30,31 @@ class SnapshotIT {
 
   @Test
   void everyJobsFinalStateIsSeenExactlyOnceUnderChurn(Vertx vertx) throws Exception {
-    Node herald = TestNodes.standalone(vertx, new JsonObject()
-        .put("jobs.max-running", 8).put("jobs.progress-interval-ms", 0).put("jobs.history-size", 10_000));
-    JobHandler churn = job -> {
-      Future<Void> steps = Future.succeededFuture();
-      for (int i = 1; i <= 3; i++) {
-        int step = i;
-        steps = steps.compose(v -> vertx.timer(ThreadLocalRandom.current().nextInt(1, 4)).map(t -> {
-          job.setProgress(step * 25, "step " + step, null);
-          return null;
-        }));
-      }
-      return steps.map(v -> "ok");
-    };
+    Node herald =
+        TestNodes.standalone(
+            vertx,
+            new JsonObject()
+                .put("jobs.max-running", 8)
+                .put("jobs.progress-interval-ms", 0)
+                .put("jobs.history-size", 10_000));
+    JobHandler churn =
+        job -> {
+          Future<Void> steps = Future.succeededFuture();
+          for (int i = 1; i <= 3; i++) {
+            int step = i;
+            steps =
+                steps.compose(
+                    v ->
+                        vertx
+                            .timer(ThreadLocalRandom.current().nextInt(1, 4))
+                            .map(
+                                t -> {
+                                  job.setProgress(step * 25, "step " + step, null);
+                                  return null;
+                                }));
+          }
+          return steps.map(v -> "ok");
+        };
 
     TestNodes.await(herald.registerJobMethod("test.churn", "Progress in four steps.", null, churn));
     List<WsClient> clients = new ArrayList<>();
@@ -56,7 +67,8 @@ class SnapshotIT {
         clients.add(c);
       }
       if (i % 20 == 10) {
-        // Churn: before going on, the job submitted ten earlier has ended, so that later subscribers find jobs
+        // Churn: before going on, the job submitted ten earlier has ended, so that later
+        // subscribers find jobs
         // finished, running and waiting.
         TestNodes.await(herald.call("core.job_wait", new JsonArray().add(submitted.get(i - 10))));
       }
@@ -67,14 +79,16 @@ class SnapshotIT {
 
     for (WsClient c : clients) {
       try (c) {
-        // Collect until every job's final state has arrived (bus delivery is asynchronous), then make sure
+        // Collect until every job's final state has arrived (bus delivery is asynchronous), then
+        // make sure
         // nothing else follows: a duplicate would.
         List<JsonObject> messages = new ArrayList<>();
         java.util.Set<Long> ended = new java.util.HashSet<>();
         while (ended.size() < submitted.size()) {
           JsonObject m = c.next();
           messages.add(m);
-          if (m.getJsonObject("fields") != null && "SUCCESS".equals(m.getJsonObject("fields").getString("state"))) {
+          if (m.getJsonObject("fields") != null
+              && "SUCCESS".equals(m.getJsonObject("fields").getString("state"))) {
             ended.add(m.getLong("id"));
           }
         }
@@ -94,7 +108,8 @@ class SnapshotIT {
     }
     assertTrue(ready >= 0, "ready received");
     for (int i = 0; i < ready; i++) {
-      assertEquals("added", messages.get(i).getString("msg"), "only the snapshot's added before ready");
+      assertEquals(
+          "added", messages.get(i).getString("msg"), "only the snapshot's added before ready");
     }
     Map<Long, Integer> finals = new HashMap<>();
     Map<Long, Boolean> known = new HashMap<>();
@@ -108,14 +123,16 @@ class SnapshotIT {
       if ("added".equals(m.getString("msg"))) {
         assertTrue(known.putIfAbsent(id, true) == null, "job " + id + " added once");
       } else {
-        assertTrue(known.containsKey(id), "job " + id + " changed before it was added or in the snapshot");
+        assertTrue(
+            known.containsKey(id), "job " + id + " changed before it was added or in the snapshot");
       }
       if ("SUCCESS".equals(state)) {
         finals.merge(id, 1, Integer::sum);
       }
     }
     for (long id : submitted) {
-      assertEquals(1, finals.getOrDefault(id, 0), "final state of job " + id + " seen exactly once");
+      assertEquals(
+          1, finals.getOrDefault(id, 0), "final state of job " + id + " seen exactly once");
     }
   }
 }

@@ -1,13 +1,12 @@
 package io.herald.node;
 
-import io.herald.TypedValues;
-
 import static io.herald.support.Messages.subSnapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.EventDescriptor;
 import io.herald.MethodDescriptor;
+import io.herald.TypedValues;
 import io.herald.support.Http;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -24,23 +23,30 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The guard of issue 7: nothing Node describes or sends contains an object that the original's clients would
- * decode as a typed value but is not one ({@code {"$date": <integer>}} is the only typed value Node sends).
- * Walks every registered event and method schema of a node with every built-in feature on, and every message
- * of a session that exercises each built-in event and method.
+ * The guard of issue 7: nothing Node describes or sends contains an object that the original's
+ * clients would decode as a typed value but is not one ({@code {"$date": <integer>}} is the only
+ * typed value Node sends). Walks every registered event and method schema of a node with every
+ * built-in feature on, and every message of a session that exercises each built-in event and
+ * method.
  */
 @ExtendWith(VertxExtension.class)
 class TypedValuesGuardIT {
 
   @Test
-  void everySchemaAndEveryBuiltInMessageDecodesAsTheOriginalsClientsExpect(Vertx vertx, @TempDir Path dir)
-      throws Exception {
+  void everySchemaAndEveryBuiltInMessageDecodesAsTheOriginalsClientsExpect(
+      Vertx vertx, @TempDir Path dir) throws Exception {
     Path log = dir.resolve("app.log");
     Files.writeString(log, "first\nsecond\n");
-    Node herald = TestNodes.standalone(vertx, new JsonObject()
-        .put("files.roots", dir.toString())
-        .put("alerts.enabled", true).put("alerts.interval-ms", 200)
-        .put("alerts.memory.warning", 1).put("alerts.memory.critical", 100).put("alerts.memory.clear", 0));
+    Node herald =
+        TestNodes.standalone(
+            vertx,
+            new JsonObject()
+                .put("files.roots", dir.toString())
+                .put("alerts.enabled", true)
+                .put("alerts.interval-ms", 200)
+                .put("alerts.memory.warning", 1)
+                .put("alerts.memory.critical", 100)
+                .put("alerts.memory.clear", 0));
 
     List<String> problems = new ArrayList<>();
     int schemas = 0;
@@ -56,7 +62,7 @@ class TypedValuesGuardIT {
 
     List<String> sent = new ArrayList<>();
     try (WsClient all = WsClient.connect(vertx, herald.httpPort());
-         WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+        WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       all.subscribe("all", "*");
       c.send(subSnapshot("jobs", "core.get_jobs"));
       c.next(m -> "ready".equals(m.getString("msg")));
@@ -64,24 +70,40 @@ class TypedValuesGuardIT {
       c.subscribe("tail", "filesystem.file_tail_follow:" + log);
       Files.writeString(log, "third\n", java.nio.file.StandardOpenOption.APPEND);
 
-      long done = c.call(1, "filesystem.checksum", new JsonArray().add(log.toString())).getLong("result");
-      long failed = c.call(2, "filesystem.checksum", new JsonArray().add(dir.resolve("missing").toString()))
-          .getLong("result");
-      long bulk = c.call(3, "core.bulk", new JsonArray().add("core.ping").add(new JsonArray().add(new JsonArray())))
-          .getLong("result");
+      long done =
+          c.call(1, "filesystem.checksum", new JsonArray().add(log.toString())).getLong("result");
+      long failed =
+          c.call(2, "filesystem.checksum", new JsonArray().add(dir.resolve("missing").toString()))
+              .getLong("result");
+      long bulk =
+          c.call(
+                  3,
+                  "core.bulk",
+                  new JsonArray().add("core.ping").add(new JsonArray().add(new JsonArray())))
+              .getLong("result");
       assertTrue(c.call(4, "core.job_wait", new JsonArray().add(done)).containsKey("result"));
-      assertEquals("ENOENT", c.call(5, "core.job_wait", new JsonArray().add(failed))
-          .getJsonObject("error").getString("errname"));
+      assertEquals(
+          "ENOENT",
+          c.call(5, "core.job_wait", new JsonArray().add(failed))
+              .getJsonObject("error")
+              .getString("errname"));
       assertTrue(c.call(6, "core.job_wait", new JsonArray().add(bulk)).containsKey("result"));
 
       // Every built-in event has been sent at least once before the transcript is read.
       c.next(m -> "reporting.realtime:{\"interval\": 1}".equals(m.getString("collection")));
-      c.next(m -> m.getString("collection", "").startsWith("filesystem.file_tail_follow:")
-          && m.getJsonObject("fields").getString("data", "").contains("third"));
-      JsonObject memoryAlert = all.next(m -> "alert.list".equals(m.getString("collection"))
-          && "MemoryUsage".equals(m.getJsonObject("fields").getString("source")));
-      all.next(m -> "alert.list".equals(m.getString("collection"))
-          && "JobFailed".equals(m.getJsonObject("fields").getString("source")));
+      c.next(
+          m ->
+              m.getString("collection", "").startsWith("filesystem.file_tail_follow:")
+                  && m.getJsonObject("fields").getString("data", "").contains("third"));
+      JsonObject memoryAlert =
+          all.next(
+              m ->
+                  "alert.list".equals(m.getString("collection"))
+                      && "MemoryUsage".equals(m.getJsonObject("fields").getString("source")));
+      all.next(
+          m ->
+              "alert.list".equals(m.getString("collection"))
+                  && "JobFailed".equals(m.getJsonObject("fields").getString("source")));
       assertTrue(TypedValues.isDate(memoryAlert.getJsonObject("fields").getJsonObject("datetime")));
       c.send(subSnapshot("alerts", "alert.list"));
       c.next(m -> "ready".equals(m.getString("msg")));

@@ -2,22 +2,21 @@ package io.herald.protocol;
 
 import static io.herald.support.Messages.ping;
 import static io.herald.support.Messages.pong;
-
-import io.herald.Errno;
-import io.herald.ErrorDict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.herald.node.Node;
-import io.herald.bus.Addresses;
-import io.herald.config.Settings;
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
 import io.herald.EventSource;
-import io.herald.SourceSink;
 import io.herald.MethodDescriptor;
+import io.herald.SourceSink;
+import io.herald.bus.Addresses;
+import io.herald.config.Settings;
+import io.herald.node.Node;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Future;
@@ -46,31 +45,34 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Makes the examples of {@code docs/PROTOCOL.md} executable: every fenced block whose lines start with
- * {@code →} / {@code ←} is replayed, on a fresh connection, against a real node that has the example events and
- * methods the document describes (section "Reading the examples"). The notation is defined there too.
+ * Makes the examples of {@code docs/PROTOCOL.md} executable: every fenced block whose lines start
+ * with {@code →} / {@code ←} is replayed, on a fresh connection, against a real node that has the
+ * example events and methods the document describes (section "Reading the examples"). The notation
+ * is defined there too.
  *
- * <p>Also keeps the document's tables in step with the code: the close-code table is {@link CloseCode}, every
- * {@link Errno} is documented, and every setting that bounds something is listed.
+ * <p>Also keeps the document's tables in step with the code: the close-code table is {@link
+ * CloseCode}, every {@link Errno} is documented, and every setting that bounds something is listed.
  */
 class DocExamplesIT {
 
   static final Path DOC = Path.of("docs", "PROTOCOL.md");
 
   /** The settings the document says its examples run with. */
-  static final JsonObject EXAMPLE_SETTINGS = new JsonObject()
-      .put("limits.max-subscriptions", 3)
-      .put("limits.max-concurrent-calls", 2)
-      .put("bus.method-timeout-ms", 500);
+  static final JsonObject EXAMPLE_SETTINGS =
+      new JsonObject()
+          .put("limits.max-subscriptions", 3)
+          .put("limits.max-concurrent-calls", 2)
+          .put("bus.method-timeout-ms", 500);
 
   static final long TICK_MS = 200;
   static final String END_PING_ID = "doc-example-end";
 
-  private static final Pattern UUID = Pattern.compile(
-      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern UUID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   private static final Pattern CLOSE = Pattern.compile("\\[close (\\d+) \"(.*)\"]");
   private static final Pattern TEXT_OF = Pattern.compile("\\[text frame of (\\d+) bytes]");
-  private static final Pattern FRAGMENTED = Pattern.compile("\\[text message of (\\d+) bytes in (\\d+)-byte frames]");
+  private static final Pattern FRAGMENTED =
+      Pattern.compile("\\[text message of (\\d+) bytes in (\\d+)-byte frames]");
 
   private static Vertx vertx;
   private static Node herald;
@@ -90,44 +92,86 @@ class DocExamplesIT {
 
   // --- the example events and methods the document names ---
 
-  static final JsonObject TICKS_ACCEPTS = new JsonObject()
-      .put("type", "object")
-      .put("properties", new JsonObject()
-          .put("count", new JsonObject().put("type", "integer").put("minimum", 1).put("maximum", 5))
-          .put("fail", new JsonObject().put("type", "boolean")))
-      .put("additionalProperties", false);
+  static final JsonObject TICKS_ACCEPTS =
+      new JsonObject()
+          .put("type", "object")
+          .put(
+              "properties",
+              new JsonObject()
+                  .put(
+                      "count",
+                      new JsonObject().put("type", "integer").put("minimum", 1).put("maximum", 5))
+                  .put("fail", new JsonObject().put("type", "boolean")))
+          .put("additionalProperties", false);
 
   private static void registerExamples() {
-    TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.jobs")
-        .description("Example jobs.").build()));
+    TestNodes.await(
+        herald.registerEvent(
+            EventDescriptor.broadcast("example.jobs").description("Example jobs.").build()));
     // The snapshot of example.jobs holds job 7, as of the publications made so far.
-    herald.registerSnapshot("example.jobs", () -> io.vertx.core.Future.succeededFuture(new io.herald.Snapshot(
-        java.util.List.of(EventMessage.added(7, new JsonObject().put("id", 7).put("state", "RUNNING"))),
-        java.util.List.of(herald.position("example.jobs")))));
-    TestNodes.await(herald.registerEvent(EventDescriptor.broadcast("example.audit")
-        .description("Example audit records.").wildcard(false).build()));
-    TestNodes.await(herald.registerSource(EventDescriptor.source("example.ticks")
-        .description("Counts to `count` (default 2), one tick every 200 ms.").accepts(TICKS_ACCEPTS).build(),
-        DocExamplesIT::ticks));
+    herald.registerSnapshot(
+        "example.jobs",
+        () ->
+            io.vertx.core.Future.succeededFuture(
+                new io.herald.Snapshot(
+                    java.util.List.of(
+                        EventMessage.added(
+                            7, new JsonObject().put("id", 7).put("state", "RUNNING"))),
+                    java.util.List.of(herald.position("example.jobs")))));
+    TestNodes.await(
+        herald.registerEvent(
+            EventDescriptor.broadcast("example.audit")
+                .description("Example audit records.")
+                .wildcard(false)
+                .build()));
+    TestNodes.await(
+        herald.registerSource(
+            EventDescriptor.source("example.ticks")
+                .description("Counts to `count` (default 2), one tick every 200 ms.")
+                .accepts(TICKS_ACCEPTS)
+                .build(),
+            DocExamplesIT::ticks));
     // Known to the cluster, but its source runs on no node this client can reach: a private event.
-    TestNodes.await(herald.registerEvent(EventDescriptor.source("example.remote").hidden(true).build()));
+    TestNodes.await(
+        herald.registerEvent(EventDescriptor.source("example.remote").hidden(true).build()));
 
-    JsonObject sleepParams = new JsonObject().put("type", "array")
-        .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "integer")
-            .put("minimum", 0).put("maximum", 5000)))
-        .put("minItems", 1).put("maxItems", 1);
-    TestNodes.await(herald.registerMethod(new MethodDescriptor("example.sleep", "Answers its argument after that many ms.",
-        sleepParams, call -> {
-          int ms = call.params().getInteger(0);
-          Promise<Object> done = Promise.promise();
-          vertx.setTimer(Math.max(1, ms), id -> done.complete(ms));
-          return done.future();
-        })));
-    TestNodes.await(herald.registerMethod(new MethodDescriptor("example.fail", "Throws.", null, call -> {
-      throw new IllegalStateException("Disk on fire");
-    })));
+    JsonObject sleepParams =
+        new JsonObject()
+            .put("type", "array")
+            .put(
+                "prefixItems",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("type", "integer")
+                            .put("minimum", 0)
+                            .put("maximum", 5000)))
+            .put("minItems", 1)
+            .put("maxItems", 1);
+    TestNodes.await(
+        herald.registerMethod(
+            new MethodDescriptor(
+                "example.sleep",
+                "Answers its argument after that many ms.",
+                sleepParams,
+                call -> {
+                  int ms = call.params().getInteger(0);
+                  Promise<Object> done = Promise.promise();
+                  vertx.setTimer(Math.max(1, ms), id -> done.complete(ms));
+                  return done.future();
+                })));
+    TestNodes.await(
+        herald.registerMethod(
+            new MethodDescriptor(
+                "example.fail",
+                "Throws.",
+                null,
+                call -> {
+                  throw new IllegalStateException("Disk on fire");
+                })));
     // A handler on the bus that never answers, as a stuck method on another node would.
-    TestNodes.await(vertx.eventBus().consumer(Addresses.method("example.unanswered"), msg -> { }).completion());
+    TestNodes.await(
+        vertx.eventBus().consumer(Addresses.method("example.unanswered"), msg -> {}).completion());
   }
 
   private static EventSource ticks(Object argument) {
@@ -140,17 +184,20 @@ class DocExamplesIT {
 
       @Override
       public Future<Void> start(SourceSink sink) {
-        timer = vertx.setPeriodic(TICK_MS, id -> {
-          n++;
-          sink.emit(EventMessage.added(null, new JsonObject().put("n", n)));
-          if (n == count) {
-            if (failAtEnd) {
-              sink.fail(ErrorDict.of(Errno.EFAULT, "Ticking failed"));
-            } else {
-              sink.end();
-            }
-          }
-        });
+        timer =
+            vertx.setPeriodic(
+                TICK_MS,
+                id -> {
+                  n++;
+                  sink.emit(EventMessage.added(null, new JsonObject().put("n", n)));
+                  if (n == count) {
+                    if (failAtEnd) {
+                      sink.fail(ErrorDict.of(Errno.EFAULT, "Ticking failed"));
+                    } else {
+                      sink.end();
+                    }
+                  }
+                });
         return Future.succeededFuture();
       }
 
@@ -164,13 +211,16 @@ class DocExamplesIT {
 
   // --- the examples ---
 
-  record Step(char kind, String text, int line) {
-  }
+  record Step(char kind, String text, int line) {}
 
   record Example(String section, int line, List<Step> steps) {
     String name() {
       String first = steps.get(0).text();
-      return section + " (line " + line + "): " + (first.length() > 60 ? first.substring(0, 60) + "…" : first);
+      return section
+          + " (line "
+          + line
+          + "): "
+          + (first.length() > 60 ? first.substring(0, 60) + "…" : first);
     }
   }
 
@@ -226,7 +276,12 @@ class DocExamplesIT {
         Step last = steps.remove(steps.size() - 1);
         steps.add(new Step(last.kind(), last.text() + "\n" + line, last.line()));
       } else {
-        fail(DOC + ":" + lineNo + ": an example line must start with →, ←, ⚙, // or (continuing) whitespace: " + line);
+        fail(
+            DOC
+                + ":"
+                + lineNo
+                + ": an example line must start with →, ←, ⚙, // or (continuing) whitespace: "
+                + line);
       }
     }
     return new Example(section, firstLine, steps);
@@ -251,25 +306,39 @@ class DocExamplesIT {
           default -> {
             Matcher close = CLOSE.matcher(step.text());
             if (close.matches()) {
-              assertEquals(Integer.parseInt(close.group(1)), (int) client.awaitClose(), where + ": close code");
+              assertEquals(
+                  Integer.parseInt(close.group(1)),
+                  (int) client.awaitClose(),
+                  where + ": close code");
               assertEquals(close.group(2), client.socket().closeReason(), where + ": close reason");
-              assertEquals(0, client.pending(), where + ": messages before the close that the example does not show");
+              assertEquals(
+                  0,
+                  client.pending(),
+                  where + ": messages before the close that the example does not show");
               closed = true;
             } else {
               JsonObject expected = new JsonObject(step.text());
               JsonObject actual = client.next();
               if (!matches(expected, actual)) {
-                fail(where + ": expected\n  " + expected.encode() + "\nbut received\n  " + actual.encode());
+                fail(
+                    where
+                        + ": expected\n  "
+                        + expected.encode()
+                        + "\nbut received\n  "
+                        + actual.encode());
               }
             }
           }
         }
       }
       if (!closed) {
-        // Nothing the example does not show may arrive: the next message must be the answer to this ping.
+        // Nothing the example does not show may arrive: the next message must be the answer to this
+        // ping.
         client.send(ping(END_PING_ID));
         JsonObject next = client.next();
-        assertEquals(pong(END_PING_ID), next,
+        assertEquals(
+            pong(END_PING_ID),
+            next,
             DOC + ":" + example.line() + ": a message the example does not show");
       }
     }
@@ -292,8 +361,10 @@ class DocExamplesIT {
       for (int sent = 0; sent < size; sent += frameSize) {
         int length = Math.min(frameSize, size - sent);
         boolean last = sent + length >= size;
-        WebSocketFrame frame = sent == 0 ? WebSocketFrame.textFrame("x".repeat(length), last)
-            : WebSocketFrame.continuationFrame(Buffer.buffer("x".repeat(length)), last);
+        WebSocketFrame frame =
+            sent == 0
+                ? WebSocketFrame.textFrame("x".repeat(length), last)
+                : WebSocketFrame.continuationFrame(Buffer.buffer("x".repeat(length)), last);
         TestNodes.await(client.socket().writeFrame(frame));
       }
       return;
@@ -309,7 +380,10 @@ class DocExamplesIT {
     TestNodes.await(herald.publish(frame.getString("collection"), EventMessage.fromFrame(frame)));
   }
 
-  /** JSON equality, numbers by value; the string {@code "<uuid>"} in {@code expected} matches any UUID. */
+  /**
+   * JSON equality, numbers by value; the string {@code "<uuid>"} in {@code expected} matches any
+   * UUID.
+   */
   static boolean matches(Object expected, Object actual) {
     if (expected instanceof JsonObject e) {
       if (!(actual instanceof JsonObject a) || !e.fieldNames().equals(a.fieldNames())) {
@@ -342,13 +416,20 @@ class DocExamplesIT {
   @Test
   void exampleSettingsAreTheOnesTheDocumentStates() throws IOException {
     String doc = doc();
-    EXAMPLE_SETTINGS.forEach(e -> assertTrue(doc.contains("`" + e.getKey() + ": " + e.getValue() + "`"),
-        "the document does not state the example setting " + e.getKey() + ": " + e.getValue()));
+    EXAMPLE_SETTINGS.forEach(
+        e ->
+            assertTrue(
+                doc.contains("`" + e.getKey() + ": " + e.getValue() + "`"),
+                "the document does not state the example setting "
+                    + e.getKey()
+                    + ": "
+                    + e.getValue()));
   }
 
   @Test
   void closeCodeTableIsTheEnum() throws IOException {
-    Pattern row = Pattern.compile("^\\| (\\d{4}) \\| `([^`]*)` \\| (yes|no) \\|.*$", Pattern.MULTILINE);
+    Pattern row =
+        Pattern.compile("^\\| (\\d{4}) \\| `([^`]*)` \\| (yes|no) \\|.*$", Pattern.MULTILINE);
     Map<Integer, String> documented = new TreeMap<>();
     Matcher m = row.matcher(doc());
     while (m.find()) {
@@ -358,14 +439,16 @@ class DocExamplesIT {
     for (CloseCode c : CloseCode.values()) {
       code.put((int) c.code, c.reason + " / " + (c.reconnect ? "yes" : "no"));
     }
-    assertEquals(code, documented, "the close-code table of " + DOC + " must list exactly CloseCode");
+    assertEquals(
+        code, documented, "the close-code table of " + DOC + " must list exactly CloseCode");
   }
 
   @Test
   void everyErrnoIsDocumented() throws IOException {
     String doc = doc();
     for (Errno errno : Errno.values()) {
-      assertTrue(doc.contains("| `" + errno.name() + "` | " + errno.code + " |"),
+      assertTrue(
+          doc.contains("| `" + errno.name() + "` | " + errno.code + " |"),
           "the errno table of " + DOC + " lacks " + errno.name() + " (" + errno.code + ")");
     }
   }
@@ -376,7 +459,8 @@ class DocExamplesIT {
     for (String key : Settings.flatten(Settings.defaults()).keySet()) {
       if (key.startsWith("ws.") || key.startsWith("limits.") || key.startsWith("bus.")) {
         Object defaultValue = Settings.flatten(Settings.defaults()).get(key);
-        assertTrue(doc.contains("| `" + key + "` | " + defaultValue + " |"),
+        assertTrue(
+            doc.contains("| `" + key + "` | " + defaultValue + " |"),
             "the limits table of " + DOC + " lacks " + key + " (default " + defaultValue + ")");
       }
     }

@@ -8,22 +8,27 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class FiltersTest {
 
-  private static final List<JsonObject> JOBS = List.of(
-      job(1, "zfs.pool.scrub", "RUNNING", 10, "vol1"),
-      job(2, "chart.release.redeploy", "WAITING", null, "abc"),
-      job(3, "zfs.dataset.create", "SUCCESS", 100, "Vol2"),
-      job(4, "core.bulk", "FAILED", 50, "x"));
+  private static final List<JsonObject> JOBS =
+      List.of(
+          job(1, "zfs.pool.scrub", "RUNNING", 10, "vol1"),
+          job(2, "chart.release.redeploy", "WAITING", null, "abc"),
+          job(3, "zfs.dataset.create", "SUCCESS", 100, "Vol2"),
+          job(4, "core.bulk", "FAILED", 50, "x"));
 
   private static JsonObject job(int id, String method, String state, Integer percent, String arg) {
-    return new JsonObject().put("id", id).put("method", method).put("state", state)
-        .put("progress", new JsonObject().put("percent", percent)).put("arguments", new JsonArray().add(arg));
+    return new JsonObject()
+        .put("id", id)
+        .put("method", method)
+        .put("state", state)
+        .put("progress", new JsonObject().put("percent", percent))
+        .put("arguments", new JsonArray().add(arg));
   }
 
   private static JsonArray f(Object field, String op, Object value) {
@@ -45,7 +50,8 @@ class FiltersTest {
         Arguments.of(f("progress.percent", ">=", 50), List.of(3, 4)),
         Arguments.of(f("progress.percent", "<", 50), List.of(1)),
         Arguments.of(f("state", "in", new JsonArray().add("WAITING").add("FAILED")), List.of(2, 4)),
-        Arguments.of(f("state", "nin", new JsonArray().add("WAITING").add("FAILED")), List.of(1, 3)),
+        Arguments.of(
+            f("state", "nin", new JsonArray().add("WAITING").add("FAILED")), List.of(1, 3)),
         Arguments.of(f("arguments", "rin", "abc"), List.of(2)),
         Arguments.of(f("arguments", "rnin", "abc"), List.of(1, 3, 4)),
         Arguments.of(f("method", "^", "zfs."), List.of(1, 3)),
@@ -55,11 +61,21 @@ class FiltersTest {
         Arguments.of(f("method", "~", "pool|bulk"), List.of(1, 4)),
         Arguments.of(f("state", "C=", "running"), List.of(1)),
         Arguments.of(f("method", "C^", "ZFS."), List.of(1, 3)),
-        Arguments.of(new JsonArray().add(new JsonArray().add("OR").add(new JsonArray()
-            .add(new JsonArray().add("id").add("=").add(1))
-            .add(new JsonArray().add("state").add("=").add("FAILED")))), List.of(1, 4)),
-        Arguments.of(new JsonArray().add(new JsonArray().add("id").add(">").add(1))
-            .add(new JsonArray().add("id").add("<").add(4)), List.of(2, 3)));
+        Arguments.of(
+            new JsonArray()
+                .add(
+                    new JsonArray()
+                        .add("OR")
+                        .add(
+                            new JsonArray()
+                                .add(new JsonArray().add("id").add("=").add(1))
+                                .add(new JsonArray().add("state").add("=").add("FAILED")))),
+            List.of(1, 4)),
+        Arguments.of(
+            new JsonArray()
+                .add(new JsonArray().add("id").add(">").add(1))
+                .add(new JsonArray().add("id").add("<").add(4)),
+            List.of(2, 3)));
   }
 
   @ParameterizedTest
@@ -70,35 +86,54 @@ class FiltersTest {
 
   @Test
   void orderByLimitOffsetSelectCountGet() {
-    JsonObject byPercentDesc = new JsonObject().put("order_by", new JsonArray().add("-progress.percent"));
+    JsonObject byPercentDesc =
+        new JsonObject().put("order_by", new JsonArray().add("-progress.percent"));
     assertEquals(List.of(3, 4, 1, 2), ids(Filters.apply(JOBS, null, byPercentDesc)));
-    assertEquals(List.of(2, 1, 4, 3), ids(Filters.apply(JOBS, null,
-        new JsonObject().put("order_by", new JsonArray().add("progress.percent")))));
-    assertEquals(List.of(4, 1), ids(Filters.apply(JOBS, null, byPercentDesc.copy().put("offset", 1).put("limit", 2))));
-    assertEquals(new JsonArray().add(new JsonObject().put("id", 1)),
-        Filters.apply(JOBS, f("id", "=", 1), new JsonObject().put("select", new JsonArray().add("id"))));
-    assertEquals(2, Filters.apply(JOBS, f("method", "^", "zfs."), new JsonObject().put("count", true)));
-    assertEquals(3, ((JsonObject) Filters.apply(JOBS, f("id", "=", 3), new JsonObject().put("get", true))).getInteger("id"));
+    assertEquals(
+        List.of(2, 1, 4, 3),
+        ids(
+            Filters.apply(
+                JOBS,
+                null,
+                new JsonObject().put("order_by", new JsonArray().add("progress.percent")))));
+    assertEquals(
+        List.of(4, 1),
+        ids(Filters.apply(JOBS, null, byPercentDesc.copy().put("offset", 1).put("limit", 2))));
+    assertEquals(
+        new JsonArray().add(new JsonObject().put("id", 1)),
+        Filters.apply(
+            JOBS, f("id", "=", 1), new JsonObject().put("select", new JsonArray().add("id"))));
+    assertEquals(
+        2, Filters.apply(JOBS, f("method", "^", "zfs."), new JsonObject().put("count", true)));
+    assertEquals(
+        3,
+        ((JsonObject) Filters.apply(JOBS, f("id", "=", 3), new JsonObject().put("get", true)))
+            .getInteger("id"));
   }
 
   @Test
   void getWithoutMatchIsEnoent() {
-    CallError e = assertThrows(CallError.class,
-        () -> Filters.apply(JOBS, f("id", "=", 99), new JsonObject().put("get", true)));
+    CallError e =
+        assertThrows(
+            CallError.class,
+            () -> Filters.apply(JOBS, f("id", "=", 99), new JsonObject().put("get", true)));
     assertEquals("ENOENT", e.error.errno().name());
   }
 
   @Test
   void malformedFiltersAreValidationErrors() {
-    for (JsonArray bad : List.of(
-        new JsonArray().add("state"),
-        new JsonArray().add(new JsonArray().add("state").add("=")),
-        f("state", "===", "x"),
-        f("state", "in", "not-a-list"),
-        f("method", "~", "("))) {
-      CallError e = assertThrows(CallError.class, () -> Filters.apply(JOBS, bad, null), bad.encode());
+    for (JsonArray bad :
+        List.of(
+            new JsonArray().add("state"),
+            new JsonArray().add(new JsonArray().add("state").add("=")),
+            f("state", "===", "x"),
+            f("state", "in", "not-a-list"),
+            f("method", "~", "("))) {
+      CallError e =
+          assertThrows(CallError.class, () -> Filters.apply(JOBS, bad, null), bad.encode());
       assertEquals("VALIDATION", e.error.type(), bad.encode());
     }
-    assertThrows(CallError.class, () -> Filters.apply(JOBS, null, new JsonObject().put("limit", -1)));
+    assertThrows(
+        CallError.class, () -> Filters.apply(JOBS, null, new JsonObject().put("limit", -1)));
   }
 }

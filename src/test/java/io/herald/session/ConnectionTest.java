@@ -30,9 +30,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The read-idle timeout of a {@link Connection} on a real websocket pair, without a node: the server side is a
- * bare HTTP server whose sockets become Connections with a clock the test sets, and the heartbeat is called by the
- * test (as the bridge's timer does) at the clock's time. Nothing waits for time to pass.
+ * The read-idle timeout of a {@link Connection} on a real websocket pair, without a node: the
+ * server side is a bare HTTP server whose sockets become Connections with a clock the test sets,
+ * and the heartbeat is called by the test (as the bridge's timer does) at the clock's time. Nothing
+ * waits for time to pass.
  */
 class ConnectionTest {
 
@@ -42,8 +43,13 @@ class ConnectionTest {
   private Vertx vertx;
   private HttpServer server;
   private final NodeStats stats = new NodeStats();
-  /** The connections' clock, in nanoseconds; {@link #reads} counts its reads (one per connection, one per frame). */
+
+  /**
+   * The connections' clock, in nanoseconds; {@link #reads} counts its reads (one per connection,
+   * one per frame).
+   */
   private final AtomicLong clock = new AtomicLong();
+
   private final AtomicInteger reads = new AtomicInteger();
   private final BlockingQueue<Connection> accepted = new LinkedBlockingQueue<>();
   private final List<Connection> closed = new CopyOnWriteArrayList<>();
@@ -51,6 +57,7 @@ class ConnectionTest {
 
   /** Held: a client nothing refers to any more may be closed by Vert.x, mid-handshake. */
   private WebSocketClient connector;
+
   private WebSocket client;
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final Promise<Short> closeCode = Promise.promise();
@@ -59,17 +66,26 @@ class ConnectionTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    SessionServices services = new SessionServices(Settings.of(new JsonObject()), null, null, null, null, null,
-        stats);
-    server = await(vertx.createHttpServer()
-        .webSocketHandler(ws -> {
-          serverContext = Vertx.currentContext();
-          accepted.add(new Connection(ws, services, () -> {
-            reads.incrementAndGet();
-            return clock.get();
-          }, closed::add));
-        })
-        .listen(0, "127.0.0.1"));
+    SessionServices services =
+        new SessionServices(Settings.of(new JsonObject()), null, null, null, null, null, stats);
+    server =
+        await(
+            vertx
+                .createHttpServer()
+                .webSocketHandler(
+                    ws -> {
+                      serverContext = Vertx.currentContext();
+                      accepted.add(
+                          new Connection(
+                              ws,
+                              services,
+                              () -> {
+                                reads.incrementAndGet();
+                                return clock.get();
+                              },
+                              closed::add));
+                    })
+                .listen(0, "127.0.0.1"));
   }
 
   @AfterEach
@@ -77,16 +93,19 @@ class ConnectionTest {
     await(vertx.close());
   }
 
-  /** Connects a Vert.x client (which answers pings) at clock {@code at}; returns the server's side. */
+  /**
+   * Connects a Vert.x client (which answers pings) at clock {@code at}; returns the server's side.
+   */
   private Connection connect(long at) throws InterruptedException {
     clock.set(at);
     connector = vertx.createWebSocketClient();
     client = await(connector.connect(server.actualPort(), "127.0.0.1", "/websocket"));
     client.textMessageHandler(text -> received.add(new JsonObject(text)));
-    client.closeHandler(v -> {
-      closeReason = client.closeReason();
-      closeCode.tryComplete(client.closeStatusCode());
-    });
+    client.closeHandler(
+        v -> {
+          closeReason = client.closeReason();
+          closeCode.tryComplete(client.closeStatusCode());
+        });
     Connection connection = accepted.poll(10, TimeUnit.SECONDS);
     assertEquals(1, reads.get(), "the connection read the clock when it was accepted");
     return connection;
@@ -94,10 +113,13 @@ class ConnectionTest {
 
   /** The bridge's heartbeat, at the clock's current time, on the connection's event loop. */
   private void heartbeat(Connection connection) {
-    await(OnContext.call(serverContext, () -> {
-      connection.heartbeat(clock.get(), IDLE);
-      return null;
-    }));
+    await(
+        OnContext.call(
+            serverContext,
+            () -> {
+              connection.heartbeat(clock.get(), IDLE);
+              return null;
+            }));
   }
 
   /** A ping and its pong: the server has read every frame the client sent before it. */
@@ -147,13 +169,14 @@ class ConnectionTest {
   }
 
   /**
-   * Starting at 0, below 0, and near the end of the long range, so that the clock wraps around between two
-   * checks that keep the connection open ({@code MAX - 1.5 * IDLE}) or right at the one that closes it ({@code MAX -
-   * 3 * IDLE}): System.nanoTime may be anywhere.
+   * Starting at 0, below 0, and near the end of the long range, so that the clock wraps around
+   * between two checks that keep the connection open ({@code MAX - 1.5 * IDLE}) or right at the one
+   * that closes it ({@code MAX - 3 * IDLE}): System.nanoTime may be anywhere.
    */
   @ParameterizedTest
   @ValueSource(longs = {0, -2 * IDLE, Long.MAX_VALUE - 3 * IDLE / 2, Long.MAX_VALUE - 3 * IDLE})
-  void aMessageFromTheClientCountsAsLivenessAndSilencePastTheTimeoutCloses(long start) throws Exception {
+  void aMessageFromTheClientCountsAsLivenessAndSilencePastTheTimeoutCloses(long start)
+      throws Exception {
     Connection connection = connect(start);
     clock.set(start + IDLE);
     heartbeat(connection); // exactly the timeout since the connection opened: pinged, not closed
@@ -184,7 +207,8 @@ class ConnectionTest {
     }
     assertEquals(List.of(), List.copyOf(received), "nothing but pings from the server");
 
-    // The last frame arrived at 3 * IDLE (the third pong): one nanosecond past the timeout after it, it closes.
+    // The last frame arrived at 3 * IDLE (the third pong): one nanosecond past the timeout after
+    // it, it closes.
     clock.set(start + 4 * IDLE + 1);
     heartbeat(connection);
     assertClosedForIdleness(connection);

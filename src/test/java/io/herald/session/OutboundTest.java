@@ -9,9 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The slow-consumer policy of {@link Outbound} on a scripted socket: straight to the socket while it is not full,
- * then an in-order queue (latest-value-only frames replaced in place) drained as the socket drains, closed through
- * onOverflow once the queue passes its byte limit. No Vert.x, no network.
+ * The slow-consumer policy of {@link Outbound} on a scripted socket: straight to the socket while
+ * it is not full, then an in-order queue (latest-value-only frames replaced in place) drained as
+ * the socket drains, closed through onOverflow once the queue passes its byte limit. No Vert.x, no
+ * network.
  */
 class OutboundTest {
 
@@ -89,7 +90,8 @@ class OutboundTest {
     out.send(frame("c"), null);
     assertEquals(List.of("a"), socket.texts(), "b and c wait");
 
-    // The socket has room again but has not said so yet: a new frame queues behind the waiting ones.
+    // The socket has room again but has not said so yet: a new frame queues behind the waiting
+    // ones.
     socket.room = 10;
     out.send(frame("d"), null);
     assertEquals(List.of("a"), socket.texts());
@@ -97,7 +99,10 @@ class OutboundTest {
     socket.onDrain.run();
     assertEquals(List.of("a", "b", "c", "d"), socket.texts());
     out.send(frame("e"), null);
-    assertEquals(List.of("a", "b", "c", "d", "e"), socket.texts(), "queue empty: straight to the socket again");
+    assertEquals(
+        List.of("a", "b", "c", "d", "e"),
+        socket.texts(),
+        "queue empty: straight to the socket again");
   }
 
   @Test
@@ -132,7 +137,9 @@ class OutboundTest {
     out.send(frame("gauge=3"), "gauge");
     out.send(frame("c"), null);
     socket.drain(100);
-    assertEquals(List.of("a", "gauge=3", "b", "other=1", "c"), socket.texts(),
+    assertEquals(
+        List.of("a", "gauge=3", "b", "other=1", "c"),
+        socket.texts(),
         "the latest value, where the first waiting one was");
 
     // Once the waiting value has gone out, the next one waits at the end like any frame.
@@ -187,7 +194,8 @@ class OutboundTest {
     socket.room = 100;
     out.send(frame("after"), null);
     socket.onDrain.run();
-    assertEquals(List.of(), socket.texts(), "nothing waiting is written, nothing after the overflow either");
+    assertEquals(
+        List.of(), socket.texts(), "nothing waiting is written, nothing after the overflow either");
     assertEquals(1, overflows, "onOverflow runs once");
   }
 

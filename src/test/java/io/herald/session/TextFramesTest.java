@@ -21,13 +21,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * TextFrames is the one use of a Vert.x internal (WebSocketFrameImpl): these tests fail when a Vert.x upgrade moves
- * that class or changes what it does, before a client would notice. See TextFrames for what to do then.
+ * TextFrames is the one use of a Vert.x internal (WebSocketFrameImpl): these tests fail when a
+ * Vert.x upgrade moves that class or changes what it does, before a client would notice. See
+ * TextFrames for what to do then.
  */
 @ExtendWith(VertxExtension.class)
 class TextFramesTest {
 
-  private static final String TEXT = "{\"msg\":\"changed\",\"collection\":\"x\",\"fields\":{\"name\":\"é ✓ 😀\"}}";
+  private static final String TEXT =
+      "{\"msg\":\"changed\",\"collection\":\"x\",\"fields\":{\"name\":\"é ✓ 😀\"}}";
 
   @Test
   void aFinalTextFrameOverTheCallersBytes() {
@@ -46,7 +48,8 @@ class TextFramesTest {
   void theFrameSharesTheArrayInsteadOfCopyingIt() {
     byte[] utf8 = TEXT.getBytes(UTF_8);
     WebSocketFrame frame = TextFrames.text(utf8);
-    // zero copy: a change to the caller's array shows through the frame (Herald never changes a sent frame)
+    // zero copy: a change to the caller's array shows through the frame (Herald never changes a
+    // sent frame)
     utf8[2] = 'M';
     assertEquals('M', frame.binaryData().getByte(2));
     assertEquals(utf8.length, frame.binaryData().length());
@@ -74,24 +77,35 @@ class TextFramesTest {
     assertEquals(expected, TextFrames.implementation());
   }
 
-  /** The socket's writeFrame accepts the frame (it casts to Vert.x's own class) and a client gets one text frame. */
+  /**
+   * The socket's writeFrame accepts the frame (it casts to Vert.x's own class) and a client gets
+   * one text frame.
+   */
   @Test
   void oneSharedArrayReachesEverySocketAsOneTextFrame(Vertx vertx) throws Exception {
     byte[] shared = TEXT.getBytes(UTF_8);
-    HttpServer server = vertx.createHttpServer()
-        .webSocketHandler(ws -> ws.textMessageHandler(go -> ws.writeFrame(TextFrames.text(shared))
-            .onComplete(written -> ws.close())))
-        .listen(0, "127.0.0.1").await();
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .webSocketHandler(
+                ws ->
+                    ws.textMessageHandler(
+                        go ->
+                            ws.writeFrame(TextFrames.text(shared))
+                                .onComplete(written -> ws.close())))
+            .listen(0, "127.0.0.1")
+            .await();
     WebSocketClient client = vertx.createWebSocketClient();
     for (int i = 0; i < 2; i++) {
       WebSocket ws = client.connect(server.actualPort(), "127.0.0.1", "/").await();
       List<Object[]> frames = new ArrayList<>();
       CompletableFuture<Void> closed = new CompletableFuture<>();
-      ws.frameHandler(f -> {
-        if (f.isText() || f.isBinary() || f.isContinuation()) {
-          frames.add(new Object[] {f.type(), f.isFinal(), f.binaryData().getBytes()});
-        }
-      });
+      ws.frameHandler(
+          f -> {
+            if (f.isText() || f.isBinary() || f.isContinuation()) {
+              frames.add(new Object[] {f.type(), f.isFinal(), f.binaryData().getBytes()});
+            }
+          });
       ws.closeHandler(v -> closed.complete(null));
       ws.writeTextMessage("go");
       closed.get(10, TimeUnit.SECONDS);

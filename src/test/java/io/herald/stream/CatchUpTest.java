@@ -33,7 +33,8 @@ class CatchUpTest {
     catchUp.offer(at("a", 7), "a7");
     catchUp.offer(at("b", 1), "b1 again");
     catchUp.offer(null, "unpositioned");
-    assertEquals(List.of("item", "ready", "b1", "a6", "a7", "unpositioned"), out, "live: no duplicate");
+    assertEquals(
+        List.of("item", "ready", "b1", "a6", "a7", "unpositioned"), out, "live: no duplicate");
   }
 
   @Test
@@ -42,7 +43,7 @@ class CatchUpTest {
     CatchUp<String> catchUp = CatchUp.singleEpoch(out::add, 100);
     catchUp.offer(at("old", 9), "old9");
     catchUp.offer(at("run", 3), "run3");
-    catchUp.open(List.of(), List.of(at("run", 2)), () -> { });
+    catchUp.open(List.of(), List.of(at("run", 2)), () -> {});
     catchUp.offer(at("old", 10), "old10");
     catchUp.offer(at("run", 4), "run4");
     assertEquals(List.of("run3", "run4"), out);
@@ -52,7 +53,7 @@ class CatchUpTest {
   void aSingleEpochStreamOpenedWithoutPositionTakesTheFirstEpochItSees() {
     List<String> out = new ArrayList<>();
     CatchUp<String> catchUp = CatchUp.singleEpoch(out::add, 100);
-    catchUp.open(List.of(), List.of(), () -> { });
+    catchUp.open(List.of(), List.of(), () -> {});
     catchUp.offer(at("run", 1), "run1");
     catchUp.offer(at("other", 1), "other1");
     catchUp.offer(at("run", 2), "run2");
@@ -74,9 +75,9 @@ class CatchUpTest {
   }
 
   /**
-   * Two publishers, a snapshot read at a random moment of their interleaved streams: whatever the moment, the
-   * subscriber's view (the snapshot's count per publisher, then the messages it gets) is each publisher's whole
-   * stream, once, in order.
+   * Two publishers, a snapshot read at a random moment of their interleaved streams: whatever the
+   * moment, the subscriber's view (the snapshot's count per publisher, then the messages it gets)
+   * is each publisher's whole stream, once, in order.
    */
   @Test
   void everyInterleavingIsGapFreeAndDuplicateFree() {
@@ -94,7 +95,7 @@ class CatchUpTest {
           seen = published.clone();
         }
         if (i == openAt) {
-          catchUp.open(List.of(), List.of(at("p0", seen[0]), at("p1", seen[1])), () -> { });
+          catchUp.open(List.of(), List.of(at("p0", seen[0]), at("p1", seen[1])), () -> {});
         }
         int p = random.nextInt(2);
         StreamPosition position = at("p" + p, ++published[p]);
@@ -105,7 +106,8 @@ class CatchUpTest {
       }
       for (int p = 0; p < 2; p++) {
         String epoch = "p" + p;
-        List<Long> offsets = got.stream().filter(g -> g.epoch().equals(epoch)).map(StreamPosition::offset).toList();
+        List<Long> offsets =
+            got.stream().filter(g -> g.epoch().equals(epoch)).map(StreamPosition::offset).toList();
         List<Long> expected = new ArrayList<>();
         for (long o = seen[p] + 1; o <= published[p]; o++) {
           expected.add(o);

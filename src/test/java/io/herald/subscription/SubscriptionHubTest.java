@@ -34,16 +34,18 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link SubscriptionHub} on a standalone Vert.x with a real event registry and no other nodes: bus consumers per
- * event, fan-out to named and wildcard subscribers, release and linger. No node, no sockets: subscribers are
- * recorders, messages are published on the bus as a publisher does.
+ * {@link SubscriptionHub} on a standalone Vert.x with a real event registry and no other nodes: bus
+ * consumers per event, fan-out to named and wildcard subscribers, release and linger. No node, no
+ * sockets: subscribers are recorders, messages are published on the bus as a publisher does.
  */
 class SubscriptionHubTest {
 
   private static final EventDescriptor E = EventDescriptor.broadcast("test.e").build();
   private static final EventDescriptor F = EventDescriptor.broadcast("test.f").build();
-  private static final EventDescriptor LATEST = EventDescriptor.broadcast("test.latest").latestValueOnly(true).build();
-  private static final EventDescriptor UNLISTED = EventDescriptor.broadcast("test.unlisted").wildcard(false).build();
+  private static final EventDescriptor LATEST =
+      EventDescriptor.broadcast("test.latest").latestValueOnly(true).build();
+  private static final EventDescriptor UNLISTED =
+      EventDescriptor.broadcast("test.unlisted").wildcard(false).build();
 
   private Vertx vertx;
   private Context context;
@@ -102,10 +104,11 @@ class SubscriptionHubTest {
   }
 
   private void run(Runnable action) {
-    on(() -> {
-      action.run();
-      return null;
-    });
+    on(
+        () -> {
+          action.run();
+          return null;
+        });
   }
 
   private static <T> T await(Future<T> future) {
@@ -152,10 +155,15 @@ class SubscriptionHubTest {
     }
   }
 
-  /** Whether a consumer of {@code event} is registered on the bus: a request finds a handler, or none. */
+  /**
+   * Whether a consumer of {@code event} is registered on the bus: a request finds a handler, or
+   * none.
+   */
   private boolean consumerRegistered(EventDescriptor event) {
     try {
-      vertx.eventBus().request(Addresses.event(event.name()), "{}", new DeliveryOptions().setSendTimeout(300))
+      vertx
+          .eventBus()
+          .request(Addresses.event(event.name()), "{}", new DeliveryOptions().setSendTimeout(300))
           .await(10, TimeUnit.SECONDS);
       throw new AssertionError("the hub's consumer never replies");
     } catch (ReplyException e) {
@@ -174,7 +182,8 @@ class SubscriptionHubTest {
     assertEquals(1, stats.busConsumers.get());
     subscribe(F, new Recorder());
     assertEquals(2, stats.busConsumers.get());
-    subscribeWildcard(new Recorder()); // taps every wildcard event: E and F already, LATEST new, not UNLISTED
+    subscribeWildcard(
+        new Recorder()); // taps every wildcard event: E and F already, LATEST new, not UNLISTED
     subscribeWildcard(new Recorder());
     assertEquals(3, stats.busConsumers.get());
   }
@@ -198,7 +207,9 @@ class SubscriptionHubTest {
     assertTrue(on(() -> hub.receives(E, both)));
     assertFalse(on(() -> hub.receives(F, named)));
     assertTrue(on(() -> hub.receives(F, wild)));
-    assertFalse(on(() -> hub.receives(UNLISTED, wild)), "an event kept out of * is not received through it");
+    assertFalse(
+        on(() -> hub.receives(UNLISTED, wild)),
+        "an event kept out of * is not received through it");
   }
 
   @Test
@@ -220,7 +231,8 @@ class SubscriptionHubTest {
     Recorder wild = new Recorder();
     SubscriptionHub.Handle handle = subscribeWildcard(wild);
     assertEquals(3, stats.busConsumers.get()); // E, F, LATEST
-    EventDescriptor hidden = EventDescriptor.broadcast("test.later.unlisted").wildcard(false).build();
+    EventDescriptor hidden =
+        EventDescriptor.broadcast("test.later.unlisted").wildcard(false).build();
     EventDescriptor later = EventDescriptor.broadcast("test.later").build();
     await(registry.register(hidden));
     await(registry.register(later));
@@ -229,7 +241,8 @@ class SubscriptionHubTest {
     assertEquals(List.of("new"), wild.frames);
 
     run(handle::release);
-    assertEquals(0, stats.busConsumers.get(), "the last wildcard subscriber released every tap it took");
+    assertEquals(
+        0, stats.busConsumers.get(), "the last wildcard subscriber released every tap it took");
     assertFalse(consumerRegistered(later));
   }
 
@@ -256,15 +269,19 @@ class SubscriptionHubTest {
     SubscriptionHub.Membership held = subscribe(E, new Recorder());
     // Released and taken again in one turn: the linger timer is cancelled.
     int[] lingering = new int[1];
-    SubscriptionHub.Membership again = await(on(() -> {
-      held.release();
-      lingering[0] = stats.busConsumers.get();
-      return hub.subscribe(E, new Recorder());
-    }));
+    SubscriptionHub.Membership again =
+        await(
+            on(
+                () -> {
+                  held.release();
+                  lingering[0] = stats.busConsumers.get();
+                  return hub.subscribe(E, new Recorder());
+                }));
     assertEquals(1, lingering[0], "still registered while it lingers");
     assertEquals(1, stats.busConsumers.get(), "the lingering consumer is reused, not a second one");
 
-    // A later linger on another event: once it has run out, the cancelled one would have run out too.
+    // A later linger on another event: once it has run out, the cancelled one would have run out
+    // too.
     SubscriptionHub.Membership f = subscribe(F, new Recorder());
     run(f::release);
     eventually("F's consumer lingered and went", () -> stats.busConsumers.get() == 1);
@@ -280,13 +297,14 @@ class SubscriptionHubTest {
   void aSubscriberThatThrowsDoesNotCostTheOthersTheMessage() {
     hub(0);
     Recorder before = new Recorder();
-    Recorder thrower = new Recorder() {
-      @Override
-      public void deliver(byte[] frame, Object coalesceKey, String position) {
-        super.deliver(frame, coalesceKey, position);
-        throw new IllegalStateException("a broken subscriber (expected by the test)");
-      }
-    };
+    Recorder thrower =
+        new Recorder() {
+          @Override
+          public void deliver(byte[] frame, Object coalesceKey, String position) {
+            super.deliver(frame, coalesceKey, position);
+            throw new IllegalStateException("a broken subscriber (expected by the test)");
+          }
+        };
     Recorder after = new Recorder();
     Recorder wild = new Recorder();
     subscribe(E, before);
@@ -309,8 +327,12 @@ class SubscriptionHubTest {
     subscribe(E, a);
     subscribeWildcard(b);
     String text = "{\"msg\":\"changed\",\"collection\":\"test.e\",\"fields\":{\"s\":\"é ✓ 𝄞\"}}";
-    vertx.eventBus().publish(Addresses.event(E.name()), text,
-        new DeliveryOptions().addHeader(Addresses.POSITION_HEADER, "node@7"));
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.event(E.name()),
+            text,
+            new DeliveryOptions().addHeader(Addresses.POSITION_HEADER, "node@7"));
     eventually("delivered", () -> a.frames.size() == 1 && b.frames.size() == 1);
     assertArrayEquals(text.getBytes(StandardCharsets.UTF_8), a.bytes.get(0));
     assertSame(a.bytes.get(0), b.bytes.get(0), "encoded once, the same array for every subscriber");
@@ -320,8 +342,13 @@ class SubscriptionHubTest {
     JsonObject json = new JsonObject().put("msg", "changed").put("collection", "test.e");
     publish(E, json); // a JSON body is taken as the frame too
     publish(E, 42); // not a frame: dropped
-    vertx.eventBus().publish(Addresses.event(E.name()), "",
-        new DeliveryOptions().addHeader(Addresses.PROBE_HEADER, "token")); // a probe: never delivered
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.event(E.name()),
+            "",
+            new DeliveryOptions()
+                .addHeader(Addresses.PROBE_HEADER, "token")); // a probe: never delivered
     publishAndWait(E, List.of("last"), a);
     assertEquals(List.of(text, json.encode(), "last"), a.frames);
     assertNull(a.positions.get(2));

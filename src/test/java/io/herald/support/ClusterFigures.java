@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * The websocket side of {@code scripts/measure-cluster}, against nodes running {@link TickPublisher}. Prints rows
- * {@code figure|n|min|median|p90|max} (milliseconds) on stdout.
+ * The websocket side of {@code scripts/measure-cluster}, against nodes running {@link
+ * TickPublisher}. Prints rows {@code figure|n|min|median|p90|max} (milliseconds) on stdout.
  *
  * <pre>
  * detect  WS_PORT PID NODE_ID LABEL    subscribe to cluster.nodes on WS_PORT, SIGKILL PID, time until NODE_ID is removed
@@ -23,14 +23,15 @@ public final class ClusterFigures {
 
   private static final long WAIT_MS = 30_000;
 
-  private ClusterFigures() {
-  }
+  private ClusterFigures() {}
 
   public static void main(String[] args) throws Exception {
     Vertx vertx = Vertx.vertx();
     switch (args[0]) {
-      case "detect" -> detect(vertx, Integer.parseInt(args[1]), Long.parseLong(args[2]), args[3], args[4]);
-      case "latency" -> latency(vertx, Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]));
+      case "detect" ->
+          detect(vertx, Integer.parseInt(args[1]), Long.parseLong(args[2]), args[3], args[4]);
+      case "latency" ->
+          latency(vertx, Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
     System.exit(0);
@@ -43,11 +44,16 @@ public final class ClusterFigures {
   private static void detect(Vertx vertx, int port, long pid, String victim, String label) {
     try (WsClient c = connect(vertx, port)) {
       c.awaitNodes("nodes", List.of(victim));
-      ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
+      ProcessHandle process =
+          ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid));
       long killed = System.nanoTime();
       process.destroyForcibly();
-      JsonObject gone = c.skipUntil(m -> "removed".equals(m.getString("msg"))
-          && "cluster.nodes".equals(m.getString("collection")) && victim.equals(m.getString("id")));
+      JsonObject gone =
+          c.skipUntil(
+              m ->
+                  "removed".equals(m.getString("msg"))
+                      && "cluster.nodes".equals(m.getString("collection"))
+                      && victim.equals(m.getString("id")));
       row(label, List.of(ms(c.arrival(gone).nanos() - killed)));
     }
   }
@@ -61,11 +67,14 @@ public final class ClusterFigures {
       c.awaitNodes("nodes", List.of(remote));
       c.send(Messages.unsub("nodes"));
       c.sync();
-      Predicate<JsonObject> remoteTick = m -> TickPublisher.EVENT.equals(m.getString("collection"))
-          && remote.equals(m.getJsonObject("fields").getString("node"));
+      Predicate<JsonObject> remoteTick =
+          m ->
+              TickPublisher.EVENT.equals(m.getString("collection"))
+                  && remote.equals(m.getJsonObject("fields").getString("node"));
       for (int i = 0; i < runs; i++) {
         String id = "fresh" + i;
-        // Fresh: no consumer of the event on the node (bus.consumer-linger-ms is 0 in measure-cluster).
+        // Fresh: no consumer of the event on the node (bus.consumer-linger-ms is 0 in
+        // measure-cluster).
         awaitNoConsumer(port);
         long sub = System.nanoTime();
         c.send(Messages.sub(id, TickPublisher.EVENT));
@@ -83,10 +92,15 @@ public final class ClusterFigures {
       row("fresh sub -> ready", subReady);
       row("ready -> first remote event", readyFirst);
       row("  its publish -> receive", publishReceive);
-      System.out.println("note|" + publishedBeforeReady + " of " + runs
-          + " first remote events were published before the ready arrived");
+      System.out.println(
+          "note|"
+              + publishedBeforeReady
+              + " of "
+              + runs
+              + " first remote events were published before the ready arrived");
 
-      // The same with the event's bus consumer already registered on the node (another subscriber holds it).
+      // The same with the event's bus consumer already registered on the node (another subscriber
+      // holds it).
       List<Double> warm = new ArrayList<>();
       try (WsClient holder = connect(vertx, port)) {
         holder.subscribe("hold", TickPublisher.EVENT);
@@ -111,7 +125,9 @@ public final class ClusterFigures {
 
   /** Waits until the node holds no bus consumer (its {@code /api/status}). */
   private static void awaitNoConsumer(int port) {
-    TestNodes.eventually(WAIT_MS, "no bus consumer on the node",
+    TestNodes.eventually(
+        WAIT_MS,
+        "no bus consumer on the node",
         () -> Http.status(port).getInteger("bus_consumers") == 0);
   }
 
@@ -125,7 +141,15 @@ public final class ClusterFigures {
     List<Double> sorted = new ArrayList<>(values);
     Collections.sort(sorted);
     int n = sorted.size();
-    System.out.println(String.format(Locale.ROOT, "%s|%d|%.1f|%.1f|%.1f|%.1f", label, n, sorted.get(0),
-        sorted.get(n / 2), sorted.get(Math.min(n - 1, (int) Math.ceil(n * 0.9) - 1)), sorted.get(n - 1)));
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "%s|%d|%.1f|%.1f|%.1f|%.1f",
+            label,
+            n,
+            sorted.get(0),
+            sorted.get(n / 2),
+            sorted.get(Math.min(n - 1, (int) Math.ceil(n * 0.9) - 1)),
+            sorted.get(n - 1)));
   }
 }

@@ -1,10 +1,10 @@
 package io.herald.support;
 
+import io.herald.cluster.HazelcastConfigs;
 import io.herald.cluster.HazelcastMembership;
+import io.herald.config.Settings;
 import io.herald.node.Node;
 import io.herald.node.NodeVertx;
-import io.herald.cluster.HazelcastConfigs;
-import io.herald.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** Several clustered Node nodes in one JVM, on a cluster name of their own; closed one at a time. */
+/**
+ * Several clustered Node nodes in one JVM, on a cluster name of their own; closed one at a time.
+ */
 public final class ClusterNodes implements AutoCloseable {
 
   private final String clusterName = "herald-test-" + UUID.randomUUID();
@@ -26,9 +28,10 @@ public final class ClusterNodes implements AutoCloseable {
   }
 
   /**
-   * Starts a node with {@code overrides} as dotted keys. The {@code cluster.*} settings shape its Hazelcast
-   * configuration as they do in {@code Main} ({@code cluster.config}, {@code cluster.members}, {@code cluster.port});
-   * the cluster name is this instance's own unless overridden.
+   * Starts a node with {@code overrides} as dotted keys. The {@code cluster.*} settings shape its
+   * Hazelcast configuration as they do in {@code Main} ({@code cluster.config}, {@code
+   * cluster.members}, {@code cluster.port}); the cluster name is this instance's own unless
+   * overridden.
    */
   public Node start(JsonObject overrides) {
     JsonObject flat = TestNodes.defaults().put("cluster.name", clusterName);
@@ -39,7 +42,9 @@ public final class ClusterNodes implements AutoCloseable {
     Vertx vertx = TestNodes.await(NodeVertx.clustered(settings, manager));
     vertxes.add(vertx);
     managers.add(manager);
-    Node herald = TestNodes.await(Node.start(new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings));
+    Node herald =
+        TestNodes.await(
+            Node.start(new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings));
     nodes.add(herald);
     return herald;
   }
@@ -53,15 +58,21 @@ public final class ClusterNodes implements AutoCloseable {
     return managers.get(i).getHazelcastInstance();
   }
 
-  /** Waits until node {@code i}'s cluster holds a backup of every partition (a crash then loses no data). */
+  /**
+   * Waits until node {@code i}'s cluster holds a backup of every partition (a crash then loses no
+   * data).
+   */
   public void awaitSafe(int i) {
-    TestNodes.eventually(30_000, "cluster safe",
+    TestNodes.eventually(
+        30_000,
+        "cluster safe",
         () -> managers.get(i).getHazelcastInstance().getPartitionService().isClusterSafe());
   }
 
   /**
-   * Node {@code i} vanishes from the cluster as if its process died: its Hazelcast member is terminated without
-   * a goodbye and its Vert.x is closed (its sockets drop). It is not closed again by {@link #close}.
+   * Node {@code i} vanishes from the cluster as if its process died: its Hazelcast member is
+   * terminated without a goodbye and its Vert.x is closed (its sockets drop). It is not closed
+   * again by {@link #close}.
    */
   public void crash(int i) {
     managers.get(i).getHazelcastInstance().getLifecycleService().terminate();

@@ -9,23 +9,31 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Blocking HTTP GETs against a node on loopback (the JDK's client: usable outside JUnit, e.g. by ClusterFigures). */
+/**
+ * Blocking HTTP GETs against a node on loopback (the JDK's client: usable outside JUnit, e.g. by
+ * ClusterFigures).
+ */
 public final class Http {
 
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /** An answer: its status, its content type and its body. */
-  public record Page(int status, String contentType, String body) {
-  }
+  public record Page(int status, String contentType, String body) {}
 
-  private Http() {
-  }
+  private Http() {}
 
   public static Page get(int port, String uri) {
     try {
-      HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + uri))
-          .timeout(Duration.ofMillis(WsClient.WAIT_MS)).build(), HttpResponse.BodyHandlers.ofString());
-      return new Page(response.statusCode(), response.headers().firstValue("content-type").orElse(null),
+      HttpResponse<String> response =
+          CLIENT.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + uri))
+                  .timeout(Duration.ofMillis(WsClient.WAIT_MS))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return new Page(
+          response.statusCode(),
+          response.headers().firstValue("content-type").orElse(null),
           response.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

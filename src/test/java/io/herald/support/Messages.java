@@ -5,13 +5,14 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 import java.util.function.Predicate;
 
-/** The protocol's messages as the tests write and expect them, and predicates over received ones. */
+/**
+ * The protocol's messages as the tests write and expect them, and predicates over received ones.
+ */
 public final class Messages {
 
   private static final Set<String> EVENTS = Set.of("added", "changed", "removed");
 
-  private Messages() {
-  }
+  private Messages() {}
 
   // --- client messages ---
 
@@ -33,7 +34,11 @@ public final class Messages {
   }
 
   public static JsonObject method(Object id, String method, JsonArray params) {
-    return new JsonObject().put("msg", "method").put("id", id).put("method", method).put("params", params);
+    return new JsonObject()
+        .put("msg", "method")
+        .put("id", id)
+        .put("method", method)
+        .put("params", params);
   }
 
   // --- server messages ---
@@ -53,7 +58,10 @@ public final class Messages {
 
   /** {@code {"msg":"changed","collection":..,"id":..,"fields":{}}}. */
   public static JsonObject changed(String collection, Object id) {
-    return new JsonObject().put("msg", "changed").put("collection", collection).put("id", id)
+    return new JsonObject()
+        .put("msg", "changed")
+        .put("collection", collection)
+        .put("id", id)
         .put("fields", new JsonObject());
   }
 
@@ -75,13 +83,20 @@ public final class Messages {
 
   /** A {@code core.get_jobs} event of job {@code id}. */
   public static Predicate<JsonObject> jobEvent(long id) {
-    return m -> "core.get_jobs".equals(m.getString("collection")) && m.getValue("id") instanceof Number n
-        && n.longValue() == id;
+    return m ->
+        "core.get_jobs".equals(m.getString("collection"))
+            && m.getValue("id") instanceof Number n
+            && n.longValue() == id;
   }
 
-  /** A {@code core.get_jobs} event of job {@code id} whose state matches {@code states} (a regex). */
+  /**
+   * A {@code core.get_jobs} event of job {@code id} whose state matches {@code states} (a regex).
+   */
   public static Predicate<JsonObject> jobIn(long id, String states) {
-    return jobEvent(id).and(m -> m.getJsonObject("fields") != null
-        && m.getJsonObject("fields").getString("state", "").matches(states));
+    return jobEvent(id)
+        .and(
+            m ->
+                m.getJsonObject("fields") != null
+                    && m.getJsonObject("fields").getString("state", "").matches(states));
   }
 }

@@ -7,14 +7,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Hosts on one LAN, on this machine: {@code n} network namespaces, each with a veth link to one bridge, addresses
- * {@code 10.213.<k>.1 .. n} (a /24 of the private range not routed here yet), and the test's side of the bridge at
- * {@code 10.213.<k>.254}. {@link #cut} takes a host off the bridge; the test still reaches it over its own link
- * (a host route), but the other hosts do not — a network partition. Needs root and {@code ip} (iproute2).
+ * Hosts on one LAN, on this machine: {@code n} network namespaces, each with a veth link to one
+ * bridge, addresses {@code 10.213.<k>.1 .. n} (a /24 of the private range not routed here yet), and
+ * the test's side of the bridge at {@code 10.213.<k>.254}. {@link #cut} takes a host off the
+ * bridge; the test still reaches it over its own link (a host route), but the other hosts do not —
+ * a network partition. Needs root and {@code ip} (iproute2).
  *
- * <p>Names carry this JVM's pid: {@code herald-pit-<pid>-<i>} for namespaces, {@code hpb<pid>} for the bridge,
- * {@code hpv<pid>x<i>} for the links. {@link #close} removes everything (also from a shutdown hook, should the JVM
- * be stopped), and {@link #create} first removes what earlier runs whose JVM is gone left behind.
+ * <p>Names carry this JVM's pid: {@code herald-pit-<pid>-<i>} for namespaces, {@code hpb<pid>} for
+ * the bridge, {@code hpv<pid>x<i>} for the links. {@link #close} removes everything (also from a
+ * shutdown hook, should the JVM be stopped), and {@link #create} first removes what earlier runs
+ * whose JVM is gone left behind.
  */
 public final class NetworkNamespaces implements AutoCloseable {
 
@@ -33,7 +35,9 @@ public final class NetworkNamespaces implements AutoCloseable {
   /** Why namespaces cannot be made here, or null when they can: tries to make one. */
   public static String unavailable() {
     if (!"root".equals(System.getProperty("user.name"))) {
-      return "needs root to create network namespaces (running as " + System.getProperty("user.name") + ")";
+      return "needs root to create network namespaces (running as "
+          + System.getProperty("user.name")
+          + ")";
     }
     String probe = PREFIX + ProcessHandle.current().pid() + "-probe";
     try {
@@ -48,7 +52,9 @@ public final class NetworkNamespaces implements AutoCloseable {
     }
   }
 
-  /** Creates {@code hosts} namespaces on a bridge; everything made is removed again when this fails. */
+  /**
+   * Creates {@code hosts} namespaces on a bridge; everything made is removed again when this fails.
+   */
   public static NetworkNamespaces create(int hosts) throws IOException {
     removeLeftovers();
     NetworkNamespaces net = new NetworkNamespaces(hosts, freeSubnet());
@@ -56,8 +62,10 @@ public final class NetworkNamespaces implements AutoCloseable {
     try {
       String bridge = net.bridge();
       ip("link", "add", bridge, "type", "bridge");
-      // A bridge takes the lowest address of its links unless given one: taking a link off would change it, and
-      // the hosts would send the test's packets to the old one until they ask again (half a minute).
+      // A bridge takes the lowest address of its links unless given one: taking a link off would
+      // change it, and
+      // the hosts would send the test's packets to the old one until they ask again (half a
+      // minute).
       ip("link", "set", bridge, "address", "02:48:45:52:41:4c");
       ip("addr", "add", net.hostAddress() + "/24", "dev", bridge);
       ip("link", "set", bridge, "up");
@@ -93,8 +101,9 @@ public final class NetworkNamespaces implements AutoCloseable {
   }
 
   /**
-   * Takes host {@code i} off the bridge: the other hosts no longer reach it; the test still does. The host forgets
-   * the link addresses it knew, or it would go on sending the test's packets to the bridge's, for half a minute.
+   * Takes host {@code i} off the bridge: the other hosts no longer reach it; the test still does.
+   * The host forgets the link addresses it knew, or it would go on sending the test's packets to
+   * the bridge's, for half a minute.
    */
   public void cut(int i) throws IOException {
     ip("link", "set", link(i), "nomaster");
@@ -131,7 +140,10 @@ public final class NetworkNamespaces implements AutoCloseable {
     return "hpv" + pid + "x" + i;
   }
 
-  /** Kills what still runs in the namespaces, then deletes them (with their end of each link, and so the other). */
+  /**
+   * Kills what still runs in the namespaces, then deletes them (with their end of each link, and so
+   * the other).
+   */
   private void removeQuietly() {
     for (int i = 1; i <= hosts; i++) {
       delete(namespace(i));
@@ -143,10 +155,12 @@ public final class NetworkNamespaces implements AutoCloseable {
     try {
       for (String pid : run(List.of("ip", "netns", "pids", namespace)).output.split("\\s+")) {
         if (!pid.isBlank()) {
-          ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().completeOnTimeout(p, 10, TimeUnit.SECONDS).join();
-          });
+          ProcessHandle.of(Long.parseLong(pid))
+              .ifPresent(
+                  p -> {
+                    p.destroyForcibly();
+                    p.onExit().completeOnTimeout(p, 10, TimeUnit.SECONDS).join();
+                  });
         }
       }
     } catch (IOException | NumberFormatException ignored) {
@@ -199,8 +213,7 @@ public final class NetworkNamespaces implements AutoCloseable {
     }
   }
 
-  private record Result(int code, String output) {
-  }
+  private record Result(int code, String output) {}
 
   private static Result run(List<String> command) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

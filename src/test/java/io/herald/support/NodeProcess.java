@@ -16,9 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Herald node in its own JVM process, started with the test classpath and {@code io.herald.node.Main}. Its output goes
- * to {@link #log}; {@link #start} returns once the node has logged that it is ready (its HTTP server listens and its
- * verticles are deployed).
+ * A Herald node in its own JVM process, started with the test classpath and {@code
+ * io.herald.node.Main}. Its output goes to {@link #log}; {@link #start} returns once the node has
+ * logged that it is ready (its HTTP server listens and its verticles are deployed).
  */
 public final class NodeProcess implements AutoCloseable {
 
@@ -36,29 +36,33 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /** Starts a node and waits (up to 60 s) until it logs that it is ready. */
-  public static NodeProcess start(int httpPort, Map<String, String> env, Path dataDir) throws IOException {
+  public static NodeProcess start(int httpPort, Map<String, String> env, Path dataDir)
+      throws IOException {
     return start(List.of(), httpPort, env, dataDir);
   }
 
   /**
-   * Starts a node with {@code prefix} before the {@code java} command (e.g. {@code ip netns exec <ns>}, which execs
-   * java in the same process), and waits until it logs that it is ready.
-   * {@code HERALD_JAVA_OPTS} in {@code env} are JVM options, as for {@code scripts/run}.
+   * Starts a node with {@code prefix} before the {@code java} command (e.g. {@code ip netns exec
+   * <ns>}, which execs java in the same process), and waits until it logs that it is ready. {@code
+   * HERALD_JAVA_OPTS} in {@code env} are JVM options, as for {@code scripts/run}.
    */
-  public static NodeProcess start(List<String> prefix, int httpPort, Map<String, String> env,
-                                  Path dataDir) throws IOException {
+  public static NodeProcess start(
+      List<String> prefix, int httpPort, Map<String, String> env, Path dataDir) throws IOException {
     Files.createDirectories(dataDir);
     Path log = dataDir.resolve("node-" + httpPort + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(prefix);
     command.addAll(List.of(java, "-Xmx256m"));
-    command.addAll(Arrays.stream(env.getOrDefault("HERALD_JAVA_OPTS", "").split("\\s+"))
-        .filter(option -> !option.isBlank()).toList());
+    command.addAll(
+        Arrays.stream(env.getOrDefault("HERALD_JAVA_OPTS", "").split("\\s+"))
+            .filter(option -> !option.isBlank())
+            .toList());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.herald.node.Main"));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .directory(new File(System.getProperty("user.dir")));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .directory(new File(System.getProperty("user.dir")));
     builder.environment().put("HERALD_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("HERALD_DATA_DIR", dataDir.toString());
     builder.environment().put("HERALD_LOG_LEVEL", "INFO");
@@ -68,22 +72,28 @@ public final class NodeProcess implements AutoCloseable {
     return node;
   }
 
-  /** Waits until the node has logged that it is ready (its log is polled: the node writes it itself). */
+  /**
+   * Waits until the node has logged that it is ready (its log is polled: the node writes it
+   * itself).
+   */
   private void awaitReady(long ms) throws IOException {
     try {
-      TestNodes.eventually(ms, "node on port " + httpPort + " logs that it is ready", () -> {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("exited with " + process.exitValue());
-        }
-        try {
-          return Files.readString(log).contains(READY);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      TestNodes.eventually(
+          ms,
+          "node on port " + httpPort + " logs that it is ready",
+          () -> {
+            if (!process.isAlive()) {
+              throw new IllegalStateException("exited with " + process.exitValue());
+            }
+            try {
+              return Files.readString(log).contains(READY);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
     } catch (RuntimeException | AssertionError e) {
-      throw new IllegalStateException("node on port " + httpPort + " not ready (" + e.getMessage() + "):\n"
-          + output(), e);
+      throw new IllegalStateException(
+          "node on port " + httpPort + " not ready (" + e.getMessage() + "):\n" + output(), e);
     }
   }
 
@@ -133,7 +143,10 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
-  /** Distinct free ports away from the ephemeral range (for Hazelcast member ports: 5701.. is other clusters'). */
+  /**
+   * Distinct free ports away from the ephemeral range (for Hazelcast member ports: 5701.. is other
+   * clusters').
+   */
   public static int[] freePorts(int n) {
     List<Integer> ports = new ArrayList<>();
     while (ports.size() < n) {
@@ -152,12 +165,13 @@ public final class NodeProcess implements AutoCloseable {
 
   /** {@link #start} on a free port, from another thread. */
   public static CompletableFuture<NodeProcess> startAsync(Map<String, String> env, Path dataDir) {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return start(freePort(), env, dataDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return start(freePort(), env, dataDir);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 }

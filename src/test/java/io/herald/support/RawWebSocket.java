@@ -18,9 +18,10 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A websocket client written by hand over a plain {@link Socket}, for what a well-behaved client never does: never
- * read, never answer pings, vanish with a TCP reset. Blocking; used from the test thread. It answers nothing on its
- * own: pings are returned by {@link #nextFrame()} like any other frame.
+ * A websocket client written by hand over a plain {@link Socket}, for what a well-behaved client
+ * never does: never read, never answer pings, vanish with a TCP reset. Blocking; used from the test
+ * thread. It answers nothing on its own: pings are returned by {@link #nextFrame()} like any other
+ * frame.
  */
 public final class RawWebSocket implements AutoCloseable {
 
@@ -64,9 +65,10 @@ public final class RawWebSocket implements AutoCloseable {
   /**
    * Connects and sends the upgrade request.
    *
-   * @param receiveBuffer the socket's receive buffer (0: the system default); small values make a non-reading
-   *                      client fill up quickly
-   * @param awaitHandshake whether to read the {@code 101} answer now; when false the answer stays unread
+   * @param receiveBuffer the socket's receive buffer (0: the system default); small values make a
+   *     non-reading client fill up quickly
+   * @param awaitHandshake whether to read the {@code 101} answer now; when false the answer stays
+   *     unread
    */
   public static RawWebSocket connect(int port, int receiveBuffer, boolean awaitHandshake) {
     try {
@@ -80,12 +82,17 @@ public final class RawWebSocket implements AutoCloseable {
       RawWebSocket ws = new RawWebSocket(socket);
       byte[] nonce = new byte[16];
       ThreadLocalRandom.current().nextBytes(nonce);
-      String request = "GET /websocket HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + port + "\r\n"
-          + "Upgrade: websocket\r\n"
-          + "Connection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
-          + "Sec-WebSocket-Version: 13\r\n\r\n";
+      String request =
+          "GET /websocket HTTP/1.1\r\n"
+              + "Host: 127.0.0.1:"
+              + port
+              + "\r\n"
+              + "Upgrade: websocket\r\n"
+              + "Connection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: "
+              + Base64.getEncoder().encodeToString(nonce)
+              + "\r\n"
+              + "Sec-WebSocket-Version: 13\r\n\r\n";
       ws.out.write(request.getBytes(StandardCharsets.US_ASCII));
       ws.out.flush();
       if (awaitHandshake) {
@@ -161,8 +168,9 @@ public final class RawWebSocket implements AutoCloseable {
   }
 
   /**
-   * A bounded window in which the server must not close the connection: reads what it sends for {@code ms} (pings,
-   * which are not answered) and fails on a close frame, a text frame or the end of the stream. Returns the frames.
+   * A bounded window in which the server must not close the connection: reads what it sends for
+   * {@code ms} (pings, which are not answered) and fails on a close frame, a text frame or the end
+   * of the stream. Returns the frames.
    */
   public List<Frame> expectOpenFor(long ms) {
     List<Frame> frames = new ArrayList<>();
@@ -184,9 +192,14 @@ public final class RawWebSocket implements AutoCloseable {
         }
         Frame frame = readFrame(b0);
         if (frame.opcode() != OP_PING && frame.opcode() != OP_PONG) {
-          throw new AssertionError("within the " + ms + " ms the connection had to stay quiet and open: opcode "
-              + frame.opcode() + (frame.opcode() == OP_CLOSE ? " close " + frame.closeCode() : "") + " "
-              + frame.text());
+          throw new AssertionError(
+              "within the "
+                  + ms
+                  + " ms the connection had to stay quiet and open: opcode "
+                  + frame.opcode()
+                  + (frame.opcode() == OP_CLOSE ? " close " + frame.closeCode() : "")
+                  + " "
+                  + frame.text());
         }
         frames.add(frame);
       }
@@ -229,7 +242,8 @@ public final class RawWebSocket implements AutoCloseable {
         return frame.json();
       }
       if (frame.opcode() != OP_PING && frame.opcode() != OP_PONG) {
-        throw new AssertionError("expected a text frame, got opcode " + frame.opcode() + " " + frame.text());
+        throw new AssertionError(
+            "expected a text frame, got opcode " + frame.opcode() + " " + frame.text());
       }
     }
   }

@@ -1,9 +1,9 @@
 package io.herald.support;
 
 import io.herald.cluster.Membership;
+import io.herald.config.Settings;
 import io.herald.node.Node;
 import io.herald.node.NodeVertx;
-import io.herald.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
@@ -12,8 +12,7 @@ import java.util.function.BooleanSupplier;
 /** Starts real Herald nodes for tests. */
 public final class TestNodes {
 
-  private TestNodes() {
-  }
+  private TestNodes() {}
 
   /** A standalone node on a free port, with no consumer linger so that counts drop at once. */
   public static Node standalone(Vertx vertx) {
@@ -21,22 +20,27 @@ public final class TestNodes {
   }
 
   /**
-   * As {@link #standalone(Vertx)}, with {@code overrides} as dotted keys, e.g. {@code {"ws.idle-timeout-ms": 500}}.
-   * The alert engine is off unless the overrides turn it on: alerts raised by this host's real load would reach
-   * the {@code *} subscribers of unrelated tests.
+   * As {@link #standalone(Vertx)}, with {@code overrides} as dotted keys, e.g. {@code
+   * {"ws.idle-timeout-ms": 500}}. The alert engine is off unless the overrides turn it on: alerts
+   * raised by this host's real load would reach the {@code *} subscribers of unrelated tests.
    */
   public static Node standalone(Vertx vertx, JsonObject overrides) {
     JsonObject flat = defaults().put("cluster.enabled", false);
     overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
-    return await(Node.start(new NodeVertx(vertx, Membership.standalone(vertx)), Settings.of(nested(flat))));
+    return await(
+        Node.start(new NodeVertx(vertx, Membership.standalone(vertx)), Settings.of(nested(flat))));
   }
 
   /**
-   * What every node of the tests starts with, as dotted keys: a free port on loopback, no consumer linger (counts
-   * drop at once), no alert engine (alerts raised by this host's real load would reach unrelated subscribers).
+   * What every node of the tests starts with, as dotted keys: a free port on loopback, no consumer
+   * linger (counts drop at once), no alert engine (alerts raised by this host's real load would
+   * reach unrelated subscribers).
    */
   static JsonObject defaults() {
-    return new JsonObject().put("http.port", 0).put("http.host", "127.0.0.1").put("bus.consumer-linger-ms", 0)
+    return new JsonObject()
+        .put("http.port", 0)
+        .put("http.host", "127.0.0.1")
+        .put("bus.consumer-linger-ms", 0)
         .put("alerts.enabled", false);
   }
 

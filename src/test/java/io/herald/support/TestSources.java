@@ -7,15 +7,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
-/** Small event sources the tests register under names of their own (see also {@link TickSource}). */
+/**
+ * Small event sources the tests register under names of their own (see also {@link TickSource}).
+ */
 public final class TestSources {
 
-  private TestSources() {
-  }
+  private TestSources() {}
 
   /**
-   * One value ({@code added}, id 1, {@code {"value": 42}}) and its end, both from inside {@code start}, which then
-   * takes 20 ms to complete: the output and the end exist before the subscription can be ready.
+   * One value ({@code added}, id 1, {@code {"value": 42}}) and its end, both from inside {@code
+   * start}, which then takes 20 ms to complete: the output and the end exist before the
+   * subscription can be ready.
    */
   public static EventSource once(Vertx vertx) {
     return new EventSource() {

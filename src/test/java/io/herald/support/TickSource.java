@@ -1,35 +1,42 @@
 package io.herald.support;
 
+import io.herald.Errno;
+import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
 import io.herald.EventSource;
 import io.herald.SourceFactory;
 import io.herald.SourceSink;
-import io.herald.Errno;
-import io.herald.ErrorDict;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test event source {@code test.ticks}: argument {@code {"interval_ms": n, "count": c, "fail": bool}}; emits
- * {@code added} with {@code {"n": i, "arg": <argument>}} every interval, ends after {@code count} ticks (when
- * given) or fails at once when {@code fail} is true. Counts its starts and stops.
+ * A test event source {@code test.ticks}: argument {@code {"interval_ms": n, "count": c, "fail":
+ * bool}}; emits {@code added} with {@code {"n": i, "arg": <argument>}} every interval, ends after
+ * {@code count} ticks (when given) or fails at once when {@code fail} is true. Counts its starts
+ * and stops.
  */
 public final class TickSource implements SourceFactory {
 
   public static final String NAME = "test.ticks";
-  public static final EventDescriptor DESCRIPTOR = EventDescriptor.source(NAME)
-      .description("Test ticks.")
-      .accepts(new JsonObject()
-          .put("type", "object")
-          .put("properties", new JsonObject()
-              .put("interval_ms", new JsonObject().put("type", "integer").put("minimum", 1))
-              .put("count", new JsonObject().put("type", "integer").put("minimum", 1))
-              .put("fail", new JsonObject().put("type", "boolean")))
-          .put("additionalProperties", false))
-      .build();
+  public static final EventDescriptor DESCRIPTOR =
+      EventDescriptor.source(NAME)
+          .description("Test ticks.")
+          .accepts(
+              new JsonObject()
+                  .put("type", "object")
+                  .put(
+                      "properties",
+                      new JsonObject()
+                          .put(
+                              "interval_ms",
+                              new JsonObject().put("type", "integer").put("minimum", 1))
+                          .put("count", new JsonObject().put("type", "integer").put("minimum", 1))
+                          .put("fail", new JsonObject().put("type", "boolean")))
+                  .put("additionalProperties", false))
+          .build();
 
   public final AtomicInteger starts = new AtomicInteger();
   public final AtomicInteger stops = new AtomicInteger();
@@ -52,15 +59,20 @@ public final class TickSource implements SourceFactory {
       public Future<Void> start(SourceSink sink) {
         starts.incrementAndGet();
         if (arg.getBoolean("fail", false)) {
-          return Future.failedFuture(new io.herald.CallError(ErrorDict.of(Errno.EINVAL, "told to fail")));
+          return Future.failedFuture(
+              new io.herald.CallError(ErrorDict.of(Errno.EINVAL, "told to fail")));
         }
-        timer = vertx.setPeriodic(interval, id -> {
-          n++;
-          sink.emit(EventMessage.added(null, new JsonObject().put("n", n).put("arg", argument)));
-          if (n == count) {
-            sink.end();
-          }
-        });
+        timer =
+            vertx.setPeriodic(
+                interval,
+                id -> {
+                  n++;
+                  sink.emit(
+                      EventMessage.added(null, new JsonObject().put("n", n).put("arg", argument)));
+                  if (n == count) {
+                    sink.end();
+                  }
+                });
         return Future.succeededFuture();
       }
 

@@ -23,29 +23,32 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * The websocket client of the tests (and of {@code scripts/measure-cluster}): a real Vert.x websocket, used from the
- * test thread in blocking style, for everything protocol-level. What only raw TCP can do (malformed frames, never
- * reading, resets) is {@link RawWebSocket}'s.
+ * The websocket client of the tests (and of {@code scripts/measure-cluster}): a real Vert.x
+ * websocket, used from the test thread in blocking style, for everything protocol-level. What only
+ * raw TCP can do (malformed frames, never reading, resets) is {@link RawWebSocket}'s.
  *
  * <p>Two ways to read what the server sent:
+ *
  * <ul>
- *   <li>as a queue: {@link #next()} / {@link #next(Predicate)} take messages in order (passed-over ones are kept for
- *       later calls), {@link #skipUntil} discards up to a match;</li>
+ *   <li>as a queue: {@link #next()} / {@link #next(Predicate)} take messages in order (passed-over
+ *       ones are kept for later calls), {@link #skipUntil} discards up to a match;
  *   <li>as a record: every message is also kept, with its arrival time, in {@link #history()};
- *       {@link #seen(String, Predicate)} waits until the record holds a match, whether or not the queue has
- *       consumed it.</li>
+ *       {@link #seen(String, Predicate)} waits until the record holds a match, whether or not the
+ *       queue has consumed it.
  * </ul>
  *
- * <p>Assertion failures are plain {@link AssertionError}s (no JUnit on the class path of
- * {@code scripts/measure-cluster}).
+ * <p>Assertion failures are plain {@link AssertionError}s (no JUnit on the class path of {@code
+ * scripts/measure-cluster}).
  */
 public final class WsClient implements AutoCloseable {
 
   public static final long WAIT_MS = 10_000;
 
-  /** A message and when it arrived: {@link System#nanoTime()} and wall-clock µs ({@link TickPublisher#nowMicros}). */
-  public record Received(long nanos, long micros, JsonObject msg) {
-  }
+  /**
+   * A message and when it arrived: {@link System#nanoTime()} and wall-clock µs ({@link
+   * TickPublisher#nowMicros}).
+   */
+  public record Received(long nanos, long micros, JsonObject msg) {}
 
   private final String name;
   private final WebSocketClient client;
@@ -53,8 +56,10 @@ public final class WsClient implements AutoCloseable {
   private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final List<JsonObject> backlog = new ArrayList<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+
   /** Every message, in arrival order; guarded by itself, waited on for {@link #seen}. */
   private final List<Received> history = new ArrayList<>();
+
   private final List<String> transcript = new java.util.concurrent.CopyOnWriteArrayList<>();
   private long waitMs = WAIT_MS;
   private int autoIds;
@@ -63,15 +68,17 @@ public final class WsClient implements AutoCloseable {
     this.name = name;
     this.client = client;
     this.ws = ws;
-    ws.textMessageHandler(text -> {
-      Received r = new Received(System.nanoTime(), TickPublisher.nowMicros(), new JsonObject(text));
-      transcript.add(text);
-      synchronized (history) {
-        history.add(r);
-        history.notifyAll();
-      }
-      received.add(r.msg());
-    });
+    ws.textMessageHandler(
+        text -> {
+          Received r =
+              new Received(System.nanoTime(), TickPublisher.nowMicros(), new JsonObject(text));
+          transcript.add(text);
+          synchronized (history) {
+            history.add(r);
+            history.notifyAll();
+          }
+          received.add(r.msg());
+        });
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
   }
 
@@ -89,10 +96,15 @@ public final class WsClient implements AutoCloseable {
   }
 
   private static WsClient connect(Vertx vertx, String name, int port, String path) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(16 * 1024 * 1024).setMaxMessageSize(16 * 1024 * 1024));
-    WebSocket ws = TestNodes.await(client.connect(
-        new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1").setURI(path)));
+    WebSocketClient client =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions()
+                .setMaxFrameSize(16 * 1024 * 1024)
+                .setMaxMessageSize(16 * 1024 * 1024));
+    WebSocket ws =
+        TestNodes.await(
+            client.connect(
+                new WebSocketConnectOptions().setPort(port).setHost("127.0.0.1").setURI(path)));
     return new WsClient(name, client, ws);
   }
 
@@ -130,8 +142,9 @@ public final class WsClient implements AutoCloseable {
   }
 
   /**
-   * The next message matching {@code filter}. Messages it passes over are kept, in order, for later calls: a
-   * {@link #call} that waits for its result does not lose the events that arrived before it.
+   * The next message matching {@code filter}. Messages it passes over are kept, in order, for later
+   * calls: a {@link #call} that waits for its result does not lose the events that arrived before
+   * it.
    */
   public JsonObject next(Predicate<JsonObject> filter) {
     for (Iterator<JsonObject> it = backlog.iterator(); it.hasNext(); ) {
@@ -152,7 +165,8 @@ public final class WsClient implements AutoCloseable {
       }
       backlog.add(message);
     }
-    throw new AssertionError(name + ": no matching message within " + waitMs + " ms; passed over: " + backlog);
+    throw new AssertionError(
+        name + ": no matching message within " + waitMs + " ms; passed over: " + backlog);
   }
 
   /** The next message matching {@code filter}; every message before it is discarded. */
@@ -166,8 +180,9 @@ public final class WsClient implements AutoCloseable {
   }
 
   /**
-   * A bounded silence window: asserts that nothing arrives for {@code ms} (and that nothing was passed over
-   * before). Only for absence; a test that waits <em>for</em> something waits on that something.
+   * A bounded silence window: asserts that nothing arrives for {@code ms} (and that nothing was
+   * passed over before). Only for absence; a test that waits <em>for</em> something waits on that
+   * something.
    */
   public void expectSilence(long ms) {
     expectEqual(List.of(), backlog, name + ": unexpected messages");
@@ -207,7 +222,8 @@ public final class WsClient implements AutoCloseable {
         from = history.size();
         long left = deadline - System.currentTimeMillis();
         if (left <= 0) {
-          throw new AssertionError(name + ": timed out after " + waitMs + " ms waiting for " + what);
+          throw new AssertionError(
+              name + ": timed out after " + waitMs + " ms waiting for " + what);
         }
         try {
           history.wait(left);
@@ -219,7 +235,10 @@ public final class WsClient implements AutoCloseable {
     }
   }
 
-  /** Every message received so far, with its arrival time, in order (whether or not the queue has taken it). */
+  /**
+   * Every message received so far, with its arrival time, in order (whether or not the queue has
+   * taken it).
+   */
   public List<Received> history() {
     synchronized (history) {
       return List.copyOf(history);
@@ -238,7 +257,9 @@ public final class WsClient implements AutoCloseable {
     throw new IllegalArgumentException("not a message of " + name + ": " + message);
   }
 
-  /** Every text message received so far, as sent, in order (whether or not the test has read it). */
+  /**
+   * Every text message received so far, as sent, in order (whether or not the test has read it).
+   */
   public List<String> transcript() {
     return List.copyOf(transcript);
   }
@@ -253,30 +274,36 @@ public final class WsClient implements AutoCloseable {
   }
 
   /**
-   * Subscribes on a connection that already receives events: discards the events ({@code added}, {@code changed},
-   * {@code removed}) that arrive meanwhile, and asserts that the first other message is the {@code ready} answer.
+   * Subscribes on a connection that already receives events: discards the events ({@code added},
+   * {@code changed}, {@code removed}) that arrive meanwhile, and asserts that the first other
+   * message is the {@code ready} answer.
    */
   public WsClient subscribeAmid(Object id, String event) {
     send(Messages.sub(id, event));
     JsonObject answer = skipUntil(m -> !Messages.isEvent(m));
-    expectEqual(Messages.ready(id), answer, name + ": the answer to sub " + id + " (" + event + ")");
+    expectEqual(
+        Messages.ready(id), answer, name + ": the answer to sub " + id + " (" + event + ")");
     return this;
   }
 
-  /** Calls a method and returns the whole {@code result} message (messages before it stay queued). */
+  /**
+   * Calls a method and returns the whole {@code result} message (messages before it stay queued).
+   */
   public JsonObject call(Object id, String method, JsonArray params) {
     send(Messages.method(id, method, params));
     return next(Messages.resultOf(id));
   }
 
-  /** {@link #call(Object, String, JsonArray)} with an id of this client's own ({@code "auto-<n>"}). */
+  /**
+   * {@link #call(Object, String, JsonArray)} with an id of this client's own ({@code "auto-<n>"}).
+   */
   public JsonObject call(String method, JsonArray params) {
     return call("auto-" + (++autoIds), method, params);
   }
 
   /**
-   * Drains what is in flight: sends a ping and discards everything up to its pong, which the server sends after
-   * every message it sent before.
+   * Drains what is in flight: sends a ping and discards everything up to its pong, which the server
+   * sends after every message it sent before.
    */
   public WsClient sync() {
     String id = "sync-" + (++autoIds);
@@ -286,8 +313,9 @@ public final class WsClient implements AutoCloseable {
   }
 
   /**
-   * Asserts that nothing is queued for this client, nor on its way: the answer to a ping is the very next
-   * message. The connection handles its messages in order, so every reply to an earlier message comes before it.
+   * Asserts that nothing is queued for this client, nor on its way: the answer to a ping is the
+   * very next message. The connection handles its messages in order, so every reply to an earlier
+   * message comes before it.
    */
   public void assertNoMoreMessages() {
     String id = "barrier-" + (++autoIds);
@@ -296,18 +324,24 @@ public final class WsClient implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code cluster.nodes} lists every node of {@code nodeIds}, without polling: subscribes to it (as
-   * {@code subId}, amid other events), lists it, then waits for the {@code added} of each node not listed yet (a
-   * node writes itself into the list before it announces itself). The subscription stays.
+   * Waits until {@code cluster.nodes} lists every node of {@code nodeIds}, without polling:
+   * subscribes to it (as {@code subId}, amid other events), lists it, then waits for the {@code
+   * added} of each node not listed yet (a node writes itself into the list before it announces
+   * itself). The subscription stays.
    */
   public void awaitNodes(Object subId, Collection<String> nodeIds) {
     subscribeAmid(subId, "cluster.nodes");
     Set<String> missing = new HashSet<>(nodeIds);
-    call("cluster.nodes", new JsonArray()).getJsonArray("result")
+    call("cluster.nodes", new JsonArray())
+        .getJsonArray("result")
         .forEach(n -> missing.remove(((JsonObject) n).getString("id")));
     for (String node : missing) {
-      seen("cluster.nodes added " + node, m -> "added".equals(m.getString("msg"))
-          && "cluster.nodes".equals(m.getString("collection")) && node.equals(m.getString("id")));
+      seen(
+          "cluster.nodes added " + node,
+          m ->
+              "added".equals(m.getString("msg"))
+                  && "cluster.nodes".equals(m.getString("collection"))
+                  && node.equals(m.getString("id")));
     }
   }
 
@@ -323,13 +357,14 @@ public final class WsClient implements AutoCloseable {
   }
 
   /**
-   * A bounded window in which the connection must stay open: fails as soon as the server closes it within
-   * {@code ms}, else returns after {@code ms}.
+   * A bounded window in which the connection must stay open: fails as soon as the server closes it
+   * within {@code ms}, else returns after {@code ms}.
    */
   public void expectOpenFor(long ms) {
     try {
       Short code = closed.get(ms, TimeUnit.MILLISECONDS);
-      throw new AssertionError(name + ": closed with " + code + " within the " + ms + " ms it had to stay open");
+      throw new AssertionError(
+          name + ": closed with " + code + " within the " + ms + " ms it had to stay open");
     } catch (TimeoutException stillOpen) {
       // as expected
     } catch (InterruptedException e) {
@@ -359,7 +394,8 @@ public final class WsClient implements AutoCloseable {
   /** JUnit's message format, without JUnit. */
   static void expectEqual(Object expected, Object actual, String what) {
     if (!Objects.equals(expected, actual)) {
-      throw new AssertionError(what + " ==> expected: <" + expected + "> but was: <" + actual + ">");
+      throw new AssertionError(
+          what + " ==> expected: <" + expected + "> but was: <" + actual + ">");
     }
   }
 }

@@ -3,10 +3,15 @@ package io.herald.sources.alerts;
 import io.herald.TypedValues;
 import io.vertx.core.json.JsonObject;
 
-/** One standing alert. Confined to the engine's context; {@link #toJson} is the object clients get. */
+/**
+ * One standing alert. Confined to the engine's context; {@link #toJson} is the object clients get.
+ */
 final class Alert {
 
-  enum Level { WARNING, CRITICAL }
+  enum Level {
+    WARNING,
+    CRITICAL
+  }
 
   final String uuid;
   final String source;
@@ -18,11 +23,19 @@ final class Alert {
   String formatted;
   long lastOccurrence;
   boolean dismissed;
+
   /** The timer that removes a one-shot alert, or -1. */
   long expiry = -1;
 
-  Alert(String uuid, String source, String key, boolean oneShot, long now, Level level, JsonObject args,
-        String formatted) {
+  Alert(
+      String uuid,
+      String source,
+      String key,
+      boolean oneShot,
+      long now,
+      Level level,
+      JsonObject args,
+      String formatted) {
     this.uuid = uuid;
     this.source = source;
     this.key = key;

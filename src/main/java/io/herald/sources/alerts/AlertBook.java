@@ -16,15 +16,16 @@ import java.util.function.DoubleFunction;
 import java.util.function.Supplier;
 
 /**
- * The standing alerts of a node and the rules that raise and clear them. No Vert.x: every method takes the time
- * and returns the {@code alert.list} messages to publish, so the hysteresis can be driven step by step.
+ * The standing alerts of a node and the rules that raise and clear them. No Vert.x: every method
+ * takes the time and returns the {@code alert.list} messages to publish, so the hysteresis can be
+ * driven step by step.
  *
- * <p>A rule alert (one per rule and key: memory, each filesystem, load) is raised ({@code added}) when its value
- * reaches the warning threshold, at level CRITICAL from the critical threshold on. While it stands, a change of
- * level or of the reported value (as {@code formatted} shows it: 0.1 % or 0.01 load) is a {@code changed}; it is
- * {@code removed} only when the value falls below the clear threshold, or when its key is gone (an unmounted
- * filesystem). {@code last_occurrence} is the last evaluation at which the value was at or above the warning
- * threshold.
+ * <p>A rule alert (one per rule and key: memory, each filesystem, load) is raised ({@code added})
+ * when its value reaches the warning threshold, at level CRITICAL from the critical threshold on.
+ * While it stands, a change of level or of the reported value (as {@code formatted} shows it: 0.1 %
+ * or 0.01 load) is a {@code changed}; it is {@code removed} only when the value falls below the
+ * clear threshold, or when its key is gone (an unmounted filesystem). {@code last_occurrence} is
+ * the last evaluation at which the value was at or above the warning threshold.
  */
 final class AlertBook {
 
@@ -39,8 +40,7 @@ final class AlertBook {
   private final Map<String, Alert> alerts = new LinkedHashMap<>();
 
   /** A rule's measurement of one key; {@code text} formats it against the threshold shown. */
-  private record Reading(String key, double value, JsonObject args, DoubleFunction<String> text) {
-  }
+  private record Reading(String key, double value, JsonObject args, DoubleFunction<String> text) {}
 
   AlertBook(String node, AlertConfig config, Supplier<String> uuids) {
     this.node = node;
@@ -53,28 +53,76 @@ final class AlertBook {
     List<EventMessage> out = new ArrayList<>();
     if (metrics.memory() != null) {
       HostMetrics.Memory m = metrics.memory();
-      rule(MEMORY, config.memory(), List.of(new Reading("memory", m.percent(), new JsonObject()
-          .put("percent", m.percent()).put("total", m.total()).put("available", m.available()),
-          t -> format("Memory use is %.1f%% (threshold %s%%).", m.percent(), number(t)))), now, out);
+      rule(
+          MEMORY,
+          config.memory(),
+          List.of(
+              new Reading(
+                  "memory",
+                  m.percent(),
+                  new JsonObject()
+                      .put("percent", m.percent())
+                      .put("total", m.total())
+                      .put("available", m.available()),
+                  t -> format("Memory use is %.1f%% (threshold %s%%).", m.percent(), number(t)))),
+          now,
+          out);
     }
     if (metrics.disks() != null) {
-      rule(DISK, config.disk(), metrics.disks().stream().map(d -> new Reading(d.mount(), d.percent(), new JsonObject()
-          .put("mount", d.mount()).put("device", d.device()).put("type", d.type()).put("percent", d.percent())
-          .put("total", d.total()).put("used", d.used()).put("available", d.available()),
-          t -> format("Space used on %s is %.1f%% (threshold %s%%).", d.mount(), d.percent(), number(t)))).toList(),
-          now, out);
+      rule(
+          DISK,
+          config.disk(),
+          metrics.disks().stream()
+              .map(
+                  d ->
+                      new Reading(
+                          d.mount(),
+                          d.percent(),
+                          new JsonObject()
+                              .put("mount", d.mount())
+                              .put("device", d.device())
+                              .put("type", d.type())
+                              .put("percent", d.percent())
+                              .put("total", d.total())
+                              .put("used", d.used())
+                              .put("available", d.available()),
+                          t ->
+                              format(
+                                  "Space used on %s is %.1f%% (threshold %s%%).",
+                                  d.mount(), d.percent(), number(t))))
+              .toList(),
+          now,
+          out);
     }
     if (metrics.load() != null) {
       HostMetrics.Load l = metrics.load();
-      rule(LOAD, config.load(), List.of(new Reading("load", l.perCore(), new JsonObject()
-          .put("load1", l.load1()).put("cores", l.cores()).put("per_core", l.perCore()),
-          t -> format("1-minute load average is %.2f per core (%.2f on %d cores; threshold %.2f).", l.perCore(),
-              l.load1(), l.cores(), t))), now, out);
+      rule(
+          LOAD,
+          config.load(),
+          List.of(
+              new Reading(
+                  "load",
+                  l.perCore(),
+                  new JsonObject()
+                      .put("load1", l.load1())
+                      .put("cores", l.cores())
+                      .put("per_core", l.perCore()),
+                  t ->
+                      format(
+                          "1-minute load average is %.2f per core (%.2f on %d cores; threshold %.2f).",
+                          l.perCore(), l.load1(), l.cores(), t))),
+          now,
+          out);
     }
     return out;
   }
 
-  private void rule(String source, AlertConfig.Thresholds t, List<Reading> readings, long now, List<EventMessage> out) {
+  private void rule(
+      String source,
+      AlertConfig.Thresholds t,
+      List<Reading> readings,
+      long now,
+      List<EventMessage> out) {
     Set<String> seen = new HashSet<>();
     for (Reading r : readings) {
       seen.add(r.key());
@@ -164,6 +212,8 @@ final class AlertBook {
 
   /** 90.0 → 90, 2.5 → 2.5: thresholds as a person writes them. */
   private static Number number(double value) {
-    return value == Math.rint(value) && Math.abs(value) < 1e15 ? (Number) (long) value : (Number) value;
+    return value == Math.rint(value) && Math.abs(value) < 1e15
+        ? (Number) (long) value
+        : (Number) value;
   }
 }

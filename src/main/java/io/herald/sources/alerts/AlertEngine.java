@@ -1,14 +1,14 @@
 package io.herald.sources.alerts;
 
+import io.herald.CallError;
+import io.herald.Errno;
+import io.herald.EventMessage;
 import io.herald.Herald;
 import io.herald.MethodDescriptor;
 import io.herald.Published;
 import io.herald.Registration;
-import io.herald.EventMessage;
 import io.herald.Snapshot;
 import io.herald.jobs.JobManager;
-import io.herald.CallError;
-import io.herald.Errno;
 import io.herald.util.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -21,10 +21,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The alert engine of a node: evaluates the rules of {@link AlertBook} every {@code interval} on the metrics of
- * {@link MetricSource} (read on a worker thread), raises a one-shot alert when a job of this node fails, removes
- * one-shot alerts after their TTL, and publishes every change on {@code alert.list}. All state lives on this
- * verticle's context; the public methods may be called from any thread.
+ * The alert engine of a node: evaluates the rules of {@link AlertBook} every {@code interval} on
+ * the metrics of {@link MetricSource} (read on a worker thread), raises a one-shot alert when a job
+ * of this node fails, removes one-shot alerts after their TTL, and publishes every change on {@code
+ * alert.list}. All state lives on this verticle's context; the public methods may be called from
+ * any thread.
  */
 public final class AlertEngine extends VerticleBase {
 
@@ -55,23 +56,40 @@ public final class AlertEngine extends VerticleBase {
   @Override
   public Future<?> start() {
     book = new AlertBook(herald.nodeId(), config, () -> UUID.randomUUID().toString());
-    timer = vertx.setPeriodic(config.intervalMs(), id -> {
-      if (evaluating == null) {
-        evaluate();
-      }
-    });
+    timer =
+        vertx.setPeriodic(
+            config.intervalMs(),
+            id -> {
+              if (evaluating == null) {
+                evaluate();
+              }
+            });
     herald.registerSnapshot(Alerts.EVENT, this::snapshot);
-    return herald.registerEvent(Alerts.DESCRIPTOR)
-        .compose(v -> herald.registerMethod(new MethodDescriptor(Alerts.EVENT,
-            "The alerts standing on this node (the one the client is connected to), oldest first.",
-            new JsonObject().put("type", "array").put("maxItems", 0),
-            call -> list().map(list -> list))))
-        .compose(v -> herald.registerMethod(new MethodDescriptor("alert.dismiss",
-            "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
-                + "`dismissed` until it clears.",
-            new JsonObject().put("type", "array").put("minItems", 1).put("maxItems", 1)
-                .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "string"))),
-            call -> dismiss(call.params().getString(0)).map(x -> null))))
+    return herald
+        .registerEvent(Alerts.DESCRIPTOR)
+        .compose(
+            v ->
+                herald.registerMethod(
+                    new MethodDescriptor(
+                        Alerts.EVENT,
+                        "The alerts standing on this node (the one the client is connected to), oldest first.",
+                        new JsonObject().put("type", "array").put("maxItems", 0),
+                        call -> list().map(list -> list))))
+        .compose(
+            v ->
+                herald.registerMethod(
+                    new MethodDescriptor(
+                        "alert.dismiss",
+                        "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
+                            + "`dismissed` until it clears.",
+                        new JsonObject()
+                            .put("type", "array")
+                            .put("minItems", 1)
+                            .put("maxItems", 1)
+                            .put(
+                                "prefixItems",
+                                new JsonArray().add(new JsonObject().put("type", "string"))),
+                        call -> dismiss(call.params().getString(0)).map(x -> null))))
         .compose(v -> herald.consume(JobManager.EVENT, this::onJobEvent))
         .onSuccess(registration -> jobs = registration);
   }
@@ -85,39 +103,49 @@ public final class AlertEngine extends VerticleBase {
   }
 
   /**
-   * Reads the metrics and applies the rules now (the timer does this every interval, skipping a tick while one
-   * runs); completes once the resulting messages are published. An evaluation requested while one runs follows
-   * it, so it sees the metrics of the moment it was asked for. A failed read is logged and changes nothing.
+   * Reads the metrics and applies the rules now (the timer does this every interval, skipping a
+   * tick while one runs); completes once the resulting messages are published. An evaluation
+   * requested while one runs follows it, so it sees the metrics of the moment it was asked for. A
+   * failed read is logged and changes nothing.
    */
   public Future<Void> evaluate() {
-    return onContext(() -> {
-      Future<Void> previous = evaluating == null ? Future.succeededFuture() : evaluating;
-      Future<Void> next = previous.transform(ar -> onContext(this::evaluateOnce).compose(f -> f));
-      evaluating = next;
-      next.onComplete(ar -> {
-        if (evaluating == next) {
-          evaluating = null;
-        }
-      });
-      return next;
-    }).compose(f -> f);
+    return onContext(
+            () -> {
+              Future<Void> previous = evaluating == null ? Future.succeededFuture() : evaluating;
+              Future<Void> next =
+                  previous.transform(ar -> onContext(this::evaluateOnce).compose(f -> f));
+              evaluating = next;
+              next.onComplete(
+                  ar -> {
+                    if (evaluating == next) {
+                      evaluating = null;
+                    }
+                  });
+              return next;
+            })
+        .compose(f -> f);
   }
 
   private Future<Void> evaluateOnce() {
-    return vertx.executeBlocking(metrics::read, false)
-        .compose(read -> {
-          if (readFailing) {
-            LOG.info("alerts: host metrics readable again");
-            readFailing = false;
-          }
-          return publish(stopped ? List.of() : book.evaluate(read, System.currentTimeMillis()));
-        }, failure -> {
-          if (!readFailing) {
-            LOG.warn("alerts: reading host metrics failed, rules not evaluated: {}", failure.toString());
-            readFailing = true;
-          }
-          return Future.succeededFuture();
-        });
+    return vertx
+        .executeBlocking(metrics::read, false)
+        .compose(
+            read -> {
+              if (readFailing) {
+                LOG.info("alerts: host metrics readable again");
+                readFailing = false;
+              }
+              return publish(stopped ? List.of() : book.evaluate(read, System.currentTimeMillis()));
+            },
+            failure -> {
+              if (!readFailing) {
+                LOG.warn(
+                    "alerts: reading host metrics failed, rules not evaluated: {}",
+                    failure.toString());
+                readFailing = true;
+              }
+              return Future.succeededFuture();
+            });
   }
 
   /** The standing alerts of this node, oldest first. */
@@ -125,64 +153,82 @@ public final class AlertEngine extends VerticleBase {
     return onContext(() -> book.list());
   }
 
-  /** The standing alerts as {@code added} messages, read with the position of the last one published. */
+  /**
+   * The standing alerts as {@code added} messages, read with the position of the last one
+   * published.
+   */
   public Future<Snapshot> snapshot() {
-    return onContext(() -> {
-      List<EventMessage> items = new java.util.ArrayList<>();
-      for (Object alert : book.list()) {
-        JsonObject json = (JsonObject) alert;
-        items.add(EventMessage.added(json.getString("uuid"), json));
-      }
-      return new Snapshot(items, List.of(herald.position(Alerts.EVENT)));
-    });
+    return onContext(
+        () -> {
+          List<EventMessage> items = new java.util.ArrayList<>();
+          for (Object alert : book.list()) {
+            JsonObject json = (JsonObject) alert;
+            items.add(EventMessage.added(json.getString("uuid"), json));
+          }
+          return new Snapshot(items, List.of(herald.position(Alerts.EVENT)));
+        });
   }
 
   /**
-   * Dismisses an alert: a one-shot alert is removed; a rule alert stays (until its value clears) with
-   * {@code dismissed: true}. ENOENT when no alert has that uuid.
+   * Dismisses an alert: a one-shot alert is removed; a rule alert stays (until its value clears)
+   * with {@code dismissed: true}. ENOENT when no alert has that uuid.
    */
   public Future<Void> dismiss(String uuid) {
-    return onContext(() -> {
-      Alert alert = book.find(uuid);
-      if (alert == null) {
-        throw new CallError(Errno.ENOENT, "Alert '" + uuid + "' does not exist");
-      }
-      if (alert.oneShot) {
-        return remove(alert);
-      }
-      if (alert.dismissed) {
-        return Future.<Void>succeededFuture();
-      }
-      alert.dismissed = true;
-      return publish(List.of(EventMessage.changed(alert.uuid, alert.toJson(book.node()))));
-    }).compose(f -> f);
+    return onContext(
+            () -> {
+              Alert alert = book.find(uuid);
+              if (alert == null) {
+                throw new CallError(Errno.ENOENT, "Alert '" + uuid + "' does not exist");
+              }
+              if (alert.oneShot) {
+                return remove(alert);
+              }
+              if (alert.dismissed) {
+                return Future.<Void>succeededFuture();
+              }
+              alert.dismissed = true;
+              return publish(List.of(EventMessage.changed(alert.uuid, alert.toJson(book.node()))));
+            })
+        .compose(f -> f);
   }
 
   /**
-   * A job that ended FAILED on this node: its events are published by the node that holds it (the one it ran
-   * on, or the survivor that settled it after its node was lost), so this node's own publications are its jobs.
+   * A job that ended FAILED on this node: its events are published by the node that holds it (the
+   * one it ran on, or the survivor that settled it after its node was lost), so this node's own
+   * publications are its jobs.
    */
   private void onJobEvent(Published published) {
     EventMessage message = published.message();
     JsonObject job = message.fields();
-    if (stopped || message.kind() != EventMessage.Kind.CHANGED || job == null
-        || !"FAILED".equals(job.getString("state")) || !(job.getValue("id") instanceof Number id)
-        || published.position() == null || !herald.nodeId().equals(published.position().epoch())) {
+    if (stopped
+        || message.kind() != EventMessage.Kind.CHANGED
+        || job == null
+        || !"FAILED".equals(job.getString("state"))
+        || !(job.getValue("id") instanceof Number id)
+        || published.position() == null
+        || !herald.nodeId().equals(published.position().epoch())) {
       return;
     }
     {
       String method = job.getString("method");
       String error = job.getString("error");
-      Alert alert = book.raiseOneShot(AlertBook.JOB_FAILED, Long.toString(id.longValue()), new JsonObject()
-              .put("id", id.longValue()).put("method", method).put("error", error),
-          "Job " + id.longValue() + " (" + method + ") failed: " + error + ".", System.currentTimeMillis());
+      Alert alert =
+          book.raiseOneShot(
+              AlertBook.JOB_FAILED,
+              Long.toString(id.longValue()),
+              new JsonObject().put("id", id.longValue()).put("method", method).put("error", error),
+              "Job " + id.longValue() + " (" + method + ") failed: " + error + ".",
+              System.currentTimeMillis());
       if (alert != null) {
-        alert.expiry = vertx.setTimer(config.oneShotTtlMs(), t -> {
-          alert.expiry = -1;
-          if (!stopped && book.find(alert.uuid) == alert) {
-            remove(alert);
-          }
-        });
+        alert.expiry =
+            vertx.setTimer(
+                config.oneShotTtlMs(),
+                t -> {
+                  alert.expiry = -1;
+                  if (!stopped && book.find(alert.uuid) == alert) {
+                    remove(alert);
+                  }
+                });
         publish(List.of(EventMessage.added(alert.uuid, alert.toJson(book.node()))));
       }
     }
@@ -197,9 +243,19 @@ public final class AlertEngine extends VerticleBase {
   private Future<Void> publish(List<EventMessage> messages) {
     Future<Void> chain = Future.succeededFuture();
     for (EventMessage message : messages) {
-      chain = chain.compose(v -> herald.publish(Alerts.EVENT, message)
-          .onFailure(e -> LOG.warn("alerts: {} {} not published: {}", message.kind().wire, message.id(), e.toString()))
-          .recover(e -> Future.succeededFuture()));
+      chain =
+          chain.compose(
+              v ->
+                  herald
+                      .publish(Alerts.EVENT, message)
+                      .onFailure(
+                          e ->
+                              LOG.warn(
+                                  "alerts: {} {} not published: {}",
+                                  message.kind().wire,
+                                  message.id(),
+                                  e.toString()))
+                      .recover(e -> Future.succeededFuture()));
     }
     return chain;
   }

@@ -18,8 +18,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the alert rules look at: memory, space of the local filesystems, load. A part is null when the host does
- * not provide it (its rule is then skipped and its alerts left as they are). {@link #read(Path)} is blocking.
+ * What the alert rules look at: memory, space of the local filesystems, load. A part is null when
+ * the host does not provide it (its rule is then skipped and its alerts left as they are). {@link
+ * #read(Path)} is blocking.
  */
 public record HostMetrics(Memory memory, List<Disk> disks, Load load) {
 
@@ -27,19 +28,37 @@ public record HostMetrics(Memory memory, List<Disk> disks, Load load) {
   public record Memory(long total, long available, double percent) {
 
     public static Memory of(long total, long available) {
-      return new Memory(total, available, total <= 0 ? 0.0 : Math.round((total - available) * 1000.0 / total) / 10.0);
+      return new Memory(
+          total,
+          available,
+          total <= 0 ? 0.0 : Math.round((total - available) * 1000.0 / total) / 10.0);
     }
   }
 
   /**
-   * One filesystem, in bytes. {@code percent} is df's "Use%" to 0.1 %: used / (used + available), where available
-   * is what unprivileged users may still write (space reserved for root counts as neither).
+   * One filesystem, in bytes. {@code percent} is df's "Use%" to 0.1 %: used / (used + available),
+   * where available is what unprivileged users may still write (space reserved for root counts as
+   * neither).
    */
-  public record Disk(String mount, String device, String type, long total, long used, long available, double percent) {
+  public record Disk(
+      String mount,
+      String device,
+      String type,
+      long total,
+      long used,
+      long available,
+      double percent) {
 
-    public static Disk of(String mount, String device, String type, long total, long used, long available) {
+    public static Disk of(
+        String mount, String device, String type, long total, long used, long available) {
       long usable = used + available;
-      return new Disk(mount, device, type, total, used, available,
+      return new Disk(
+          mount,
+          device,
+          type,
+          total,
+          used,
+          available,
           usable <= 0 ? 0.0 : Math.round(used * 1000.0 / usable) / 10.0);
     }
   }
@@ -53,46 +72,94 @@ public record HostMetrics(Memory memory, List<Disk> disks, Load load) {
   }
 
   /** A line of {@code /proc/mounts}. */
-  record Mount(String device, String point, String type, Set<String> options) {
-  }
+  record Mount(String device, String point, String type, Set<String> options) {}
 
   /**
-   * Filesystem types that are not checked: kernel and RAM-backed pseudo filesystems (their "space" is memory,
-   * which the memory rule covers), read-only images that are always full, and network filesystems (a hung server
-   * would block the reading thread; their space is the server's concern). Any {@code fuse.*} type (sshfs, lxcfs,
-   * gvfs, ...) is skipped too; {@code fuseblk} (a local disk through FUSE, e.g. NTFS) is checked.
-   * {@code overlay} is checked: it is a container's root, and its usage is that of the disk behind it.
+   * Filesystem types that are not checked: kernel and RAM-backed pseudo filesystems (their "space"
+   * is memory, which the memory rule covers), read-only images that are always full, and network
+   * filesystems (a hung server would block the reading thread; their space is the server's
+   * concern). Any {@code fuse.*} type (sshfs, lxcfs, gvfs, ...) is skipped too; {@code fuseblk} (a
+   * local disk through FUSE, e.g. NTFS) is checked. {@code overlay} is checked: it is a container's
+   * root, and its usage is that of the disk behind it.
    */
-  static final Set<String> SKIPPED_TYPES = Set.of(
-      "proc", "sysfs", "devtmpfs", "devpts", "tmpfs", "ramfs", "cgroup", "cgroup2", "pstore", "bpf", "securityfs",
-      "debugfs", "tracefs", "configfs", "fusectl", "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "nsfs",
-      "rpc_pipefs", "nfsd", "efivarfs", "selinuxfs", "devfs", "squashfs", "iso9660", "udf", "erofs",
-      "nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "glusterfs", "9p", "afs", "davfs", "lustre");
+  static final Set<String> SKIPPED_TYPES =
+      Set.of(
+          "proc",
+          "sysfs",
+          "devtmpfs",
+          "devpts",
+          "tmpfs",
+          "ramfs",
+          "cgroup",
+          "cgroup2",
+          "pstore",
+          "bpf",
+          "securityfs",
+          "debugfs",
+          "tracefs",
+          "configfs",
+          "fusectl",
+          "mqueue",
+          "hugetlbfs",
+          "autofs",
+          "binfmt_misc",
+          "nsfs",
+          "rpc_pipefs",
+          "nfsd",
+          "efivarfs",
+          "selinuxfs",
+          "devfs",
+          "squashfs",
+          "iso9660",
+          "udf",
+          "erofs",
+          "nfs",
+          "nfs4",
+          "cifs",
+          "smb3",
+          "smbfs",
+          "ceph",
+          "glusterfs",
+          "9p",
+          "afs",
+          "davfs",
+          "lustre");
 
-  /** Reads this host's {@code /proc/meminfo}, {@code /proc/loadavg}, {@code /proc/stat} and mounted filesystems. */
+  /**
+   * Reads this host's {@code /proc/meminfo}, {@code /proc/loadavg}, {@code /proc/stat} and mounted
+   * filesystems.
+   */
   public static HostMetrics read() throws IOException {
     return read(Path.of("/proc"));
   }
 
   static HostMetrics read(Path proc) throws IOException {
     if (!Files.isReadable(proc.resolve("meminfo"))) {
-      throw new IOException("the alert rules need " + proc + "/meminfo, loadavg, stat and mounts (Linux); this host has no "
-          + proc.resolve("meminfo"));
+      throw new IOException(
+          "the alert rules need "
+              + proc
+              + "/meminfo, loadavg, stat and mounts (Linux); this host has no "
+              + proc.resolve("meminfo"));
     }
-    JsonObject memory = RealtimeReport.memory(HostSample.meminfo(Files.readString(proc.resolve("meminfo"))));
+    JsonObject memory =
+        RealtimeReport.memory(HostSample.meminfo(Files.readString(proc.resolve("meminfo"))));
     double load1 = HostSample.loadavg(Files.readString(proc.resolve("loadavg")))[0];
-    int cores = (int) HostSample.cpu(Files.readString(proc.resolve("stat"))).keySet().stream()
-        .filter(name -> !name.equals("cpu")).count();
+    int cores =
+        (int)
+            HostSample.cpu(Files.readString(proc.resolve("stat"))).keySet().stream()
+                .filter(name -> !name.equals("cpu"))
+                .count();
     return new HostMetrics(
-        new Memory(memory.getLong("total"), memory.getLong("available"), memory.getDouble("percent")),
+        new Memory(
+            memory.getLong("total"), memory.getLong("available"), memory.getDouble("percent")),
         disks(checkedMounts(Files.readString(proc.resolve("mounts")))),
         Load.of(load1, cores > 0 ? cores : Runtime.getRuntime().availableProcessors()));
   }
 
   /**
-   * The mounts whose space is checked: not of a {@link #SKIPPED_TYPES skipped type}, not read-only (it cannot
-   * fill up), and one mount point per device (bind mounts of one filesystem show the same numbers; the shortest
-   * mount point is kept).
+   * The mounts whose space is checked: not of a {@link #SKIPPED_TYPES skipped type}, not read-only
+   * (it cannot fill up), and one mount point per device (bind mounts of one filesystem show the
+   * same numbers; the shortest mount point is kept).
    */
   static List<Mount> checkedMounts(String procMounts) {
     Map<String, Mount> byDevice = new LinkedHashMap<>();
@@ -101,12 +168,18 @@ public record HostMetrics(Memory memory, List<Disk> disks, Load load) {
       if (p.length < 4) {
         continue;
       }
-      Mount mount = new Mount(unescape(p[0]), unescape(p[1]), p[2], new HashSet<>(Arrays.asList(p[3].split(","))));
-      if (SKIPPED_TYPES.contains(mount.type()) || mount.type().startsWith("fuse.") || mount.options().contains("ro")) {
+      Mount mount =
+          new Mount(
+              unescape(p[0]), unescape(p[1]), p[2], new HashSet<>(Arrays.asList(p[3].split(","))));
+      if (SKIPPED_TYPES.contains(mount.type())
+          || mount.type().startsWith("fuse.")
+          || mount.options().contains("ro")) {
         continue;
       }
-      // Only real devices are shared by bind mounts; "overlay", "zpool/dataset" and the like are keyed by the pair.
-      String identity = mount.device().startsWith("/") ? mount.device() : mount.device() + " " + mount.point();
+      // Only real devices are shared by bind mounts; "overlay", "zpool/dataset" and the like are
+      // keyed by the pair.
+      String identity =
+          mount.device().startsWith("/") ? mount.device() : mount.device() + " " + mount.point();
       Mount known = byDevice.get(identity);
       if (known == null || mount.point().length() < known.point().length()) {
         byDevice.put(identity, mount);
@@ -124,8 +197,14 @@ public record HostMetrics(Memory memory, List<Disk> disks, Load load) {
         if (total <= 0) {
           continue;
         }
-        disks.add(Disk.of(mount.point(), mount.device(), mount.type(), total,
-            total - store.getUnallocatedSpace(), store.getUsableSpace()));
+        disks.add(
+            Disk.of(
+                mount.point(),
+                mount.device(),
+                mount.type(),
+                total,
+                total - store.getUnallocatedSpace(),
+                store.getUsableSpace()));
       } catch (IOException | RuntimeException unreadable) {
         // a mount point this process may not look at (or that went away) is left out
       }
@@ -134,7 +213,9 @@ public record HostMetrics(Memory memory, List<Disk> disks, Load load) {
     return disks;
   }
 
-  /** {@code /proc/mounts} writes space, tab, newline and backslash as octal escapes ({@code \040}). */
+  /**
+   * {@code /proc/mounts} writes space, tab, newline and backslash as octal escapes ({@code \040}).
+   */
   static String unescape(String field) {
     if (field.indexOf('\\') < 0) {
       return field;

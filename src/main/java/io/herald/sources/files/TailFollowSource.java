@@ -1,14 +1,14 @@
 package io.herald.sources.files;
 
-import io.herald.Herald;
-import io.herald.EventDescriptor;
-import io.herald.EventMessage;
-import io.herald.EventSource;
-import io.herald.SourceSink;
-import io.herald.files.FileRoots;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.EventDescriptor;
+import io.herald.EventMessage;
+import io.herald.EventSource;
+import io.herald.Herald;
+import io.herald.SourceSink;
+import io.herald.files.FileRoots;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -22,38 +22,64 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * {@code filesystem.file_tail_follow}: the last lines of a file, then what is appended to it, batched at most
- * every {@link #BATCH_MS} ms. Polls the file: when it shrinks (truncation) reading restarts at its beginning;
- * when the path names another file (rotation: a new inode) the new file is followed from its beginning. A path
- * that disappears ends the subscription with ENOENT. Only files inside the configured roots can be followed.
+ * {@code filesystem.file_tail_follow}: the last lines of a file, then what is appended to it,
+ * batched at most every {@link #BATCH_MS} ms. Polls the file: when it shrinks (truncation) reading
+ * restarts at its beginning; when the path names another file (rotation: a new inode) the new file
+ * is followed from its beginning. A path that disappears ends the subscription with ENOENT. Only
+ * files inside the configured roots can be followed.
  */
 public final class TailFollowSource implements EventSource {
 
   public static final String NAME = "filesystem.file_tail_follow";
   static final long BATCH_MS = 500;
+
   /** Most bytes sent in one message; a longer backlog is sent over the following batches. */
   static final int MAX_CHUNK = 256 * 1024;
+
   /** How far back from the end the initial lines are looked for. */
   static final int MAX_TAIL_BYTES = 1 << 20;
 
-  public static final EventDescriptor DESCRIPTOR = EventDescriptor.source(NAME)
-      .description("""
+  public static final EventDescriptor DESCRIPTOR =
+      EventDescriptor.source(NAME)
+          .description(
+              """
           Follows a file: first an `added` with `{"data": "<last lines>"}` (3 lines unless told otherwise), then \
           an `added` with the newly appended text, at most every 0.5 s. Argument: `<path>[:<lines>]`, or \
           `{"path": "<path>", "tail_lines": <lines>, "node": "<node id>"}` (the file of the node `node` names; \
           the client's node by default). A truncated file is followed again from its start, a \
           rotated one (a new file at the path) from the new file's start. Only files inside the node's readable \
           roots (`files.roots`) can be followed.""")
-      .accepts(new JsonObject().put("oneOf", new JsonArray()
-          .add(new JsonObject().put("type", "string").put("minLength", 1))
-          .add(new JsonObject().put("type", "object")
-              .put("properties", new JsonObject()
-                  .put("path", new JsonObject().put("type", "string").put("minLength", 1))
-                  .put("tail_lines", new JsonObject().put("type", "integer").put("minimum", 0).put("maximum", 10000))
-                  .put("node", new JsonObject().put("type", "string").put("minLength", 1)))
-              .put("required", new JsonArray().add("path"))
-              .put("additionalProperties", false))))
-      .build();
+          .accepts(
+              new JsonObject()
+                  .put(
+                      "oneOf",
+                      new JsonArray()
+                          .add(new JsonObject().put("type", "string").put("minLength", 1))
+                          .add(
+                              new JsonObject()
+                                  .put("type", "object")
+                                  .put(
+                                      "properties",
+                                      new JsonObject()
+                                          .put(
+                                              "path",
+                                              new JsonObject()
+                                                  .put("type", "string")
+                                                  .put("minLength", 1))
+                                          .put(
+                                              "tail_lines",
+                                              new JsonObject()
+                                                  .put("type", "integer")
+                                                  .put("minimum", 0)
+                                                  .put("maximum", 10000))
+                                          .put(
+                                              "node",
+                                              new JsonObject()
+                                                  .put("type", "string")
+                                                  .put("minLength", 1)))
+                                  .put("required", new JsonArray().add("path"))
+                                  .put("additionalProperties", false))))
+          .build();
 
   private final Vertx vertx;
   private final FileRoots roots;
@@ -74,31 +100,41 @@ public final class TailFollowSource implements EventSource {
 
   /** Registers {@code filesystem.file_tail_follow} for the files inside {@code roots}. */
   public static Future<Void> install(Herald herald, Vertx vertx, FileRoots roots) {
-    return herald.registerSource(DESCRIPTOR, argument -> new TailFollowSource(vertx, roots, argument));
+    return herald.registerSource(
+        DESCRIPTOR, argument -> new TailFollowSource(vertx, roots, argument));
   }
 
   @Override
   public Future<Void> start(SourceSink sink) {
-    return vertx.executeBlocking(() -> {
-      Path real = roots.check(argument.path());
-      if (!Files.isRegularFile(real)) {
-        throw new CallError(Errno.EINVAL, "'" + argument.path() + "' is not a regular file");
-      }
-      file = real;
-      fileKey = Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-      position = Files.size(real);
-      return null;
-    }, false).map(v -> {
-      timer = vertx.setPeriodic(BATCH_MS, id -> poll(sink));
-      return null;
-    });
+    return vertx
+        .executeBlocking(
+            () -> {
+              Path real = roots.check(argument.path());
+              if (!Files.isRegularFile(real)) {
+                throw new CallError(
+                    Errno.EINVAL, "'" + argument.path() + "' is not a regular file");
+              }
+              file = real;
+              fileKey =
+                  Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class)
+                      .fileKey();
+              position = Files.size(real);
+              return null;
+            },
+            false)
+        .map(
+            v -> {
+              timer = vertx.setPeriodic(BATCH_MS, id -> poll(sink));
+              return null;
+            });
   }
 
   /** The last lines before the current position: the stream goes on from exactly there. */
   @Override
   public Future<List<EventMessage>> snapshot() {
     long end = position;
-    return vertx.executeBlocking(() -> List.of(data(lastLines(file, end, argument.tailLines()))), false);
+    return vertx.executeBlocking(
+        () -> List.of(data(lastLines(file, end, argument.tailLines()))), false);
   }
 
   private void poll(SourceSink sink) {
@@ -106,19 +142,26 @@ public final class TailFollowSource implements EventSource {
       return;
     }
     polling = true;
-    vertx.executeBlocking(this::readAppended, false).onComplete(ar -> {
-      polling = false;
-      if (stopped) {
-        return;
-      }
-      if (ar.failed()) {
-        Throwable e = ar.cause();
-        sink.fail(e instanceof CallError ce ? ce.error : ErrorDict.of(Errno.EIO, "Reading '" + argument.path()
-            + "' failed: " + e.getMessage()));
-      } else if (ar.result() != null) {
-        sink.emit(ar.result());
-      }
-    });
+    vertx
+        .executeBlocking(this::readAppended, false)
+        .onComplete(
+            ar -> {
+              polling = false;
+              if (stopped) {
+                return;
+              }
+              if (ar.failed()) {
+                Throwable e = ar.cause();
+                sink.fail(
+                    e instanceof CallError ce
+                        ? ce.error
+                        : ErrorDict.of(
+                            Errno.EIO,
+                            "Reading '" + argument.path() + "' failed: " + e.getMessage()));
+              } else if (ar.result() != null) {
+                sink.emit(ar.result());
+              }
+            });
   }
 
   /** New text since the last read, or null; handles truncation and rotation. Runs on a worker. */

@@ -3,10 +3,12 @@ package io.herald.sources.files;
 /** Byte-level UTF-8 boundaries, so that a chunk of a file never splits a character. */
 final class Utf8 {
 
-  private Utf8() {
-  }
+  private Utf8() {}
 
-  /** The length of the longest prefix of {@code bytes[0, length)} that does not end inside a character. */
+  /**
+   * The length of the longest prefix of {@code bytes[0, length)} that does not end inside a
+   * character.
+   */
   static int completePrefix(byte[] bytes, int length) {
     int i = length - 1;
     int continuation = 0;

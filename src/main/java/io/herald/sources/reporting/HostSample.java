@@ -10,22 +10,36 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * One reading of the host's counters from {@code /proc} and {@code /sys}. Blocking: read on a worker thread.
- * Parsing is separate from reading so that it can be tested on fixed text; the alert engine reuses the parsers.
+ * One reading of the host's counters from {@code /proc} and {@code /sys}. Blocking: read on a
+ * worker thread. Parsing is separate from reading so that it can be tested on fixed text; the alert
+ * engine reuses the parsers.
  */
-public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, long[]> cpu, Map<String, long[]> disks,
-                         Map<String, Nic> nics, double[] loadavg, Map<String, Double> temperatures) {
+public record HostSample(
+    long nanoTime,
+    Map<String, Long> meminfo,
+    Map<String, long[]> cpu,
+    Map<String, long[]> disks,
+    Map<String, Nic> nics,
+    double[] loadavg,
+    Map<String, Double> temperatures) {
 
   /** Counters of one network interface; {@code speed} in Mb/s, null when the link has none. */
-  record Nic(long rxBytes, long txBytes, String operstate, Integer speed) {
-  }
+  record Nic(long rxBytes, long txBytes, String operstate, Integer speed) {}
 
   static HostSample read(Path proc, Path sys) throws IOException {
     if (!Files.isReadable(proc.resolve("meminfo"))) {
-      throw new IOException("host metrics need " + proc + "/meminfo, " + proc + "/stat and " + sys
-          + "/class/net (Linux); this host has no " + proc.resolve("meminfo"));
+      throw new IOException(
+          "host metrics need "
+              + proc
+              + "/meminfo, "
+              + proc
+              + "/stat and "
+              + sys
+              + "/class/net (Linux); this host has no "
+              + proc.resolve("meminfo"));
     }
-    return new HostSample(System.nanoTime(),
+    return new HostSample(
+        System.nanoTime(),
         meminfo(Files.readString(proc.resolve("meminfo"))),
         cpu(Files.readString(proc.resolve("stat"))),
         disks(Files.readString(proc.resolve("diskstats")), wholeDisks(sys.resolve("block"))),
@@ -41,7 +55,9 @@ public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, l
       String[] parts = line.trim().split("\\s+");
       if (parts.length >= 2 && parts[0].endsWith(":")) {
         long value = Long.parseLong(parts[1]);
-        values.put(parts[0].substring(0, parts[0].length() - 1), parts.length > 2 && parts[2].equals("kB") ? value * 1024 : value);
+        values.put(
+            parts[0].substring(0, parts[0].length() - 1),
+            parts.length > 2 && parts[2].equals("kB") ? value * 1024 : value);
       }
     }
     return values;
@@ -64,16 +80,23 @@ public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, l
   }
 
   /**
-   * {@code /proc/diskstats} rows of whole disks: {reads completed, sectors read, writes completed, sectors
-   * written, milliseconds doing I/O}.
+   * {@code /proc/diskstats} rows of whole disks: {reads completed, sectors read, writes completed,
+   * sectors written, milliseconds doing I/O}.
    */
   static Map<String, long[]> disks(String text, List<String> wholeDisks) {
     Map<String, long[]> disks = new TreeMap<>();
     for (String line : text.split("\n")) {
       String[] p = line.trim().split("\\s+");
       if (p.length >= 13 && wholeDisks.contains(p[2])) {
-        disks.put(p[2], new long[] {Long.parseLong(p[3]), Long.parseLong(p[5]), Long.parseLong(p[7]),
-            Long.parseLong(p[9]), Long.parseLong(p[12])});
+        disks.put(
+            p[2],
+            new long[] {
+              Long.parseLong(p[3]),
+              Long.parseLong(p[5]),
+              Long.parseLong(p[7]),
+              Long.parseLong(p[9]),
+              Long.parseLong(p[12])
+            });
       }
     }
     return disks;
@@ -82,7 +105,9 @@ public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, l
   /** {@code /proc/loadavg}: the 1, 5 and 15-minute load averages. */
   public static double[] loadavg(String text) {
     String[] p = text.trim().split("\\s+");
-    return new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2])};
+    return new double[] {
+      Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2])
+    };
   }
 
   private static List<String> wholeDisks(Path block) throws IOException {
@@ -100,11 +125,13 @@ public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, l
     Map<String, Nic> nics = new TreeMap<>();
     try (Stream<Path> list = Files.list(net)) {
       for (Path nic : list.toList()) {
-        nics.put(nic.getFileName().toString(), new Nic(
-            Long.parseLong(Files.readString(nic.resolve("statistics/rx_bytes")).trim()),
-            Long.parseLong(Files.readString(nic.resolve("statistics/tx_bytes")).trim()),
-            readOr(nic.resolve("operstate"), "unknown"),
-            speed(nic.resolve("speed"))));
+        nics.put(
+            nic.getFileName().toString(),
+            new Nic(
+                Long.parseLong(Files.readString(nic.resolve("statistics/rx_bytes")).trim()),
+                Long.parseLong(Files.readString(nic.resolve("statistics/tx_bytes")).trim()),
+                readOr(nic.resolve("operstate"), "unknown"),
+                speed(nic.resolve("speed"))));
       }
     }
     return nics;
@@ -125,7 +152,8 @@ public record HostSample(long nanoTime, Map<String, Long> meminfo, Map<String, l
       return temps;
     }
     try (Stream<Path> zones = Files.list(thermal)) {
-      for (Path zone : zones.filter(z -> z.getFileName().toString().startsWith("thermal_zone")).toList()) {
+      for (Path zone :
+          zones.filter(z -> z.getFileName().toString().startsWith("thermal_zone")).toList()) {
         try {
           String type = Files.readString(zone.resolve("type")).trim();
           temps.put(type, Long.parseLong(Files.readString(zone.resolve("temp")).trim()) / 1000.0);

@@ -5,17 +5,18 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
 /**
- * Builds the {@code reporting.realtime} payload from two consecutive {@link HostSample}s: the seed's keys and
- * shapes, plus the newer original's per-core CPU usage, disks, interface rates and link state. Pure function.
+ * Builds the {@code reporting.realtime} payload from two consecutive {@link HostSample}s: the
+ * seed's keys and shapes, plus the newer original's per-core CPU usage, disks, interface rates and
+ * link state. Pure function.
  */
 public final class RealtimeReport {
 
-  private static final String[] CPU_STATES =
-      {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"};
+  private static final String[] CPU_STATES = {
+    "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"
+  };
   private static final long SECTOR = 512;
 
-  private RealtimeReport() {
-  }
+  private RealtimeReport() {}
 
   static JsonObject build(HostSample previous, HostSample now, String nodeId) {
     double seconds = Math.max(1e-3, (now.nanoTime() - previous.nanoTime()) / 1e9);
@@ -25,10 +26,14 @@ public final class RealtimeReport {
         .put("cpu", cpu(previous.cpu(), now.cpu(), now.temperatures()))
         .put("disks", disks(previous.disks(), now.disks(), seconds))
         .put("interfaces", interfaces(previous.nics(), now.nics(), seconds))
-        .put("loadavg", new JsonArray().add(now.loadavg()[0]).add(now.loadavg()[1]).add(now.loadavg()[2]));
+        .put(
+            "loadavg",
+            new JsonArray().add(now.loadavg()[0]).add(now.loadavg()[1]).add(now.loadavg()[2]));
   }
 
-  /** psutil's definitions: cached includes reclaimable slab; used = total - free - buffers - cached. */
+  /**
+   * psutil's definitions: cached includes reclaimable slab; used = total - free - buffers - cached.
+   */
   public static JsonObject memory(Map<String, Long> m) {
     long total = m.getOrDefault("MemTotal", 0L);
     long free = m.getOrDefault("MemFree", 0L);
@@ -52,7 +57,8 @@ public final class RealtimeReport {
         .putNull("wired");
   }
 
-  static JsonObject cpu(Map<String, long[]> before, Map<String, long[]> after, Map<String, Double> temperatures) {
+  static JsonObject cpu(
+      Map<String, long[]> before, Map<String, long[]> after, Map<String, Double> temperatures) {
     JsonObject cpu = new JsonObject();
     for (Map.Entry<String, long[]> e : after.entrySet()) {
       long[] b = before.getOrDefault(e.getKey(), new long[10]);
@@ -104,21 +110,33 @@ public final class RealtimeReport {
         .put("write_ops", round(writeOps / seconds));
   }
 
-  static JsonObject interfaces(Map<String, HostSample.Nic> before, Map<String, HostSample.Nic> after, double seconds) {
+  static JsonObject interfaces(
+      Map<String, HostSample.Nic> before, Map<String, HostSample.Nic> after, double seconds) {
     JsonObject interfaces = new JsonObject();
-    after.forEach((name, now) -> {
-      HostSample.Nic last = before.getOrDefault(name, now);
-      interfaces.put(name, new JsonObject()
-          .put("received_bytes", now.rxBytes())
-          .put("received_bytes_last", last.rxBytes())
-          .put("sent_bytes", now.txBytes())
-          .put("sent_bytes_last", last.txBytes())
-          .put("received_bytes_rate", round(Math.max(0, now.rxBytes() - last.rxBytes()) / seconds))
-          .put("sent_bytes_rate", round(Math.max(0, now.txBytes() - last.txBytes()) / seconds))
-          .put("link_state", now.operstate().equals("up") || now.operstate().equals("unknown") && name.equals("lo")
-              ? "LINK_STATE_UP" : "LINK_STATE_DOWN")
-          .put("speed", now.speed()));
-    });
+    after.forEach(
+        (name, now) -> {
+          HostSample.Nic last = before.getOrDefault(name, now);
+          interfaces.put(
+              name,
+              new JsonObject()
+                  .put("received_bytes", now.rxBytes())
+                  .put("received_bytes_last", last.rxBytes())
+                  .put("sent_bytes", now.txBytes())
+                  .put("sent_bytes_last", last.txBytes())
+                  .put(
+                      "received_bytes_rate",
+                      round(Math.max(0, now.rxBytes() - last.rxBytes()) / seconds))
+                  .put(
+                      "sent_bytes_rate",
+                      round(Math.max(0, now.txBytes() - last.txBytes()) / seconds))
+                  .put(
+                      "link_state",
+                      now.operstate().equals("up")
+                              || now.operstate().equals("unknown") && name.equals("lo")
+                          ? "LINK_STATE_UP"
+                          : "LINK_STATE_DOWN")
+                  .put("speed", now.speed()));
+        });
     return interfaces;
   }
 

@@ -16,7 +16,8 @@ class HostMetricsTest {
 
   @Test
   void checksLocalWritableFilesystemsOncePerDevice() {
-    String mounts = """
+    String mounts =
+        """
         proc /proc proc rw,relatime 0 0
         sysfs /sys sysfs rw,relatime 0 0
         tmpfs /dev/shm tmpfs rw,relatime 0 0
@@ -32,7 +33,8 @@ class HostMetricsTest {
         tank/data /mnt/tank/data zfs rw,xattr 0 0
         tank/media /mnt/tank/media zfs rw,xattr 0 0
         """;
-    assertEquals(List.of("/", "/etc/hosts", "/mnt/my disk", "/mnt/win", "/mnt/tank/data", "/mnt/tank/media"),
+    assertEquals(
+        List.of("/", "/etc/hosts", "/mnt/my disk", "/mnt/win", "/mnt/tank/data", "/mnt/tank/media"),
         HostMetrics.checkedMounts(mounts).stream().map(HostMetrics.Mount::point).toList());
   }
 
@@ -44,7 +46,8 @@ class HostMetricsTest {
 
   @Test
   void readsMemoryAndLoadPerCoreFromProc(@TempDir Path proc) throws IOException {
-    Files.writeString(proc.resolve("meminfo"), "MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 250 kB\n");
+    Files.writeString(
+        proc.resolve("meminfo"), "MemTotal: 1000 kB\nMemFree: 100 kB\nMemAvailable: 250 kB\n");
     Files.writeString(proc.resolve("loadavg"), "3.00 2.00 1.00 1/100 42\n");
     Files.writeString(proc.resolve("stat"), "cpu 1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\nintr 5\n");
     Files.writeString(proc.resolve("mounts"), "proc /proc proc rw 0 0\n");

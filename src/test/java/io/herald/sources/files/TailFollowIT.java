@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class TailFollowIT {
 
-  @TempDir
-  Path root;
+  @TempDir Path root;
   private Vertx vertx;
   private Node herald;
   private Path log;
@@ -72,7 +71,10 @@ class TailFollowIT {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.subscribe("raw", "filesystem.file_tail_follow:" + log + ":1");
       assertEquals("five\n", data(c.next()));
-      c.subscribe("json", "filesystem.file_tail_follow:" + new JsonObject().put("path", log.toString()).put("tail_lines", 2));
+      c.subscribe(
+          "json",
+          "filesystem.file_tail_follow:"
+              + new JsonObject().put("path", log.toString()).put("tail_lines", 2));
       assertEquals("four\nfive\n", data(c.next()));
     }
   }
@@ -80,7 +82,7 @@ class TailFollowIT {
   @Test
   void aSecondSubscriberGetsItsOwnLastLines() throws Exception {
     try (WsClient a = WsClient.connect(vertx, herald.httpPort());
-         WsClient b = WsClient.connect(vertx, herald.httpPort())) {
+        WsClient b = WsClient.connect(vertx, herald.httpPort())) {
       a.subscribe("a", "filesystem.file_tail_follow:" + log);
       assertEquals("three\nfour\nfive\n", data(a.next()));
       append(a == null ? log : log, "six\n");
@@ -143,7 +145,8 @@ class TailFollowIT {
   @Test
   void pathOutsideTheRootsGetsNosubWithEacces() {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
-      for (String path : new String[] {"/etc/hostname", root + "/../" + root.getFileName() + "-outside"}) {
+      for (String path :
+          new String[] {"/etc/hostname", root + "/../" + root.getFileName() + "-outside"}) {
         c.send(sub(path, "filesystem.file_tail_follow:" + path));
         JsonObject nosub = c.next();
         assertEquals("nosub", nosub.getString("msg"), nosub.encode());

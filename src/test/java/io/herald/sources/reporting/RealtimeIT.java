@@ -56,11 +56,24 @@ class RealtimeIT {
 
       JsonObject memory = fields.getJsonObject("virtual_memory");
       assertEquals(memTotalBytes(), memory.getLong("total"));
-      for (String key : List.of("total", "available", "percent", "used", "free", "active", "inactive", "buffers",
-          "cached", "shared", "wired")) {
+      for (String key :
+          List.of(
+              "total",
+              "available",
+              "percent",
+              "used",
+              "free",
+              "active",
+              "inactive",
+              "buffers",
+              "cached",
+              "shared",
+              "wired")) {
         assertTrue(memory.containsKey(key), key);
       }
-      assertTrue(memory.getLong("available") > 0 && memory.getLong("available") <= memory.getLong("total"));
+      assertTrue(
+          memory.getLong("available") > 0
+              && memory.getLong("available") <= memory.getLong("total"));
 
       JsonObject cpu = fields.getJsonObject("cpu");
       assertNotNull(cpu.getJsonObject("temperature"));
@@ -70,10 +83,17 @@ class RealtimeIT {
 
       JsonObject lo = fields.getJsonObject("interfaces").getJsonObject("lo");
       assertNotNull(lo, "lo is among the interfaces");
-      long rx = Long.parseLong(Files.readString(Path.of("/sys/class/net/lo/statistics/rx_bytes")).trim());
+      long rx =
+          Long.parseLong(Files.readString(Path.of("/sys/class/net/lo/statistics/rx_bytes")).trim());
       assertTrue(lo.getLong("received_bytes") > 0 && lo.getLong("received_bytes") <= rx);
-      for (String key : List.of("received_bytes_last", "sent_bytes", "sent_bytes_last", "received_bytes_rate",
-          "sent_bytes_rate", "link_state")) {
+      for (String key :
+          List.of(
+              "received_bytes_last",
+              "sent_bytes",
+              "sent_bytes_last",
+              "received_bytes_rate",
+              "sent_bytes_rate",
+              "link_state")) {
         assertTrue(lo.containsKey(key), key);
       }
       assertTrue(fields.getJsonObject("disks").containsKey("busy"));
@@ -82,8 +102,15 @@ class RealtimeIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"{\"interval\": 0}", "{\"interval\": 1.5}", "{\"interval\": \"2\"}", "{\"every\": 2}", "5",
-      "fast"})
+  @ValueSource(
+      strings = {
+        "{\"interval\": 0}",
+        "{\"interval\": 1.5}",
+        "{\"interval\": \"2\"}",
+        "{\"every\": 2}",
+        "5",
+        "fast"
+      })
   void invalidIntervalGetsNosubWithValidationError(String arg) {
     try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
       c.send(sub("bad", "reporting.realtime:" + arg));
@@ -100,7 +127,7 @@ class RealtimeIT {
   @Test
   void subscribersOfOneIntervalShareOneInstanceThatStopsAfterTheLast() {
     try (WsClient a = WsClient.connect(vertx, herald.httpPort());
-         WsClient b = WsClient.connect(vertx, herald.httpPort())) {
+        WsClient b = WsClient.connect(vertx, herald.httpPort())) {
       a.subscribe("a", "reporting.realtime:{\"interval\":1}");
       b.subscribe("b", "reporting.realtime:{ \"interval\" : 1 }");
       assertEquals(1, herald.stats().sources.get());
@@ -109,16 +136,21 @@ class RealtimeIT {
       assertEquals("reporting.realtime:{ \"interval\" : 1 }", b.next().getString("collection"));
       a.send(unsub("a"));
       a.send(unsub("a2"));
-      TestNodes.eventually(3000, "default-interval instance stopped", () -> herald.stats().sources.get() == 1);
+      TestNodes.eventually(
+          3000, "default-interval instance stopped", () -> herald.stats().sources.get() == 1);
       b.send(unsub("b"));
       TestNodes.eventually(3000, "all instances stopped", () -> herald.stats().sources.get() == 0);
     }
   }
 
   @Test
-  void aHostWithoutProcFailsTheSubscriptionWithAClearError(@org.junit.jupiter.api.io.TempDir Path empty) {
-    RealtimeSource source = new RealtimeSource(vertx, "n", empty.resolve("proc"), empty.resolve("sys"), null);
-    Throwable failure = TestNodes.await(source.start(null).transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
+  void aHostWithoutProcFailsTheSubscriptionWithAClearError(
+      @org.junit.jupiter.api.io.TempDir Path empty) {
+    RealtimeSource source =
+        new RealtimeSource(vertx, "n", empty.resolve("proc"), empty.resolve("sys"), null);
+    Throwable failure =
+        TestNodes.await(
+            source.start(null).transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())));
     assertTrue(failure.getMessage().contains("meminfo"), failure.getMessage());
   }
 }
