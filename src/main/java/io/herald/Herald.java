@@ -69,8 +69,10 @@ public interface Herald {
   StreamPosition position(String event);
 
   /**
-   * Receives every message published for a broadcast event, on any node, until the registration is
-   * undone. Completes once messages published anywhere reach the handler.
+   * Receives every message published for a broadcast event, on any node, with its position, until
+   * the registration is undone. Completes once the consumer is registered cluster-wide (a node that
+   * published the event before may take a moment to see it; subscriptions of clients wait for
+   * that).
    */
   Future<Registration> consume(String event, Handler<Published> handler);
 
