@@ -1,5 +1,6 @@
 package io.herald.event;
 
+import static io.herald.support.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -17,7 +18,7 @@ import io.herald.SourceFactory;
 import io.herald.SourceSink;
 import io.herald.StreamPosition;
 import io.herald.stream.Attached;
-import io.herald.util.OnContext;
+import io.herald.support.TestNodes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -167,25 +168,12 @@ class SourceManagerTest {
     return new JsonObject(json);
   }
 
-  /** Runs {@code action} on the manager's context and returns its value. */
   private <T> T on(Supplier<T> action) {
-    return await(OnContext.call(context, action));
+    return TestNodes.on(context, action);
   }
 
   private void run(Runnable action) {
-    on(
-        () -> {
-          action.run();
-          return null;
-        });
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.await(10, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError("timed out", e);
-    }
+    TestNodes.run(context, action);
   }
 
   /** Subscribes and opens at once (the snapshot is immediate). */

@@ -1,5 +1,6 @@
 package io.herald.jobs;
 
+import static io.herald.support.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,7 +13,7 @@ import io.herald.JobHandle;
 import io.herald.Snapshot;
 import io.herald.StreamPosition;
 import io.herald.TypedValues;
-import io.herald.util.OnContext;
+import io.herald.support.TestNodes;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -106,23 +107,11 @@ class JobManagerTest {
   }
 
   private <T> T on(Supplier<T> action) {
-    return await(OnContext.call(context, action));
+    return TestNodes.on(context, action);
   }
 
   private void run(Runnable action) {
-    on(
-        () -> {
-          action.run();
-          return null;
-        });
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.await(10, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError("timed out", e);
-    }
+    TestNodes.run(context, action);
   }
 
   private static Throwable failure(Future<?> future) {

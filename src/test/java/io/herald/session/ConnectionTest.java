@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import static io.herald.support.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -7,7 +8,6 @@ import io.herald.config.Settings;
 import io.herald.status.NodeStats;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -19,7 +19,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -132,14 +131,6 @@ class ConnectionTest {
     }
     assertOpen();
     assertEquals(new JsonObject().put("msg", "pong").put("id", id), pong);
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.await(10, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError("timed out", e);
-    }
   }
 
   private static void eventually(String what, BooleanSupplier condition) {

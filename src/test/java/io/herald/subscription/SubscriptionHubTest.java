@@ -1,5 +1,6 @@
 package io.herald.subscription;
 
+import static io.herald.support.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,9 +15,8 @@ import io.herald.bus.Reachability;
 import io.herald.cluster.Membership;
 import io.herald.event.EventRegistry;
 import io.herald.status.NodeStats;
-import io.herald.util.OnContext;
+import io.herald.support.TestNodes;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -100,23 +100,11 @@ class SubscriptionHubTest {
   }
 
   private <T> T on(Supplier<T> action) {
-    return await(OnContext.call(context, action));
+    return TestNodes.on(context, action);
   }
 
   private void run(Runnable action) {
-    on(
-        () -> {
-          action.run();
-          return null;
-        });
-  }
-
-  private static <T> T await(Future<T> future) {
-    try {
-      return future.await(10, TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new AssertionError("timed out", e);
-    }
+    TestNodes.run(context, action);
   }
 
   /** Polls {@code condition} until it holds, failing after 10 s. */

@@ -4,10 +4,13 @@ import io.herald.cluster.Membership;
 import io.herald.config.Settings;
 import io.herald.node.Node;
 import io.herald.node.NodeVertx;
+import io.herald.util.OnContext;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Starts real Herald nodes for tests. */
 public final class TestNodes {
@@ -51,6 +54,21 @@ public final class TestNodes {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new AssertionError("timed out", e);
     }
+  }
+
+  /** Runs {@code action} on {@code context} and returns its value, failing the test after 30 s. */
+  public static <T> T on(Context context, Supplier<T> action) {
+    return await(OnContext.call(context, action));
+  }
+
+  /** Runs {@code action} on {@code context} and waits for it, failing the test after 30 s. */
+  public static void run(Context context, Runnable action) {
+    on(
+        context,
+        () -> {
+          action.run();
+          return null;
+        });
   }
 
   /** {@code {"a.b": 1}} → {@code {"a": {"b": 1}}}. */
