@@ -5,7 +5,9 @@ import io.herald.Errno;
 import io.herald.Herald;
 import io.herald.JobHandle;
 import io.herald.files.FileRoots;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,14 +75,7 @@ public final class BuiltinJobs {
                                 new JsonObject()
                                     .put("type", "array")
                                     .put("items", new JsonObject().put("type", "array")))),
-                job ->
-                    bulk(
-                        herald,
-                        job,
-                        job.params().getString(0),
-                        job.params().getJsonArray(1),
-                        0,
-                        new JsonArray())))
+                job -> new Bulk(herald, job).run()))
         .mapEmpty();
   }
 
@@ -134,26 +129,54 @@ public final class BuiltinJobs {
     return total == 0 ? 100.0 : done * 100.0 / total;
   }
 
-  private static Future<Object> bulk(
-      Herald herald, JobHandle job, String method, JsonArray paramsList, int i, JsonArray results) {
-    if (i == paramsList.size() || job.isAborted()) {
-      return Future.succeededFuture(results);
+  /**
+   * A {@code core.bulk} job: calls its method once per params list, one after the other. Each next
+   * call starts from the job's context rather than from the previous call's completion, so a long
+   * list of calls that complete at once does not nest (no stack overflow), and the job's context is
+   * not held for the whole list.
+   */
+  private static final class Bulk {
+    private final Herald herald;
+    private final JobHandle job;
+    private final Context context = Vertx.currentContext();
+    private final String method;
+    private final JsonArray paramsList;
+    private final JsonArray results = new JsonArray();
+    private final Promise<Object> done = Promise.promise();
+
+    Bulk(Herald herald, JobHandle job) {
+      this.herald = herald;
+      this.job = job;
+      this.method = job.params().getString(0);
+      this.paramsList = job.params().getJsonArray(1);
     }
-    return herald
-        .call(method, paramsList.getJsonArray(i))
-        .transform(
-            ar -> {
-              results.add(
-                  new JsonObject()
-                      .put("result", ar.succeeded() ? ar.result() : null)
-                      .put(
-                          "error",
-                          ar.succeeded() ? null : CallError.toErrorDict(ar.cause()).reason()));
-              job.setProgress(
-                  (i + 1) * 100.0 / paramsList.size(),
-                  "Call " + (i + 1) + " of " + paramsList.size(),
-                  null);
-              return bulk(herald, job, method, paramsList, i + 1, results);
-            });
+
+    Future<Object> run() {
+      call(0);
+      return done.future();
+    }
+
+    private void call(int i) {
+      if (i == paramsList.size() || job.isAborted()) {
+        done.complete(results);
+        return;
+      }
+      herald
+          .call(method, paramsList.getJsonArray(i))
+          .onComplete(
+              ar -> {
+                results.add(
+                    new JsonObject()
+                        .put("result", ar.succeeded() ? ar.result() : null)
+                        .put(
+                            "error",
+                            ar.succeeded() ? null : CallError.toErrorDict(ar.cause()).reason()));
+                job.setProgress(
+                    (i + 1) * 100.0 / paramsList.size(),
+                    "Call " + (i + 1) + " of " + paramsList.size(),
+                    null);
+                context.runOnContext(v -> call(i + 1));
+              });
+    }
   }
 }

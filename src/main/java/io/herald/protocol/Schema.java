@@ -10,6 +10,7 @@ import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
+import java.util.List;
 
 /** A compiled JSON Schema (draft 2020-12) whose failures become a VALIDATION {@link ErrorDict}. */
 public final class Schema {
@@ -19,6 +20,12 @@ public final class Schema {
           .setDraft(Draft.DRAFT202012)
           .setBaseUri("https://herald.invalid/")
           .setOutputFormat(OutputFormat.Basic);
+
+  /**
+   * How many failures a VALIDATION error lists; one more entry counts the rest. A small malformed
+   * request (a long list of wrong items) must not be answered with a huge error.
+   */
+  static final int MAX_LISTED = 20;
 
   private static final java.util.Map<String, Schema> COMPILED =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -53,13 +60,21 @@ public final class Schema {
     }
     JsonArray extra = new JsonArray();
     if (out.getErrors() != null) {
-      for (OutputUnit error : out.getErrors()) {
+      List<OutputUnit> errors = out.getErrors();
+      for (OutputUnit error : errors.subList(0, Math.min(errors.size(), MAX_LISTED))) {
         extra.add(
             new JsonArray()
                 .add(attribute + pointerToPath(error.getInstanceLocation()))
                 .add(error.getError())
                 .add(Errno.EINVAL.code));
       }
+    }
+    if (out.getErrors() != null && out.getErrors().size() > MAX_LISTED) {
+      extra.add(
+          new JsonArray()
+              .add(attribute)
+              .add("... and " + (out.getErrors().size() - MAX_LISTED) + " more failures")
+              .add(Errno.EINVAL.code));
     }
     if (extra.isEmpty()) {
       extra.add(

@@ -337,6 +337,54 @@ class JobsIT {
     }
   }
 
+  /**
+   * Regression: ~1,000 calls that complete at once overflowed the stack (recursion on completed
+   * futures).
+   */
+  @Test
+  void bulkOfThousandsOfImmediateCallsCompletes(Vertx vertx) {
+    Node herald = start(vertx, new JsonObject());
+    JsonArray paramsList = new JsonArray();
+    for (int i = 0; i < 5000; i++) {
+      paramsList.add(new JsonArray());
+    }
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      long id =
+          c.call(1, "core.bulk", new JsonArray().add("core.ping").add(paramsList))
+              .getLong("result");
+      JsonArray results =
+          c.call(2, "core.job_wait", new JsonArray().add(id)).getJsonArray("result");
+      assertEquals(5000, results.size());
+      assertTrue(
+          results.stream().allMatch(r -> "pong".equals(((JsonObject) r).getString("result"))));
+    }
+  }
+
+  /**
+   * Regression: a 60 KB request whose 30,000 items each fail validation was answered with a 15 MB
+   * error. The error lists the first failures and counts the rest.
+   */
+  @Test
+  void aHugeInvalidListGetsASmallValidationError(Vertx vertx) {
+    Node herald = start(vertx, new JsonObject());
+    JsonArray ones = new JsonArray();
+    for (int i = 0; i < 30_000; i++) {
+      ones.add(1);
+    }
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      JsonObject error =
+          c.call(1, "core.bulk", new JsonArray().add("x").add(ones)).getJsonObject("error");
+      assertEquals("EINVAL", error.getString("errname"));
+      JsonArray extra = error.getJsonArray("extra");
+      assertEquals(21, extra.size(), "20 failures listed, then the count of the others");
+      assertTrue(
+          extra.getJsonArray(20).getString(1).matches("\\.\\.\\. and \\d+ more failures"),
+          extra.getJsonArray(20).getString(1));
+      assertTrue(error.encode().length() < 20_000, "error size " + error.encode().length());
+      assertEquals("pong", c.call(2, "core.ping", new JsonArray()).getString("result"));
+    }
+  }
+
   private static String sha256(byte[] data) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
   }
