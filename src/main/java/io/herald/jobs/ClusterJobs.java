@@ -395,10 +395,22 @@ public final class ClusterJobs {
                     : Future.succeededFuture(reply.body().getValue("result")));
   }
 
-  /** Every node's answer; a node that does not answer (it is leaving) is left out. */
+  /**
+   * Every node's answer; a node that does not answer (it is leaving) is left out, an error a node
+   * answers (an invalid filter, say) fails the whole: a query must not silently come back short.
+   */
   private Future<List<Object>> everyNode(JsonObject request, long timeoutMs) {
     List<Future<Object>> answers =
-        nodes().stream().map(node -> ask(node, request, timeoutMs).otherwise(e -> null)).toList();
+        nodes().stream()
+            .map(
+                node ->
+                    ask(node, request, timeoutMs)
+                        .recover(
+                            e ->
+                                e instanceof CallError
+                                    ? Future.failedFuture(e)
+                                    : Future.succeededFuture(null)))
+            .toList();
     return Future.all(answers)
         .map(all -> answers.stream().map(Future::result).filter(r -> r != null).toList());
   }

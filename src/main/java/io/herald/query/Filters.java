@@ -136,7 +136,7 @@ public final class Filters {
       case "!$":
         return !(actual instanceof String s && expected instanceof String e && s.endsWith(e));
       case "~":
-        return actual instanceof String s && regex(expected, caseless, where).matcher(s).find();
+        return actual instanceof String s && find(regex(expected, caseless, where), s, where);
       default:
         throw invalid(where, "unknown operator '" + op + "'");
     }
@@ -192,6 +192,69 @@ public final class Filters {
       return array;
     }
     throw invalid(where, "this operator takes a list");
+  }
+
+  /**
+   * How many characters one {@code ~} match may read: Java's engine backtracks, so a client's
+   * expression such as {@code (.*a){16}$} could otherwise hold an event loop for seconds on a short
+   * value. Far above what a sane expression needs on a job's or alert's fields.
+   */
+  static final long MAX_REGEX_STEPS = 1_000_000;
+
+  /**
+   * {@code pattern.matcher(value).find()}, or a VALIDATION error once it has read {@link
+   * #MAX_REGEX_STEPS}.
+   */
+  private static boolean find(Pattern pattern, String value, String where) {
+    try {
+      return pattern.matcher(new Budgeted(value, MAX_REGEX_STEPS)).find();
+    } catch (Budgeted.Exhausted e) {
+      throw invalid(
+          where, "the regular expression is too costly to evaluate (it backtracks too much)");
+    }
+  }
+
+  /**
+   * A string that can be read a bounded number of times: the regex engine reads it one character at
+   * a time.
+   */
+  private static final class Budgeted implements CharSequence {
+    private final String value;
+    private long budget;
+
+    Budgeted(String value, long budget) {
+      this.value = value;
+      this.budget = budget;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (--budget < 0) {
+        throw new Exhausted();
+      }
+      return value.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return value.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return new Budgeted(value.substring(start, end), budget);
+    }
+
+    @Override
+    public String toString() {
+      return value;
+    }
+
+    static final class Exhausted extends RuntimeException {
+      Exhausted() {
+        super(null, null, false, false);
+      }
+    }
   }
 
   private static Pattern regex(Object expected, boolean caseless, String where) {

@@ -338,6 +338,32 @@ class JobsIT {
   }
 
   /**
+   * Regression: a backtracking expression held the job engine's event loop for seconds, and the
+   * cluster query then left that node out and answered a wrong 0. It is now an error, answered at
+   * once.
+   */
+  @Test
+  void aCostlyRegularExpressionIsAnErrorNotAShortAnswer(Vertx vertx) {
+    Node herald = start(vertx, new JsonObject());
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.fail_aaa", "", null, job -> Future.failedFuture("a".repeat(22) + "b")));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      long id = c.call(1, "test.fail_aaa", new JsonArray()).getLong("result");
+      c.call(2, "core.job_wait", new JsonArray().add(id));
+      JsonObject answer =
+          c.call(
+              3,
+              "core.get_jobs",
+              new JsonArray()
+                  .add(new JsonArray().add(new JsonArray().add("error").add("~").add("(.*a){16}$")))
+                  .add(new JsonObject().put("count", true)));
+      assertEquals("EINVAL", answer.getJsonObject("error").getString("errname"), answer.encode());
+      assertEquals("pong", c.call(4, "core.ping", new JsonArray()).getString("result"));
+    }
+  }
+
+  /**
    * Regression: ~1,000 calls that complete at once overflowed the stack (recursion on completed
    * futures).
    */

@@ -2,6 +2,7 @@ package io.herald.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.CallError;
 import io.vertx.core.json.JsonArray;
@@ -109,6 +110,27 @@ class FiltersTest {
         3,
         ((JsonObject) Filters.apply(JOBS, f("id", "=", 3), new JsonObject().put("get", true)))
             .getInteger("id"));
+  }
+
+  /**
+   * Regression: {@code (.*a){16}$} against 22 {@code a}s backtracks exponentially and held the job
+   * engine's event loop for ~16 s. Its cost is bounded: it fails as a VALIDATION error, quickly;
+   * sane expressions still match.
+   */
+  @Test
+  void aCatastrophicRegularExpressionIsRefusedQuickly() {
+    List<JsonObject> failed =
+        List.of(new JsonObject().put("id", 1).put("error", "a".repeat(22) + "b"));
+    long start = System.nanoTime();
+    CallError e =
+        assertThrows(
+            CallError.class, () -> Filters.apply(failed, f("error", "~", "(.*a){16}$"), null));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals("EINVAL", e.error.errno().name());
+    assertTrue(e.error.reason().contains("too costly"), e.error.reason());
+    assertTrue(ms < 5_000, "refused after " + ms + " ms, not after seconds of backtracking");
+    assertEquals(List.of(1), ids(Filters.apply(failed, f("error", "~", "^a{22}b$"), null)));
+    assertEquals(List.of(), ids(Filters.apply(failed, f("error", "~", "c"), null)));
   }
 
   @Test
