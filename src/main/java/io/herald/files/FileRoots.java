@@ -22,28 +22,46 @@ public final class FileRoots {
   }
 
   /**
-   * The real path of {@code path} when it exists inside a root (after resolving symbolic links and
-   * {@code ..}); a {@link CallError} with ENOENT when it does not exist, EACCES when it is outside
-   * every root.
+   * The real path of {@code path} when it is inside a root, after resolving symbolic links and
+   * {@code ..}. Errors ({@link CallError}): EINVAL for a relative path; EACCES when the path, as
+   * written, is outside every root — decided before the file system is touched, so that the answer
+   * tells nothing of what exists elsewhere on the host — or when its real path leads out of them (a
+   * symbolic link); ENOENT when a path inside a root does not exist. Messages never list the roots.
    */
   public Path check(String path) {
     if (path == null || path.isEmpty() || !Path.of(path).isAbsolute()) {
       throw new CallError(Errno.EINVAL, "Path must be absolute: '" + path + "'");
     }
+    Path requested = Path.of(path).normalize();
+    List<Path> realRoots = realRoots();
+    if (!inside(requested, roots) && !inside(requested, realRoots)) {
+      throw outside(path);
+    }
     Path real;
     try {
-      real = Path.of(path).toRealPath();
+      real = requested.toRealPath();
     } catch (NoSuchFileException e) {
       throw new CallError(Errno.ENOENT, "Path '" + path + "' does not exist");
     } catch (IOException e) {
-      throw new CallError(Errno.EACCES, "Path '" + path + "' cannot be read: " + e.getMessage());
+      throw new CallError(Errno.EACCES, "Path '" + path + "' cannot be read");
     }
-    for (Path root : realRoots()) {
-      if (real.startsWith(root)) {
-        return real;
+    if (!inside(real, realRoots)) {
+      throw outside(path);
+    }
+    return real;
+  }
+
+  private static boolean inside(Path path, List<Path> roots) {
+    for (Path root : roots) {
+      if (path.startsWith(root.normalize())) {
+        return true;
       }
     }
-    throw new CallError(Errno.EACCES, "Path '" + path + "' is outside the readable roots " + roots);
+    return false;
+  }
+
+  private static CallError outside(String path) {
+    return new CallError(Errno.EACCES, "Path '" + path + "' is outside the readable roots");
   }
 
   private List<Path> realRoots() {

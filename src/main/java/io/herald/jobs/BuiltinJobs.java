@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -82,12 +83,19 @@ public final class BuiltinJobs {
   private static Object checksum(JobHandle job, FileRoots roots)
       throws IOException, NoSuchAlgorithmException {
     Path root = roots.check(job.params().getString(0));
+    if (!Files.isRegularFile(root) && !Files.isDirectory(root)) {
+      // A FIFO or a device would block a worker (and the job) for ever.
+      throw new CallError(
+          Errno.EINVAL, "'" + job.params().getString(0) + "' is not a regular file or a directory");
+    }
     JsonArray params = job.params();
     String algorithm = ALGORITHMS.get(params.size() > 1 ? params.getString(1) : "sha256");
     List<Path> files;
     if (Files.isDirectory(root)) {
       try (Stream<Path> walk = Files.walk(root)) {
-        files = walk.filter(Files::isRegularFile).sorted().toList();
+        // Symbolic links are not followed: a link inside a root may lead anywhere.
+        files =
+            walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
       }
     } else {
       files = List.of(root);
@@ -111,7 +119,8 @@ public final class BuiltinJobs {
       JobHandle job, Path file, MessageDigest md, long[] done, long total, String name)
       throws IOException {
     byte[] buffer = new byte[CHUNK];
-    try (InputStream in = Files.newInputStream(file)) {
+    // NOFOLLOW_LINKS: a file swapped for a link after the walk is not opened through it.
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       int n;
       while ((n = in.read(buffer)) > 0) {
         if (job.isAborted()) {

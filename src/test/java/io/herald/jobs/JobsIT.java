@@ -304,6 +304,42 @@ class JobsIT {
     }
   }
 
+  /**
+   * Regression: a symbolic link inside a walked directory was followed (a link to a secret outside
+   * the roots yielded its digest), and a FIFO given as the file hung a worker and a job slot.
+   */
+  @Test
+  void checksumFollowsNoLinkAndRefusesWhatIsNotAFile(Vertx vertx, @TempDir Path dir)
+      throws Exception {
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Files.writeString(root.resolve("a.txt"), "alpha");
+    Path secret = Files.writeString(dir.resolve("secret"), "s");
+    Files.createSymbolicLink(root.resolve("link"), secret);
+    Path fifo = root.resolve("fifo");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    Node herald = start(vertx, new JsonObject().put("files.roots", root.toString()));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      long walked =
+          c.call(1, "filesystem.checksum", new JsonArray().add(root.toString())).getLong("result");
+      JsonObject digests =
+          c.call(2, "core.job_wait", new JsonArray().add(walked)).getJsonObject("result");
+      assertEquals(java.util.Set.of("a.txt"), digests.fieldNames(), "no link, no FIFO: " + digests);
+      long piped =
+          c.call(3, "filesystem.checksum", new JsonArray().add(fifo.toString())).getLong("result");
+      JsonObject error =
+          c.call(4, "core.job_wait", new JsonArray().add(piped)).getJsonObject("error");
+      assertEquals("EINVAL", error.getString("errname"), error.encode());
+      long linked =
+          c.call(5, "filesystem.checksum", new JsonArray().add(root.resolve("link").toString()))
+              .getLong("result");
+      assertEquals(
+          "EACCES",
+          c.call(6, "core.job_wait", new JsonArray().add(linked))
+              .getJsonObject("error")
+              .getString("errname"));
+    }
+  }
+
   @Test
   void checksumOutsideTheRootsFailsWithEacces(Vertx vertx, @TempDir Path dir) {
     Node herald =
