@@ -215,6 +215,10 @@ public final class Settings {
     return integer("jobs.max-running");
   }
 
+  public int jobsMaxWaiting() {
+    return integer("jobs.max-waiting");
+  }
+
   public int jobsHistorySize() {
     return integer("jobs.history-size");
   }

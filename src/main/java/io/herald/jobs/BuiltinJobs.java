@@ -165,13 +165,26 @@ public final class BuiltinJobs {
       return done.future();
     }
 
+    /**
+     * Whether the call is {@code core.job_wait} of this very job, which would hold its slot for
+     * ever (a few of them, on the job ids about to be handed out, stopped every later job).
+     */
+    private boolean waitsForItself(JsonArray params) {
+      return "core.job_wait".equals(method)
+          && params.size() > 0
+          && params.getValue(0) instanceof Number id
+          && id.longValue() == job.id();
+    }
+
     private void call(int i) {
       if (i == paramsList.size() || job.isAborted()) {
         done.complete(results);
         return;
       }
-      herald
-          .call(method, paramsList.getJsonArray(i))
+      JsonArray params = paramsList.getJsonArray(i);
+      (waitsForItself(params)
+              ? Future.failedFuture(new CallError(Errno.EINVAL, "A job cannot wait for itself"))
+              : herald.call(method, params))
           .onComplete(
               ar -> {
                 results.add(

@@ -51,7 +51,11 @@ public final class JobManager {
   private static final Logger LOG = LoggerFactory.getLogger(JobManager.class);
 
   /** Settings of the engine. */
-  public record Limits(int maxRunning, int historySize, long progressIntervalMs, Path logsDir) {}
+  /**
+   * @param maxWaiting how many jobs may wait at once; one more is refused (ETOOMANYREFS)
+   */
+  public record Limits(
+      int maxRunning, int maxWaiting, int historySize, long progressIntervalMs, Path logsDir) {}
 
   private final Vertx vertx;
   private final Context context;
@@ -158,6 +162,13 @@ public final class JobManager {
             id ->
                 call(
                     () -> {
+                      if (waiting.size() >= limits.maxWaiting()) {
+                        throw new CallError(
+                            Errno.ETOOMANYREFS,
+                            "Too many jobs waiting on this node (limit "
+                                + limits.maxWaiting()
+                                + ")");
+                      }
                       Entry entry =
                           new Entry(new Job(id, method, params.copy(), clock.getAsLong()), handler);
                       jobs.put(id, entry);

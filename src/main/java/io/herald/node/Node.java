@@ -98,6 +98,7 @@ public final class Node implements Herald {
             context,
             new JobManager.Limits(
                 settings.jobsMaxRunning(),
+                settings.jobsMaxWaiting(),
                 settings.jobsHistorySize(),
                 settings.jobsProgressIntervalMs(),
                 Path.of(settings.dataDir(), "jobs")),

@@ -38,7 +38,7 @@ class JobManagerHealTest {
     return new JobManager(
         vertx,
         vertx.getOrCreateContext(),
-        new JobManager.Limits(4, 100, 0, logs),
+        new JobManager.Limits(4, 100, 100, 0, logs),
         (event, message) -> published.add(message),
         () -> Future.succeededFuture(ids.incrementAndGet()),
         () -> new StreamPosition("node-a", 0),

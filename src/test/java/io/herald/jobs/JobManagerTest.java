@@ -4,6 +4,7 @@ import static io.herald.support.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.CallError;
@@ -49,6 +50,10 @@ class JobManagerTest {
   private static final StreamPosition POSITION = new StreamPosition("node-a", 42);
 
   private static Vertx vertx;
+
+  /** The engines' limit of waiting jobs. */
+  private int maxWaiting = 1000;
+
   private Context context;
   @TempDir Path logs;
   private final AtomicLong clock = new AtomicLong(T0);
@@ -81,7 +86,7 @@ class JobManagerTest {
     return new JobManager(
         vertx,
         context,
-        new JobManager.Limits(maxRunning, historySize, progressIntervalMs, logs),
+        new JobManager.Limits(maxRunning, maxWaiting, historySize, progressIntervalMs, logs),
         (event, message) -> {
           assertEquals(JobManager.EVENT, event);
           events.add(message);
@@ -171,6 +176,26 @@ class JobManagerTest {
       }
     }
     throw new AssertionError("no event for job " + id);
+  }
+
+  /** Regression: the waiting queue had no cap (600 jobs of 50 KB queued in 0.6 s). */
+  @Test
+  void aJobBeyondTheWaitingLimitIsRefused() {
+    maxWaiting = 2;
+    JobManager engine = engine(1, 10, 0);
+    submit(engine, "running");
+    submit(engine, "waiting.1");
+    submit(engine, "waiting.2");
+    CallError refused =
+        assertThrows(
+            CallError.class,
+            () ->
+                await(
+                    engine.submit(
+                        "waiting.3", new JsonArray(), job -> Promise.promise().future())));
+    assertEquals(Errno.ETOOMANYREFS, refused.error.errno());
+    assertEquals("Too many jobs waiting on this node (limit 2)", refused.error.reason());
+    results.values().forEach(p -> p.tryComplete("done"));
   }
 
   @Test

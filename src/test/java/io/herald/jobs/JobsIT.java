@@ -400,6 +400,38 @@ class JobsIT {
   }
 
   /**
+   * Regression: four {@code core.bulk("core.job_wait", [[<the next job id>]])} made jobs that
+   * waited for themselves, holding every running slot: every later job stayed WAITING for ever.
+   */
+  @Test
+  void aBulkJobCannotWaitForItself(Vertx vertx) {
+    Node herald = start(vertx, new JsonObject().put("jobs.max-running", 1));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      long first =
+          c.call(1, "core.bulk", new JsonArray().add("core.ping").add(new JsonArray()))
+              .getLong("result");
+      c.call(2, "core.job_wait", new JsonArray().add(first));
+      long next = first + 1;
+      long self =
+          c.call(
+                  3,
+                  "core.bulk",
+                  new JsonArray()
+                      .add("core.job_wait")
+                      .add(new JsonArray().add(new JsonArray().add(next))))
+              .getLong("result");
+      assertEquals(next, self, "ids of a node are consecutive within its block");
+      JsonArray results =
+          c.call(4, "core.job_wait", new JsonArray().add(self)).getJsonArray("result");
+      assertEquals("A job cannot wait for itself", results.getJsonObject(0).getString("error"));
+      long later =
+          c.call(5, "core.bulk", new JsonArray().add("core.ping").add(new JsonArray()))
+              .getLong("result");
+      assertTrue(c.call(6, "core.job_wait", new JsonArray().add(later)).containsKey("result"));
+    }
+  }
+
+  /**
    * Regression: ~1,000 calls that complete at once overflowed the stack (recursion on completed
    * futures).
    */
