@@ -191,6 +191,11 @@ final class AlertBook {
     return alert;
   }
 
+  /** The standing one-shot alerts, oldest first. */
+  List<Alert> oneShots() {
+    return alerts.values().stream().filter(a -> a.oneShot).toList();
+  }
+
   List<Alert> all() {
     return new ArrayList<>(alerts.values());
   }

@@ -37,6 +37,12 @@ public final class AlertEngine extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AlertEngine.class);
 
+  /** One-shot alerts standing at once; the oldest goes (removed) to make room for a new one. */
+  static final int MAX_ONE_SHOT = 100;
+
+  /** How much of a failed job's error (client-controlled text) an alert carries. */
+  static final int MAX_ERROR_CHARS = 500;
+
   private final Herald herald;
   private final AlertConfig config;
   private final MetricSource metrics;
@@ -211,7 +217,11 @@ public final class AlertEngine extends VerticleBase {
     }
     {
       String method = job.getString("method");
-      String error = job.getString("error");
+      String error = clip(job.getString("error"));
+      List<Alert> standing = book.oneShots();
+      if (standing.size() >= MAX_ONE_SHOT) {
+        remove(standing.get(0));
+      }
       Alert alert =
           book.raiseOneShot(
               AlertBook.JOB_FAILED,
@@ -232,6 +242,12 @@ public final class AlertEngine extends VerticleBase {
         publish(List.of(EventMessage.added(alert.uuid, alert.toJson(book.node()))));
       }
     }
+  }
+
+  private static String clip(String text) {
+    return text == null || text.length() <= MAX_ERROR_CHARS
+        ? text
+        : text.substring(0, MAX_ERROR_CHARS) + "…";
   }
 
   private Future<Void> remove(Alert alert) {

@@ -253,6 +253,48 @@ class AlertsIT {
     }
   }
 
+  /**
+   * Regression: every failed job raised a one-shot alert kept 24 h, uncapped, carrying the job's
+   * error (text a client controls). At most {@link AlertEngine#MAX_ONE_SHOT} stand (the oldest
+   * goes), each error clipped.
+   */
+  @Test
+  void oneShotAlertsAreCappedAndTheirTextClipped(Vertx vertx) {
+    Node herald =
+        TestNodes.standalone(
+            vertx, unreachable().put("alerts.enabled", true).put("alerts.interval-ms", 3_600_000));
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.fail_long", "", null, job -> Future.failedFuture("x".repeat(10_000))));
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      List<Long> ids = new java.util.ArrayList<>();
+      for (int i = 0; i <= AlertEngine.MAX_ONE_SHOT; i++) {
+        ids.add(c.call("f" + i, "test.fail_long", new JsonArray()).getLong("result"));
+      }
+      for (long id : ids) {
+        c.call("w" + id, "core.job_wait", new JsonArray().add(id));
+      }
+      TestNodes.eventually(
+          10_000,
+          "the last job's alert",
+          () ->
+              listed(c, "l" + System.nanoTime()).stream()
+                  .anyMatch(
+                      a ->
+                          ((JsonObject) a)
+                              .getString("key")
+                              .equals(Long.toString(ids.get(ids.size() - 1)))));
+      JsonArray standing = listed(c, "final");
+      assertEquals(AlertEngine.MAX_ONE_SHOT, standing.size());
+      assertTrue(
+          standing.stream()
+              .noneMatch(a -> ((JsonObject) a).getString("key").equals(Long.toString(ids.get(0)))),
+          "the oldest went");
+      JsonObject args = standing.getJsonObject(0).getJsonObject("args");
+      assertEquals(AlertEngine.MAX_ERROR_CHARS + 1, args.getString("error").length());
+    }
+  }
+
   @Test
   void failedJobRaisesOneShotAlertThatClearsAfterItsTtl(Vertx vertx) {
     Node herald =
