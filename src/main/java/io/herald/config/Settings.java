@@ -120,6 +120,14 @@ public final class Settings {
     return integer("http.instances");
   }
 
+  /**
+   * {@code http.allowed-origins}: web pages allowed to open a websocket besides the node's own
+   * origin.
+   */
+  public String httpAllowedOrigins() {
+    return (String) get("http.allowed-origins");
+  }
+
   public String wsPath() {
     return (String) get("ws.path");
   }

@@ -12,6 +12,7 @@ import io.herald.stream.CatchUp;
 import io.herald.subscription.SubscriptionHub;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
@@ -44,6 +45,7 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings settings = node.settings();
+    OriginPolicy origins = new OriginPolicy(settings.httpAllowedOrigins());
     Reachability reachability =
         new Reachability(
             vertx, node.membership()::others, settings.probeAttemptMs(), settings.probeAttempts());
@@ -88,6 +90,11 @@ public final class BridgeVerticle extends VerticleBase {
                 handshake -> {
                   if (!settings.wsPath().equals(handshake.path())) {
                     handshake.reject(404);
+                  } else if (!origins.allows(
+                      handshake.headers().get(HttpHeaders.ORIGIN),
+                      handshake.scheme(),
+                      handshake.authority())) {
+                    handshake.reject(403); // a web page of another origin
                   } else if (node.draining().getAsBoolean()) {
                     handshake.reject(503); // stopping: connect to another node
                   } else {
