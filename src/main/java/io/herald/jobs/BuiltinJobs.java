@@ -30,6 +30,9 @@ public final class BuiltinJobs {
       Map.of("md5", "MD5", "sha1", "SHA-1", "sha256", "SHA-256", "sha512", "SHA-512");
   private static final int CHUNK = 1 << 16;
 
+  /** How many calls one {@code core.bulk} job may make. */
+  static final int MAX_BULK_CALLS = 10_000;
+
   private BuiltinJobs() {}
 
   /**
@@ -75,6 +78,7 @@ public final class BuiltinJobs {
                             .add(
                                 new JsonObject()
                                     .put("type", "array")
+                                    .put("maxItems", MAX_BULK_CALLS)
                                     .put("items", new JsonObject().put("type", "array")))),
                 job -> new Bulk(herald, job).run()))
         .mapEmpty();

@@ -454,6 +454,21 @@ class JobsIT {
     }
   }
 
+  @Test
+  void aBulkOfMoreThanTenThousandCallsIsRefused(Vertx vertx) {
+    Node herald = start(vertx, new JsonObject());
+    JsonArray paramsList = new JsonArray();
+    for (int i = 0; i <= BuiltinJobs.MAX_BULK_CALLS; i++) {
+      paramsList.add(new JsonArray());
+    }
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      JsonObject error =
+          c.call(1, "core.bulk", new JsonArray().add("core.ping").add(paramsList))
+              .getJsonObject("error");
+      assertEquals("EINVAL", error.getString("errname"), error.encode());
+    }
+  }
+
   /**
    * Regression: a 60 KB request whose 30,000 items each fail validation was answered with a 15 MB
    * error. The error lists the first failures and counts the rest.
