@@ -136,6 +136,11 @@ public final class Settings {
     return integer("ws.max-message-bytes");
   }
 
+  /** {@code http.native-transport}: Netty's native transport where it loads, else NIO. */
+  public boolean nativeTransport() {
+    return (Boolean) get("http.native-transport");
+  }
+
   public boolean compression() {
     return (Boolean) get("ws.compression");
   }

@@ -42,14 +42,15 @@ public final class Main {
       }
       Node node = Node.start(settings).await();
       LOG.info(
-          "Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {})",
+          "Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {}), transport {}",
           node.nodeId(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
           settings.httpHost(),
           node.httpPort(),
           settings.wsPath(),
           settings.clusterName(),
-          settings.clustered() ? "on" : "off");
+          settings.clustered() ? "on" : "off",
+          node.vertx().isNativeTransportEnabled() ? "native" : "nio");
       // SIGTERM and SIGINT stop the node and exit 0; other exits still stop it through the shutdown
       // hook.
       Thread hook = new Thread(() -> shutdown(node, settings), "herald-shutdown");

@@ -21,12 +21,21 @@ public record NodeVertx(Vertx vertx, Membership membership) {
    */
   public static Future<NodeVertx> create(Settings settings) {
     if (!settings.clustered()) {
-      Vertx vertx = Vertx.vertx();
+      Vertx vertx = Vertx.vertx(options(settings));
       return Future.succeededFuture(new NodeVertx(vertx, Membership.standalone(vertx)));
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastConfigs.build(settings));
     return clustered(settings, manager)
         .map(vertx -> new NodeVertx(vertx, new HazelcastMembership(vertx, manager)));
+  }
+
+  /**
+   * The options every node's Vert.x starts from: Netty's native transport (epoll) when {@code
+   * http.native-transport} is on and it loads on this platform, else NIO (Vert.x falls back by
+   * itself; {@code Vertx.isNativeTransportEnabled()} tells which, and the node logs it).
+   */
+  static VertxOptions options(Settings settings) {
+    return new VertxOptions().setPreferNativeTransport(settings.nativeTransport());
   }
 
   /**
@@ -40,7 +49,7 @@ public record NodeVertx(Vertx vertx, Membership membership) {
       bus.setHost(settings.clusterHost());
     }
     return Vertx.builder()
-        .with(new VertxOptions().setEventBusOptions(bus))
+        .with(options(settings).setEventBusOptions(bus))
         .withClusterManager(manager)
         .buildClustered();
   }
