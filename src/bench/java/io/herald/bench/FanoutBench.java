@@ -852,6 +852,12 @@ public final class FanoutBench {
       return switch (name) {
         case "herald" -> heraldPeer(bench, "herald", false, herald);
         case "herald-cluster" -> heraldPeer(bench, "herald-cluster", true, herald);
+        case "herald-nio" -> {
+          // A/B of the transport: Herald on Java NIO instead of Netty's native epoll.
+          Peer p = heraldPeer(bench, "herald-nio", false, herald);
+          p.environment.put("HERALD_HTTP_NATIVE_TRANSPORT", "false");
+          yield p;
+        }
         case "raw" ->
             jvm(
                 new Peer(bench, "raw-vertx", false, "/ws", null, false, 200),
@@ -881,7 +887,7 @@ public final class FanoutBench {
             throw new IllegalArgumentException(
                 "unknown peer "
                     + name
-                    + " (known: herald, herald-cluster, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
+                    + " (known: herald, herald-cluster, herald-nio, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
     }
 
