@@ -131,17 +131,7 @@ class JobManagerTest {
   }
 
   private static void eventually(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestNodes.eventually(10_000, what, condition);
   }
 
   /** The events as "kind id STATE", e.g. "added 1 WAITING", "changed 1 RUNNING", "removed 1". */

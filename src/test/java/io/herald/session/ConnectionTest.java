@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.herald.config.Settings;
 import io.herald.status.NodeStats;
+import io.herald.support.TestNodes;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -134,17 +135,7 @@ class ConnectionTest {
   }
 
   private static void eventually(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestNodes.eventually(10_000, what, condition);
   }
 
   private void assertClosedForIdleness(Connection connection) {

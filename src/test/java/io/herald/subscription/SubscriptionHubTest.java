@@ -109,17 +109,7 @@ class SubscriptionHubTest {
 
   /** Polls {@code condition} until it holds, failing after 10 s. */
   private static void eventually(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
+    TestNodes.eventually(10_000, what, condition);
   }
 
   private SubscriptionHub.Membership subscribe(EventDescriptor event, Subscriber subscriber) {
