@@ -215,32 +215,30 @@ public final class AlertEngine extends VerticleBase {
         || !herald.nodeId().equals(published.position().epoch())) {
       return;
     }
-    {
-      String method = job.getString("method");
-      String error = clip(job.getString("error"));
-      List<Alert> standing = book.oneShots();
-      if (standing.size() >= MAX_ONE_SHOT) {
-        remove(standing.get(0));
-      }
-      Alert alert =
-          book.raiseOneShot(
-              AlertBook.JOB_FAILED,
-              Long.toString(id.longValue()),
-              new JsonObject().put("id", id.longValue()).put("method", method).put("error", error),
-              "Job " + id.longValue() + " (" + method + ") failed: " + error + ".",
-              System.currentTimeMillis());
-      if (alert != null) {
-        alert.expiry =
-            vertx.setTimer(
-                config.oneShotTtlMs(),
-                t -> {
-                  alert.expiry = -1;
-                  if (!stopped && book.find(alert.uuid) == alert) {
-                    remove(alert);
-                  }
-                });
-        publish(List.of(EventMessage.added(alert.uuid, alert.toJson(book.node()))));
-      }
+    String method = job.getString("method");
+    String error = clip(job.getString("error"));
+    List<Alert> standing = book.oneShots();
+    if (standing.size() >= MAX_ONE_SHOT) {
+      remove(standing.get(0));
+    }
+    Alert alert =
+        book.raiseOneShot(
+            AlertBook.JOB_FAILED,
+            Long.toString(id.longValue()),
+            new JsonObject().put("id", id.longValue()).put("method", method).put("error", error),
+            "Job " + id.longValue() + " (" + method + ") failed: " + error + ".",
+            System.currentTimeMillis());
+    if (alert != null) {
+      alert.expiry =
+          vertx.setTimer(
+              config.oneShotTtlMs(),
+              t -> {
+                alert.expiry = -1;
+                if (!stopped && book.find(alert.uuid) == alert) {
+                  remove(alert);
+                }
+              });
+      publish(List.of(EventMessage.added(alert.uuid, alert.toJson(book.node()))));
     }
   }
 
