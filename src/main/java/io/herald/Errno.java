@@ -9,6 +9,7 @@ public enum Errno {
   EFAULT(14),
   EEXIST(17),
   EINTR(4),
+  EAGAIN(11),
   EIO(5),
   EINVAL(22),
   ENOENT(2),

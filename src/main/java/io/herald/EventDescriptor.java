@@ -18,6 +18,12 @@ import java.util.regex.Pattern;
  *     pending one per subscription is kept (see the slow-consumer policy in docs/PROTOCOL.md)
  * @param placement where a source's instances run (always {@link Placement#HOST} for broadcast
  *     events)
+ * @param roles who may subscribe: any one of these roles ({@link Roles}); empty = {@link
+ *     Roles#FULL_ADMIN} only; {@link Roles#AUTHENTICATED} = any logged-in user. Checked on the name
+ *     without the argument.
+ * @param noAuthRequired anyone may subscribe, before login too
+ * @param ownerScoped its messages may name an owner ({@link EventMessage#owner}): a logged-in user
+ *     without the roles may subscribe too and receives only the messages they own (their jobs)
  */
 public record EventDescriptor(
     String name,
@@ -30,7 +36,8 @@ public record EventDescriptor(
     boolean noAuthRequired,
     boolean hidden,
     boolean latestValueOnly,
-    Placement placement) {
+    Placement placement,
+    boolean ownerScoped) {
 
   public enum Kind {
     BROADCAST,
@@ -96,13 +103,15 @@ public record EventDescriptor(
     return new Builder(name, Kind.SOURCE);
   }
 
-  /** The catalogue entry of {@code core.get_events}. */
+  /** The catalogue entry of {@code core.get_events}: the original's keys, and who may subscribe. */
   public JsonObject catalogueEntry() {
     return new JsonObject()
         .put("description", description)
         .put("wildcard_subscription", wildcard)
         .put("accepts", accepts)
-        .put("returns", returns);
+        .put("returns", returns)
+        .put("roles", new JsonArray(roles))
+        .put("no_auth_required", noAuthRequired);
   }
 
   public JsonObject toJson() {
@@ -117,7 +126,8 @@ public record EventDescriptor(
         .put("no_auth_required", noAuthRequired)
         .put("private", hidden)
         .put("latest_value_only", latestValueOnly)
-        .put("placement", placement.name());
+        .put("placement", placement.name())
+        .put("owner_scoped", ownerScoped);
   }
 
   @SuppressWarnings("unchecked")
@@ -133,7 +143,8 @@ public record EventDescriptor(
         json.getBoolean("no_auth_required", false),
         json.getBoolean("private", false),
         json.getBoolean("latest_value_only", false),
-        Placement.valueOf(json.getString("placement", "HOST")));
+        Placement.valueOf(json.getString("placement", "HOST")),
+        json.getBoolean("owner_scoped", false));
   }
 
   public static final class Builder {
@@ -148,6 +159,7 @@ public record EventDescriptor(
     private boolean hidden;
     private boolean latestValueOnly;
     private Placement placement = Placement.HOST;
+    private boolean ownerScoped;
 
     private Builder(String name, Kind kind) {
       this.name = name;
@@ -199,6 +211,15 @@ public record EventDescriptor(
       return this;
     }
 
+    public Builder roles(String... roles) {
+      return roles(List.of(roles));
+    }
+
+    public Builder ownerScoped(boolean ownerScoped) {
+      this.ownerScoped = ownerScoped;
+      return this;
+    }
+
     public EventDescriptor build() {
       return new EventDescriptor(
           name,
@@ -211,7 +232,8 @@ public record EventDescriptor(
           noAuthRequired,
           hidden,
           latestValueOnly,
-          placement);
+          placement,
+          ownerScoped);
     }
   }
 }

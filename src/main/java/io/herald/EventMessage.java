@@ -7,8 +7,13 @@ import io.vertx.core.json.JsonObject;
  * removed}, an optional {@code id}, {@code fields} (not on {@code removed}) and optional producer
  * data under {@code extra}. On the wire it becomes {@code
  * {"msg":..,"collection":..,"id":..,"fields":..,"extra":..}}; absent parts are left out.
+ *
+ * <p>{@code owner} (never on the wire) is the user the message concerns, for an {@link
+ * EventDescriptor#ownerScoped} event: subscribers without the event's roles receive only the
+ * messages they own. Null: the message concerns no one in particular.
  */
-public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject extra) {
+public record EventMessage(
+    Kind kind, Object id, JsonObject fields, JsonObject extra, String owner) {
 
   public enum Kind {
     ADDED("added"),
@@ -46,6 +51,10 @@ public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject e
     }
   }
 
+  public EventMessage(Kind kind, Object id, JsonObject fields, JsonObject extra) {
+    this(kind, id, fields, extra, null);
+  }
+
   public static EventMessage added(Object id, JsonObject fields) {
     return new EventMessage(Kind.ADDED, id, fields, null);
   }
@@ -59,7 +68,12 @@ public record EventMessage(Kind kind, Object id, JsonObject fields, JsonObject e
   }
 
   public EventMessage withExtra(JsonObject extra) {
-    return new EventMessage(kind, id, fields, extra);
+    return new EventMessage(kind, id, fields, extra, owner);
+  }
+
+  /** This message, concerning {@code owner}. */
+  public EventMessage withOwner(String owner) {
+    return new EventMessage(kind, id, fields, extra, owner);
   }
 
   /** The client frame for this message in {@code collection}. */

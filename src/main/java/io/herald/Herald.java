@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -52,12 +53,20 @@ public interface Herald {
 
   /**
    * Registers a job method: a call queues a job running {@code handler} and returns the job id at
-   * once; the job's progress and end are reported on {@code core.get_jobs}.
+   * once; the job's progress and end are reported on {@code core.get_jobs}. The job belongs to the
+   * calling user, who sees it without {@link Roles#JOBS_READ}.
    *
    * @param params JSON Schema of the params list, or null
+   * @param roles who may call it (see {@link MethodDescriptor#roles()})
    */
   Future<Void> registerJobMethod(
-      String name, String description, JsonObject params, JobHandler handler);
+      String name, String description, JsonObject params, List<String> roles, JobHandler handler);
+
+  /** A job method only {@link Roles#FULL_ADMIN} may call. */
+  default Future<Void> registerJobMethod(
+      String name, String description, JsonObject params, JobHandler handler) {
+    return registerJobMethod(name, description, params, List.of(), handler);
+  }
 
   /** Publishes a message of a registered broadcast event to its subscribers on every node. */
   Future<Void> publish(String event, EventMessage message);
@@ -76,8 +85,19 @@ public interface Herald {
    */
   Future<Registration> consume(String event, Handler<Published> handler);
 
-  /** Calls a method of any node, as a client would. Fails with a {@link CallError}. */
-  Future<Object> call(String method, JsonArray params);
+  /**
+   * Calls a method of any node as a trusted verticle ({@link Caller#INTERNAL}: every role). Fails
+   * with a {@link CallError}.
+   */
+  default Future<Object> call(String method, JsonArray params) {
+    return call(method, params, Caller.INTERNAL);
+  }
+
+  /**
+   * Calls a method of any node on behalf of {@code caller} (e.g. a job's {@link JobHandle#caller}),
+   * whose roles are checked as a client's would be.
+   */
+  Future<Object> call(String method, JsonArray params, Caller caller);
 
   /**
    * {@code {name: {description, wildcard_subscription, accepts, returns}}} of every event that is

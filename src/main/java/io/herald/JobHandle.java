@@ -12,6 +12,13 @@ public interface JobHandle {
   JsonArray params();
 
   /**
+   * Who started the job: calls the handler makes on their behalf go through {@link
+   * Herald#call(String, JsonArray, Caller)} with this caller, so that a job cannot do what its
+   * caller may not.
+   */
+  Caller caller();
+
+  /**
    * Reports progress. Clients see it as a {@code changed} event, throttled: at most one per integer
    * percent (unless the description changes) and at most one per {@code jobs.progress-interval-ms};
    * the latest values are always sent eventually.

@@ -3,10 +3,12 @@ package io.herald;
 import io.vertx.core.json.JsonArray;
 
 /**
- * One call of a method: its positional {@code params} (already validated) and the caller's session
- * id.
+ * One call of a method: its positional {@code params} (already validated), the caller's session id
+ * (null for a verticle's call) and who the caller is. The method's roles were checked before the
+ * handler runs; a handler narrows further by {@link #caller} where its data has owners (a user sees
+ * their own jobs).
  */
-public record MethodCall(String method, JsonArray params, String session) {
+public record MethodCall(String method, JsonArray params, String session, Caller caller) {
 
   /**
    * The parameter at {@code index}, or {@code fallback} when the list is shorter or the value is

@@ -922,6 +922,8 @@ public final class FanoutBench {
       p.environment.put("HERALD_CLUSTER_ENABLED", Boolean.toString(clustered));
       p.environment.put("HERALD_CLUSTER_NAME", "bench-" + ProcessHandle.current().pid());
       p.environment.put("HERALD_VERTICLES", HeraldBenchPublisher.class.getName());
+      // The peers serve anonymous subscribers (nchan has no login either): same work per message.
+      p.environment.put("HERALD_AUTH_ANONYMOUS_ROLES", "FULL_ADMIN");
       // The harness's sockets never talk after subscribing: keep them (pongs aside) past Herald's
       // 60 s.
       p.environment.put("HERALD_WS_IDLE_TIMEOUT_MS", "3600000");

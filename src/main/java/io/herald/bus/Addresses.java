@@ -41,6 +41,12 @@ public final class Addresses {
   public static final String POSITION_HEADER = "herald-pos";
 
   /**
+   * Header of event messages that concern one user ({@code io.herald.EventMessage#owner}): their
+   * username. Subscribers without the event's roles receive only the messages they own.
+   */
+  public static final String OWNER_HEADER = "herald-owner";
+
+  /**
    * Header of probe messages: an empty-string body published to an event address to check that a
    * new consumer is reachable from the publishing node (see {@link Reachability}). Consumers of
    * event addresses drop them.
@@ -77,6 +83,21 @@ public final class Addresses {
    * partition heals (see {@code io.herald.cluster.HazelcastConfigs}).
    */
   public static final String MAP_COUNTERS = "herald.counters";
+
+  /**
+   * {@code "accounts"} → the accounts document (users and API keys, see {@code
+   * io.herald.auth.AccountStore}), replaced whole by compare-and-set.
+   */
+  public static final String MAP_ACCOUNTS = "herald.accounts";
+
+  /** SHA-256 of a login token → {@code {"username", "expires_at", "origin"}}, each with its TTL. */
+  public static final String MAP_TOKENS = "herald.auth.tokens";
+
+  /**
+   * Published by a node whose change to the accounts document was stored ({@code {"revision"}}):
+   * every node re-reads it and re-checks its logged-in connections.
+   */
+  public static final String ACCOUNTS_CHANGED = "herald.accounts.changed";
 
   private Addresses() {}
 

@@ -6,6 +6,7 @@ import io.herald.Herald;
 import io.herald.MethodDescriptor;
 import io.herald.Published;
 import io.herald.Registration;
+import io.herald.Roles;
 import io.herald.TypedValues;
 import io.herald.bus.Addresses;
 import io.herald.bus.LocalDelivery;
@@ -65,6 +66,7 @@ public final class ClusterMembers extends VerticleBase {
                           .put("http_port", new JsonObject().put("type", "integer"))
                           .put("started", TypedValues.DATE_SCHEMA)
                           .put("version", new JsonObject().put("type", "string"))))
+          .roles(Roles.CLUSTER_READ)
           .build();
 
   private final Herald herald;
@@ -114,10 +116,11 @@ public final class ClusterMembers extends VerticleBase {
             v ->
                 herald.registerMethod(
                     new MethodDescriptor(
-                        EVENT,
-                        "The nodes of the cluster.",
-                        new JsonObject().put("type", "array").put("maxItems", 0),
-                        call -> list().map(l -> l))))
+                            EVENT,
+                            "The nodes of the cluster.",
+                            new JsonObject().put("type", "array").put("maxItems", 0),
+                            call -> list().map(l -> l))
+                        .roles(Roles.CLUSTER_READ)))
         .compose(v -> herald.consume(EVENT, this::learn))
         .compose(
             registration -> {

@@ -165,6 +165,48 @@ public final class Settings {
     return integer("limits.max-concurrent-calls");
   }
 
+  /** {@code auth.anonymous-roles}: the roles of a connection before login (comma-separated). */
+  public java.util.Set<String> anonymousRoles() {
+    return java.util.Arrays.stream(((String) get("auth.anonymous-roles")).split(","))
+        .map(String::trim)
+        .filter(r -> !r.isEmpty())
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
+  /** {@code auth.custom-roles}: {@code NAME=ROLE+ROLE,...}. */
+  public String customRoles() {
+    return (String) get("auth.custom-roles");
+  }
+
+  public int pbkdf2Iterations() {
+    return integer("auth.pbkdf2-iterations");
+  }
+
+  public long loginFailureDelayMs() {
+    return ((Number) get("auth.failure-delay-ms")).longValue();
+  }
+
+  public int loginMaxFailures() {
+    return integer("auth.max-failures");
+  }
+
+  public long loginFailureWindowMs() {
+    return ((Number) get("auth.failure-window-ms")).longValue();
+  }
+
+  /** {@code auth.login-timeout-ms}; 0 = no deadline. */
+  public long loginTimeoutMs() {
+    return ((Number) get("auth.login-timeout-ms")).longValue();
+  }
+
+  public int maxMessageBytesBeforeLogin() {
+    return integer("auth.max-message-bytes-before-login");
+  }
+
+  public long accountsRefreshMs() {
+    return ((Number) get("auth.refresh-ms")).longValue();
+  }
+
   public long consumerLingerMs() {
     return integer("bus.consumer-linger-ms");
   }

@@ -60,13 +60,14 @@ public final class Publisher {
                         Errno.EINVAL,
                         "Event '" + event + "' is produced by its source, not published"));
               }
+              DeliveryOptions options =
+                  new DeliveryOptions().addHeader(Addresses.POSITION_HEADER, position.toString());
+              if (message.owner() != null) {
+                options.addHeader(Addresses.OWNER_HEADER, message.owner());
+              }
               vertx
                   .eventBus()
-                  .publish(
-                      Addresses.event(event),
-                      message.toFrame(event).encode(),
-                      new DeliveryOptions()
-                          .addHeader(Addresses.POSITION_HEADER, position.toString()));
+                  .publish(Addresses.event(event), message.toFrame(event).encode(), options);
               return Future.succeededFuture();
             });
   }
@@ -86,7 +87,8 @@ public final class Publisher {
                   if (msg.headers().get(Addresses.PROBE_HEADER) == null) {
                     handler.handle(
                         new Published(
-                            EventMessage.fromFrame(new JsonObject(msg.body())),
+                            EventMessage.fromFrame(new JsonObject(msg.body()))
+                                .withOwner(msg.headers().get(Addresses.OWNER_HEADER)),
                             StreamPosition.parse(msg.headers().get(Addresses.POSITION_HEADER))));
                   }
                 });

@@ -1,5 +1,6 @@
 package io.herald.http;
 
+import io.herald.auth.Auth;
 import io.herald.cluster.Membership;
 import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
@@ -22,4 +23,5 @@ public record BridgeServices(
     Producers producers,
     SourceHost sourceHost,
     NodeStats stats,
+    Auth auth,
     BooleanSupplier draining) {}

@@ -37,6 +37,7 @@ public final class BridgeVerticle extends VerticleBase {
   private SubscriptionHub hub;
   private SourceRouter sources;
   private long heartbeatTimer;
+  private Runnable stopFollowingAccounts = () -> {};
 
   public BridgeVerticle(BridgeServices node) {
     this.node = node;
@@ -69,7 +70,21 @@ public final class BridgeVerticle extends VerticleBase {
                 settings.methodTimeoutMs()));
     SessionServices services =
         new SessionServices(
-            settings, node.events(), node.methods(), hub, sources, node.producers(), node.stats());
+            settings,
+            node.events(),
+            node.methods(),
+            hub,
+            sources,
+            node.producers(),
+            node.stats(),
+            node.auth());
+    stopFollowingAccounts =
+        node.auth()
+            .store()
+            .onChange(
+                () ->
+                    context.runOnContext(
+                        v -> new ArrayList<>(connections).forEach(Connection::recheckLogin)));
 
     Router router = Router.router(vertx);
     HttpRoutes.mount(router, node);
@@ -122,6 +137,7 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);
+    stopFollowingAccounts.run();
     hub.close();
     new ArrayList<>(connections).forEach(c -> c.terminate(CloseCode.SERVICE_RESTART));
     sources.close();

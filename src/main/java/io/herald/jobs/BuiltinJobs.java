@@ -4,6 +4,7 @@ import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.Herald;
 import io.herald.JobHandle;
+import io.herald.Roles;
 import io.herald.files.FileRoots;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -61,6 +62,7 @@ public final class BuiltinJobs {
                                         new JsonArray(
                                             List.copyOf(
                                                 ALGORITHMS.keySet().stream().sorted().toList()))))),
+                List.of(Roles.FILESYSTEM_READ),
                 job -> vertx.executeBlocking(() -> checksum(job, roots), false)),
             herald.registerJobMethod(
                 "core.bulk",
@@ -80,6 +82,7 @@ public final class BuiltinJobs {
                                     .put("type", "array")
                                     .put("maxItems", MAX_BULK_CALLS)
                                     .put("items", new JsonObject().put("type", "array")))),
+                List.of(Roles.JOBS_WRITE, Roles.AUTHENTICATED),
                 job -> new Bulk(herald, job).run()))
         .mapEmpty();
   }
@@ -188,7 +191,7 @@ public final class BuiltinJobs {
       JsonArray params = paramsList.getJsonArray(i);
       (waitsForItself(params)
               ? Future.failedFuture(new CallError(Errno.EINVAL, "A job cannot wait for itself"))
-              : herald.call(method, params))
+              : herald.call(method, params, job.caller()))
           .onComplete(
               ar -> {
                 results.add(

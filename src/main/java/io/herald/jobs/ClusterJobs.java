@@ -1,6 +1,7 @@
 package io.herald.jobs;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.EventMessage;
@@ -113,8 +114,9 @@ public final class ClusterJobs {
   // --- what clients call ---
 
   /** {@code core.get_jobs}: filters applied on every node, options on the merged list. */
-  public Future<Object> query(JsonArray filters, JsonObject options) {
-    JsonObject request = new JsonObject().put("op", "list").put("filters", filters);
+  public Future<Object> query(JsonArray filters, JsonObject options, Caller caller) {
+    JsonObject request =
+        new JsonObject().put("op", "list").put("filters", filters).put("caller", caller.toJson());
     return everyNode(request, WAIT_RENEW_MS)
         .map(
             answers -> {
@@ -139,8 +141,8 @@ public final class ClusterJobs {
                     .forEach(
                         j ->
                             items.add(
-                                EventMessage.added(
-                                    ((JsonObject) j).getLong("id"), (JsonObject) j)));
+                                EventMessage.added(((JsonObject) j).getLong("id"), (JsonObject) j)
+                                    .withOwner(Job.ownerOf((JsonObject) j))));
                 part.getJsonArray("positions")
                     .forEach(p -> positions.add(StreamPosition.parse((String) p)));
               }
@@ -148,8 +150,11 @@ public final class ClusterJobs {
             });
   }
 
-  public Future<Void> abort(long id) {
-    return owner(new JsonObject().put("op", "abort").put("id", id), WAIT_RENEW_MS).mapEmpty();
+  public Future<Void> abort(long id, Caller caller) {
+    return owner(
+            new JsonObject().put("op", "abort").put("id", id).put("caller", caller.toJson()),
+            WAIT_RENEW_MS)
+        .mapEmpty();
   }
 
   /**
@@ -157,12 +162,14 @@ public final class ClusterJobs {
    * of its node is noticed; while a dead node's job waits to be settled (it is still in the map of
    * unfinished jobs but on no node), the wait goes on.
    */
-  public Future<Object> await(long id) {
-    return owner(new JsonObject().put("op", "wait").put("id", id), WAIT_RENEW_MS)
+  public Future<Object> await(long id, Caller caller) {
+    return owner(
+            new JsonObject().put("op", "wait").put("id", id).put("caller", caller.toJson()),
+            WAIT_RENEW_MS)
         .recover(
             e -> {
               if (e instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
-                return await(id);
+                return await(id, caller);
               }
               if (e instanceof CallError c && c.error.errno() == Errno.ENOENT && live != null) {
                 return live.get(id)
@@ -170,7 +177,7 @@ public final class ClusterJobs {
                         unsettled ->
                             unsettled == null
                                 ? Future.failedFuture(e)
-                                : vertx.timer(WAIT_RENEW_MS / 10).compose(t -> await(id)));
+                                : vertx.timer(WAIT_RENEW_MS / 10).compose(t -> await(id, caller)));
               }
               return Future.failedFuture(e);
             });
@@ -336,7 +343,8 @@ public final class ClusterJobs {
     Future<?> answer =
         switch (body.getString("op")) {
           case "list" ->
-              local.query(body.getJsonArray("filters", new JsonArray()), new JsonObject());
+              local.query(
+                  body.getJsonArray("filters", new JsonArray()), new JsonObject(), caller(body));
           case "snapshot" ->
               local
                   .snapshot()
@@ -353,8 +361,8 @@ public final class ClusterJobs {
                                       s.positions().stream()
                                           .map(StreamPosition::toString)
                                           .toList())));
-          case "abort" -> local.abort(body.getLong("id"));
-          case "wait" -> local.await(body.getLong("id"));
+          case "abort" -> local.abort(body.getLong("id"), caller(body));
+          case "wait" -> local.await(body.getLong("id"), caller(body));
           case "adopt" ->
               local.adopt(
                   body.getJsonArray("jobs").stream().map(j -> (JsonObject) j).toList(), "", null);
@@ -372,6 +380,12 @@ public final class ClusterJobs {
                 ar.succeeded()
                     ? new JsonObject().put("result", ar.result())
                     : new JsonObject().put("error", CallError.toErrorDict(ar.cause()).toJson())));
+  }
+
+  /** Who asks: the caller the request names (requests of older callers name none: nobody). */
+  private static Caller caller(JsonObject request) {
+    JsonObject caller = request.getJsonObject("caller");
+    return caller == null ? Caller.ANONYMOUS : Caller.fromJson(caller);
   }
 
   // --- asking the nodes ---

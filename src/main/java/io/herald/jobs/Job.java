@@ -17,6 +17,10 @@ final class Job {
   final String method;
   final JsonArray arguments;
   final long timeStarted;
+
+  /** The user who started it (null: a verticle, or an anonymous connection). */
+  final String owner;
+
   JobState state = JobState.WAITING;
   Long timeFinished;
   Number percent;
@@ -31,11 +35,22 @@ final class Job {
   final Deque<String> logTail = new ArrayDeque<>();
   boolean abortRequested;
 
-  Job(long id, String method, JsonArray arguments, long timeStarted) {
+  Job(long id, String method, JsonArray arguments, long timeStarted, String owner) {
     this.id = id;
     this.method = method;
     this.arguments = arguments;
     this.timeStarted = timeStarted;
+    this.owner = owner;
+  }
+
+  /**
+   * The owner named by a job object's {@code credentials} ({@code {"type": "USER", "data":
+   * {"username"}}}, as the original names a job's user), or null.
+   */
+  static String ownerOf(JsonObject json) {
+    JsonObject credentials = json == null ? null : json.getJsonObject("credentials");
+    JsonObject data = credentials == null ? null : credentials.getJsonObject("data");
+    return data == null ? null : data.getString("username");
   }
 
   /** A job described by another node's {@link #toJson}; its log lines are not carried over. */
@@ -46,7 +61,8 @@ final class Job {
             json.getLong("id"),
             json.getString("method"),
             json.getJsonArray("arguments", new JsonArray()),
-            started == null ? 0 : started.getLong("$date"));
+            started == null ? 0 : started.getLong("$date"),
+            ownerOf(json));
     job.state = JobState.valueOf(json.getString("state"));
     JsonObject finished = json.getJsonObject("time_finished");
     job.timeFinished = finished == null ? null : finished.getLong("$date");
@@ -73,6 +89,13 @@ final class Job {
         .put("arguments", arguments.copy())
         .put("description", description)
         .put("abortable", true)
+        .put(
+            "credentials",
+            owner == null
+                ? null
+                : new JsonObject()
+                    .put("type", "USER")
+                    .put("data", new JsonObject().put("username", owner)))
         .put("logs_path", logsPath)
         .put("logs_excerpt", logTail.isEmpty() ? null : String.join("\n", logTail))
         .put(

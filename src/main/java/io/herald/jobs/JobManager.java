@@ -1,11 +1,13 @@
 package io.herald.jobs;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.EventMessage;
 import io.herald.JobHandle;
 import io.herald.JobHandler;
+import io.herald.Roles;
 import io.herald.Snapshot;
 import io.herald.StreamPosition;
 import io.herald.query.Filters;
@@ -103,12 +105,20 @@ public final class JobManager {
     AsyncFile log;
     Future<AsyncFile> logOpening;
 
+    final Caller caller;
+
     /** The node whose job this is, when it was adopted from a node presumed dead; else null. */
     String presumedDead;
 
-    Entry(Job job, JobHandler handler) {
+    Entry(Job job, JobHandler handler, Caller caller) {
       this.job = job;
       this.handler = handler;
+      this.caller = caller;
+    }
+
+    @Override
+    public Caller caller() {
+      return caller;
     }
 
     @Override
@@ -154,9 +164,10 @@ public final class JobManager {
   }
 
   /**
-   * Queues a job; completes with its id as soon as it is queued (its {@code added} event is out).
+   * Queues a job for {@code caller} (its owner: the caller's user, if any); completes with its id
+   * as soon as it is queued (its {@code added} event is out).
    */
-  public Future<Long> submit(String method, JsonArray params, JobHandler handler) {
+  public Future<Long> submit(String method, JsonArray params, Caller caller, JobHandler handler) {
     return ids.get()
         .compose(
             id ->
@@ -170,7 +181,11 @@ public final class JobManager {
                                 + ")");
                       }
                       Entry entry =
-                          new Entry(new Job(id, method, params.copy(), clock.getAsLong()), handler);
+                          new Entry(
+                              new Job(
+                                  id, method, params.copy(), clock.getAsLong(), caller.username()),
+                              handler,
+                              caller);
                       jobs.put(id, entry);
                       waiting.addLast(entry);
                       emit(EventMessage.added(id, entry.job.toJson()));
@@ -179,12 +194,21 @@ public final class JobManager {
                     }));
   }
 
-  /** {@code core.get_jobs(filters, options)} over every job this engine knows. */
-  public Future<Object> query(JsonArray filters, JsonObject options) {
+  /**
+   * {@code core.get_jobs(filters, options)} over every job this engine knows that {@code viewer}
+   * may see.
+   */
+  public Future<Object> query(JsonArray filters, JsonObject options, Caller viewer) {
     return call(
         () -> {
           List<JsonObject> all = new ArrayList<>(jobs.size());
-          jobs.values().forEach(e -> all.add(e.job.toJson()));
+          jobs.values()
+              .forEach(
+                  e -> {
+                    if (mayRead(viewer, e.job)) {
+                      all.add(e.job.toJson());
+                    }
+                  });
           return Filters.apply(all, filters, options);
         });
   }
@@ -197,7 +221,11 @@ public final class JobManager {
     return call(
         () -> {
           List<EventMessage> items = new ArrayList<>(jobs.size());
-          jobs.values().forEach(e -> items.add(EventMessage.added(e.job.id, e.job.toJson())));
+          jobs.values()
+              .forEach(
+                  e ->
+                      items.add(
+                          EventMessage.added(e.job.id, e.job.toJson()).withOwner(e.job.owner)));
           return new Snapshot(items, List.of(position.get()));
         });
   }
@@ -218,7 +246,7 @@ public final class JobManager {
             if (jobs.containsKey(job.id)) {
               continue;
             }
-            Entry entry = new Entry(job, null);
+            Entry entry = new Entry(job, null, Caller.ANONYMOUS);
             entry.presumedDead = presumedDead;
             jobs.put(job.id, entry);
             if (job.state.terminal()) {
@@ -294,10 +322,13 @@ public final class JobManager {
   /**
    * Requests an abort: a waiting job ends ABORTED at once, a running one when its handler returns.
    */
-  public Future<Void> abort(long id) {
+  public Future<Void> abort(long id, Caller caller) {
     return call(
         () -> {
-          Entry entry = find(id);
+          Entry entry = find(id, caller);
+          if (!caller.maySee(List.of(Roles.JOBS_WRITE), entry.job.owner)) {
+            throw new CallError(caller.refusal());
+          }
           if (entry.job.state.terminal()) {
             return null;
           }
@@ -315,8 +346,8 @@ public final class JobManager {
   /**
    * The job's result once it has ended; a FAILED or ABORTED job fails the future with its error.
    */
-  public Future<Object> await(long id) {
-    return call(() -> find(id))
+  public Future<Object> await(long id, Caller caller) {
+    return call(() -> find(id, caller))
         .compose(
             entry ->
                 entry
@@ -350,9 +381,10 @@ public final class JobManager {
     }
   }
 
-  private Entry find(long id) {
+  /** The job, when {@code caller} may see it (else, as for a job that does not exist, ENOENT). */
+  private Entry find(long id, Caller caller) {
     Entry entry = jobs.get(id);
-    if (entry == null) {
+    if (entry == null || !mayRead(caller, entry.job)) {
       throw new CallError(Errno.ENOENT, "Job " + id + " does not exist");
     }
     return entry;
@@ -470,8 +502,9 @@ public final class JobManager {
     finished.addLast(id);
     while (finished.size() > limits.historySize()) {
       Long evicted = finished.removeFirst();
-      jobs.remove(evicted);
-      emit(EventMessage.removed(evicted));
+      Entry gone = jobs.remove(evicted);
+      publisher.accept(
+          EVENT, EventMessage.removed(evicted).withOwner(gone == null ? null : gone.job.owner));
     }
   }
 
@@ -505,8 +538,14 @@ public final class JobManager {
     }
   }
 
+  private static boolean mayRead(Caller caller, Job job) {
+    return caller.maySee(List.of(Roles.JOBS_READ), job.owner);
+  }
+
+  /** Publishes a message of job {@code id}, naming its owner. */
   private void emit(EventMessage message) {
-    publisher.accept(EVENT, message);
+    Entry entry = jobs.get(((Number) message.id()).longValue());
+    publisher.accept(EVENT, entry == null ? message : message.withOwner(entry.job.owner));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.herald.jobs;
 import io.herald.EventDescriptor;
 import io.herald.Herald;
 import io.herald.MethodDescriptor;
+import io.herald.Roles;
 import io.herald.TypedValues;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -68,8 +69,10 @@ public final class JobMethods {
           Jobs: long-running method calls. `added` when a job is queued (state `WAITING`), `changed` when it \
           starts (`RUNNING`), when its progress or description changes, and always once more when it ends \
           (`SUCCESS`, `FAILED` or `ABORTED`, with `time_finished`). `removed` when a finished job leaves the \
-          history. `id` is the job id; `fields` is the whole job object.""")
+          history. `id` is the job id; `fields` is the whole job object. A user without `JOBS_READ` receives           only the jobs they started.""")
           .returns(JOB_SCHEMA)
+          .roles(Roles.JOBS_READ)
+          .ownerScoped(true)
           .build();
 
   private static final JsonObject ID_PARAM =
@@ -90,33 +93,39 @@ public final class JobMethods {
                 Future.all(
                         herald.registerMethod(
                             new MethodDescriptor(
-                                "core.get_jobs",
-                                "Jobs matching `filters` (e.g. `[[\"state\", \"=\", \"RUNNING\"]]`), shaped by `options` "
-                                    + "(`order_by`, `limit`, `offset`, `select`, `count`, `get`).",
-                                new JsonObject()
-                                    .put("type", "array")
-                                    .put("maxItems", 2)
-                                    .put(
-                                        "prefixItems",
-                                        new JsonArray()
-                                            .add(new JsonObject().put("type", "array"))
-                                            .add(new JsonObject().put("type", "object"))),
-                                call ->
-                                    jobs.query(
-                                        call.param(0, new JsonArray()),
-                                        call.param(1, new JsonObject())))),
+                                    "core.get_jobs",
+                                    "Jobs matching `filters` (e.g. `[[\"state\", \"=\", \"RUNNING\"]]`), shaped by `options` "
+                                        + "(`order_by`, `limit`, `offset`, `select`, `count`, `get`).",
+                                    new JsonObject()
+                                        .put("type", "array")
+                                        .put("maxItems", 2)
+                                        .put(
+                                            "prefixItems",
+                                            new JsonArray()
+                                                .add(new JsonObject().put("type", "array"))
+                                                .add(new JsonObject().put("type", "object"))),
+                                    call ->
+                                        jobs.query(
+                                            call.param(0, new JsonArray()),
+                                            call.param(1, new JsonObject()),
+                                            call.caller()))
+                                .roles(Roles.JOBS_READ, Roles.AUTHENTICATED)),
                         herald.registerMethod(
                             new MethodDescriptor(
-                                "core.job_abort",
-                                "Aborts a job.",
-                                ID_PARAM,
-                                call -> jobs.abort(call.params().getLong(0)).map(v2 -> null))),
+                                    "core.job_abort",
+                                    "Aborts a job.",
+                                    ID_PARAM,
+                                    call ->
+                                        jobs.abort(call.params().getLong(0), call.caller())
+                                            .map(v2 -> null))
+                                .roles(Roles.JOBS_WRITE, Roles.AUTHENTICATED)),
                         herald.registerMethod(
                             new MethodDescriptor(
-                                "core.job_wait",
-                                "Waits for a job to end; returns its result.",
-                                ID_PARAM,
-                                call -> jobs.await(call.params().getLong(0)))))
+                                    "core.job_wait",
+                                    "Waits for a job to end; returns its result.",
+                                    ID_PARAM,
+                                    call -> jobs.await(call.params().getLong(0), call.caller()))
+                                .roles(Roles.JOBS_READ, Roles.AUTHENTICATED)))
                     .mapEmpty());
   }
 }

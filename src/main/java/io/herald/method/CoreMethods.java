@@ -17,16 +17,18 @@ public final class CoreMethods {
     return Future.all(
             herald.registerMethod(
                 new MethodDescriptor(
-                    "core.ping",
-                    "Returns \"pong\".",
-                    NO_PARAMS,
-                    call -> Future.succeededFuture("pong"))),
+                        "core.ping",
+                        "Returns \"pong\".",
+                        NO_PARAMS,
+                        call -> Future.succeededFuture("pong"))
+                    .callableBeforeLogin()),
             herald.registerMethod(
                 new MethodDescriptor(
-                    "core.get_events",
-                    "The catalogue of events: `{name: {description, wildcard_subscription, accepts, returns}}`.",
-                    NO_PARAMS,
-                    call -> Future.succeededFuture(herald.catalogue()))))
+                        "core.get_events",
+                        "The catalogue of events: `{name: {description, wildcard_subscription, accepts, returns}}`.",
+                        NO_PARAMS,
+                        call -> Future.succeededFuture(herald.catalogue()))
+                    .callableBeforeLogin()))
         .mapEmpty();
   }
 }

@@ -1,6 +1,7 @@
 package io.herald.method;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.MethodCall;
@@ -62,7 +63,8 @@ public final class MethodRegistry {
                   new MethodCall(
                       descriptor.name(),
                       body.getJsonArray("params", new JsonArray()),
-                      body.getString("session")))
+                      body.getString("session"),
+                      Caller.fromJson(body.getJsonObject("caller", new JsonObject()))))
               .onComplete(
                   ar ->
                       msg.reply(
@@ -75,20 +77,25 @@ public final class MethodRegistry {
   }
 
   /**
-   * Calls {@code method} here if this node has it, else on a node that has it; fails with a {@link
-   * CallError}. The future completes on the caller's context, whichever thread the handler
-   * completed it on.
+   * Calls {@code method} as {@code caller} here if this node has it, else on a node that has it;
+   * fails with a {@link CallError}. The node that serves the method checks the caller's roles
+   * against the method's (the caller travels with the call: the event bus is the cluster's own).
+   * The future completes on the caller's context, whichever thread the handler completed it on.
    */
-  public Future<Object> call(String method, JsonArray params, String session) {
-    return OnContext.on(Vertx.currentContext(), dispatch(method, params, session));
+  public Future<Object> call(String method, JsonArray params, String session, Caller caller) {
+    return OnContext.on(Vertx.currentContext(), dispatch(method, params, session, caller));
   }
 
-  private Future<Object> dispatch(String method, JsonArray params, String session) {
+  private Future<Object> dispatch(String method, JsonArray params, String session, Caller caller) {
     Registered registered = local.get(method);
     if (registered != null) {
-      return invoke(registered, new MethodCall(method, params, session));
+      return invoke(registered, new MethodCall(method, params, session, caller));
     }
-    JsonObject request = new JsonObject().put("params", params).put("session", session);
+    JsonObject request =
+        new JsonObject()
+            .put("params", params)
+            .put("session", session)
+            .put("caller", caller.toJson());
     return vertx
         .eventBus()
         .<JsonObject>request(
@@ -119,6 +126,10 @@ public final class MethodRegistry {
   }
 
   private static Future<Object> invoke(Registered registered, MethodCall call) {
+    MethodDescriptor descriptor = registered.descriptor();
+    if (!descriptor.noAuthRequired() && !call.caller().mayUse(descriptor.roles())) {
+      return Future.failedFuture(new CallError(call.caller().refusal()));
+    }
     if (registered.schema() != null) {
       ErrorDict invalid = registered.schema().check(call.params(), call.method());
       if (invalid != null) {

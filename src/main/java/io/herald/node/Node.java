@@ -1,6 +1,7 @@
 package io.herald.node;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.EventDescriptor;
 import io.herald.EventMessage;
@@ -9,9 +10,16 @@ import io.herald.JobHandler;
 import io.herald.MethodDescriptor;
 import io.herald.Published;
 import io.herald.Registration;
+import io.herald.Roles;
 import io.herald.SnapshotProvider;
 import io.herald.SourceFactory;
 import io.herald.StreamPosition;
+import io.herald.auth.AccountMethods;
+import io.herald.auth.AccountStore;
+import io.herald.auth.Accounts;
+import io.herald.auth.Auth;
+import io.herald.auth.RoleBook;
+import io.herald.auth.Tokens;
 import io.herald.bus.Reachability;
 import io.herald.cluster.ClusterMembers;
 import io.herald.cluster.Membership;
@@ -48,6 +56,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +81,10 @@ public final class Node implements Herald {
   private final JobManager jobs;
   private final ClusterJobs clusterJobs;
   private final SourceHost sourceHost;
+  private final Auth auth;
+
+  /** The environment ({@code System::getenv}; a test's map): {@code HERALD_ADMIN_PASSWORD}. */
+  private final Function<String, String> env;
 
   /**
    * Verticles that belong to the node, in deployment order; undeployed in reverse order when it
@@ -84,7 +97,8 @@ public final class Node implements Herald {
   private volatile int httpPort;
   private Future<Void> closing;
 
-  private Node(NodeVertx runtime, Settings settings) {
+  private Node(NodeVertx runtime, Settings settings, Function<String, String> env) {
+    this.env = env;
     this.vertx = runtime.vertx();
     this.membership = runtime.membership();
     this.settings = settings;
@@ -108,6 +122,19 @@ public final class Node implements Herald {
             System::currentTimeMillis);
     this.clusterJobs = new ClusterJobs(vertx, membership, jobs);
     this.sourceHost = new SourceHost(events, producers, membership, stats);
+    this.auth =
+        new Auth(
+            vertx,
+            new AccountStore(vertx, membership, Path.of(settings.dataDir(), "accounts.json")),
+            new Tokens(membership, System::currentTimeMillis),
+            new Auth.Settings(
+                settings.anonymousRoles(),
+                settings.pbkdf2Iterations(),
+                settings.loginFailureDelayMs(),
+                settings.loginMaxFailures(),
+                settings.loginFailureWindowMs(),
+                RoleBook.parse(settings.customRoles())),
+            System::currentTimeMillis);
   }
 
   /**
@@ -120,7 +147,18 @@ public final class Node implements Herald {
 
   /** Starts a node on {@code runtime}'s Vert.x, which the caller closes after the node. */
   public static Future<Node> start(NodeVertx runtime, Settings settings) {
-    Node node = new Node(runtime, settings);
+    return start(runtime, settings, System::getenv);
+  }
+
+  /** As {@link #start(NodeVertx, Settings)}, reading environment variables from {@code env}. */
+  public static Future<Node> start(
+      NodeVertx runtime, Settings settings, Function<String, String> env) {
+    Node node;
+    try {
+      node = new Node(runtime, settings, env);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     return node.start()
         .map(node)
         .recover(failure -> node.close().transform(ar -> Future.failedFuture(failure)));
@@ -140,10 +178,45 @@ public final class Node implements Herald {
         .compose(v -> RealtimeSource.install(this, vertx))
         .compose(v -> TailFollowSource.install(this, vertx, roots))
         .compose(v -> settings.alertsEnabled() ? deployAlerts() : Future.succeededFuture())
+        .compose(v -> startAccounts())
         .compose(v -> deployBridges())
         .compose(
             v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
         .compose(v -> deployUserVerticles());
+  }
+
+  /**
+   * Joins the cluster's accounts; the first node of a new cluster creates user {@code admin} with
+   * {@code HERALD_ADMIN_PASSWORD}, or with a random password it prints once.
+   */
+  private Future<Void> startAccounts() {
+    String[] generated = new String[1];
+    String password = env.apply("HERALD_ADMIN_PASSWORD");
+    if (!settings.anonymousRoles().isEmpty()) {
+      LOG.warn(
+          "connections that have not logged in have the roles {} (auth.anonymous-roles){}",
+          settings.anonymousRoles(),
+          settings.anonymousRoles().contains(Roles.FULL_ADMIN)
+              ? ": anyone who reaches this node may do anything"
+              : "");
+    }
+    return auth.hash(() -> auth.bootstrap(Accounts.empty(), password, generated))
+        .compose(first -> auth.store().start(empty -> first, settings.accountsRefreshMs()))
+        .compose(
+            stored -> {
+              if (stored && generated[0] != null) {
+                LOG.warn(
+                    "no account existed: created user 'admin' (FULL_ADMIN) with password {} — shown"
+                        + " this once; set HERALD_ADMIN_PASSWORD to choose it",
+                    generated[0]);
+              } else if (stored) {
+                LOG.info("no account existed: created user 'admin' with HERALD_ADMIN_PASSWORD");
+              }
+              return Future.all(
+                      new AccountMethods(auth)
+                          .descriptors().stream().map(methods::register).toList())
+                  .mapEmpty();
+            });
   }
 
   private Future<Void> deployAlerts() {
@@ -159,7 +232,15 @@ public final class Node implements Herald {
   private Future<Void> deployBridges() {
     BridgeServices services =
         new BridgeServices(
-            settings, membership, events, methods, producers, sourceHost, stats, () -> draining);
+            settings,
+            membership,
+            events,
+            methods,
+            producers,
+            sourceHost,
+            stats,
+            auth,
+            () -> draining);
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < settings.httpInstances(); i++) {
       chain =
@@ -213,6 +294,7 @@ public final class Node implements Herald {
               .compose(v -> clusterJobs.handOver())
               .compose(v -> undeployAll())
               .compose(v -> methods.close())
+              .compose(v -> auth.close())
               .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
               .compose(v -> events.stop());
     }
@@ -319,13 +401,15 @@ public final class Node implements Herald {
 
   @Override
   public Future<Void> registerJobMethod(
-      String name, String description, JsonObject params, JobHandler handler) {
+      String name, String description, JsonObject params, List<String> roles, JobHandler handler) {
     return methods.register(
         new MethodDescriptor(
             name,
             description,
             params,
-            call -> jobs.submit(name, call.params(), handler).map(id -> id)));
+            roles,
+            false,
+            call -> jobs.submit(name, call.params(), call.caller(), handler).map(id -> id)));
   }
 
   @Override
@@ -344,8 +428,8 @@ public final class Node implements Herald {
   }
 
   @Override
-  public Future<Object> call(String method, JsonArray params) {
-    return methods.call(method, params, null);
+  public Future<Object> call(String method, JsonArray params, Caller caller) {
+    return methods.call(method, params, null, caller);
   }
 
   @Override

@@ -20,7 +20,12 @@ public enum CloseCode {
   /** Nothing arrived from the client within the read-idle timeout (not even a pong). */
   IDLE_TIMEOUT(4000, "idle timeout", true),
   /** The client did not read fast enough and its outbound buffer reached its limit. */
-  SLOW_CONSUMER(4001, "slow consumer", true);
+  SLOW_CONSUMER(4001, "slow consumer", true),
+  /**
+   * A connection that could do nothing before login did not log in within {@code
+   * auth.login-timeout-ms}: reconnect only with credentials.
+   */
+  LOGIN_TIMEOUT(4003, "login timeout", false);
 
   public final short code;
   public final String reason;

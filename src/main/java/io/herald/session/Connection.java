@@ -1,8 +1,11 @@
 package io.herald.session;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.EventDescriptor;
+import io.herald.auth.SessionAuth;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.MessageDecoder;
@@ -46,8 +49,10 @@ public final class Connection implements Subscriber {
   /** Nanoseconds, for the idle timeout: {@code System::nanoTime}, or a test's clock. */
   private final LongSupplier clock;
 
+  private final SessionAuth auth;
   private long lastSeen;
   private int callsInFlight;
+  private long loginTimer = -1;
   private boolean closed;
 
   /**
@@ -71,7 +76,15 @@ public final class Connection implements Subscriber {
             () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
-    this.subscriptions = new Subscriptions(services, this, outbound, context);
+    this.auth =
+        new SessionAuth(
+            services.auth(),
+            ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().hostAddress(),
+            ws.headers().get("Origin"),
+            session,
+            this::callerChanged);
+    this.subscriptions = new Subscriptions(services, this, outbound, context, auth::caller);
+    restrictUntilLogin();
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
     ws.exceptionHandler(
@@ -125,6 +138,60 @@ public final class Connection implements Subscriber {
     ws.close(code.code, code.reason);
     // Deferred: terminate can be called from inside a fan-out loop over the hub's index.
     context.runOnContext(v -> cleanup());
+  }
+
+  /**
+   * A connection that can do nothing yet — no login, no roles granted to anonymous connections —
+   * may send only small messages ({@code auth.max-message-bytes-before-login}) and is closed with
+   * {@link CloseCode#LOGIN_TIMEOUT} unless it logs in within {@code auth.login-timeout-ms}.
+   */
+  private void restrictUntilLogin() {
+    boolean powerless = !auth.loggedIn() && auth.caller().roles().isEmpty();
+    assembler.limit(
+        powerless
+            ? Math.min(
+                services.settings().maxMessageBytesBeforeLogin(),
+                services.settings().maxMessageBytes())
+            : services.settings().maxMessageBytes());
+    long timeout = services.settings().loginTimeoutMs();
+    if (powerless && timeout > 0 && loginTimer < 0) {
+      loginTimer =
+          context
+              .owner()
+              .setTimer(
+                  timeout,
+                  id -> {
+                    loginTimer = -1;
+                    if (!auth.loggedIn()) {
+                      terminate(CloseCode.LOGIN_TIMEOUT);
+                    }
+                  });
+    } else if (!powerless && loginTimer >= 0) {
+      context.owner().cancelTimer(loginTimer);
+      loginTimer = -1;
+    }
+  }
+
+  /** Who the connection is changed: subscriptions the new caller may not have end at once. */
+  private void callerChanged(Caller before, Caller now) {
+    if (closed) {
+      return;
+    }
+    subscriptions.recheck(now);
+    // After a logout the deadline starts again: a powerless connection must log in anew.
+    restrictUntilLogin();
+  }
+
+  /** The accounts changed somewhere in the cluster: re-check this connection's login. */
+  public void recheckLogin() {
+    if (!closed) {
+      auth.recheck();
+    }
+  }
+
+  @Override
+  public boolean mayReceive(EventDescriptor event, String owner) {
+    return auth.caller().maySee(event.roles(), owner) || event.noAuthRequired() && owner == null;
   }
 
   @Override
@@ -209,9 +276,9 @@ public final class Connection implements Subscriber {
     }
     callsInFlight++;
     services.stats().callsInFlight.incrementAndGet();
-    services
-        .methods()
-        .call(m.method(), m.params(), session)
+    (SessionAuth.METHODS.contains(m.method())
+            ? auth.call(m.method(), m.params())
+            : services.methods().call(m.method(), m.params(), session, auth.caller()))
         .onComplete(
             ar -> {
               callsInFlight--;
@@ -230,6 +297,10 @@ public final class Connection implements Subscriber {
       return;
     }
     closed = true;
+    auth.close();
+    if (loginTimer >= 0) {
+      context.owner().cancelTimer(loginTimer);
+    }
     subscriptions.cancelAll();
     outbound.clear();
     services.stats().connections.decrementAndGet();

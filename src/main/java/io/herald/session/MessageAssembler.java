@@ -26,12 +26,17 @@ final class MessageAssembler {
     }
   }
 
-  private final int maxBytes;
+  private int maxBytes;
 
   /** The fragments so far of a text message whose last frame has not arrived. */
   private Buffer partial;
 
   MessageAssembler(int maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** From the next frame on, messages of at most {@code maxBytes} (e.g. once logged in). */
+  void limit(int maxBytes) {
     this.maxBytes = maxBytes;
   }
 

@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import io.herald.auth.Auth;
 import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
@@ -16,4 +17,5 @@ public record SessionServices(
     SubscriptionHub hub,
     SourceRouter sources,
     Producers producers,
-    NodeStats stats) {}
+    NodeStats stats,
+    Auth auth) {}

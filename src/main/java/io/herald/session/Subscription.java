@@ -1,5 +1,7 @@
 package io.herald.session;
 
+import io.herald.EventDescriptor;
+
 /**
  * One client subscription ({@code sub} id → name). {@link #release} is set once its stream has
  * accepted it.
@@ -8,6 +10,15 @@ final class Subscription {
 
   final Object id;
   final String collection;
+
+  /**
+   * The event, once looked up (null for {@code *}): what the caller's roles are checked against.
+   */
+  EventDescriptor descriptor;
+
+  /** Ready was (or is about to be) sent: from now on a change of caller may end it. */
+  boolean accepted;
+
   boolean cancelled;
   Runnable release;
 

@@ -1,6 +1,7 @@
 package io.herald.session;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The subscriptions of one connection, by {@code sub} id: {@code sub} → {@code ready} or {@code
@@ -43,13 +45,59 @@ final class Subscriptions {
   private final Outbound outbound;
   private final Context context;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final Supplier<Caller> caller;
 
+  /**
+   * @param caller who the connection is now (its roles decide what it may subscribe to)
+   */
   Subscriptions(
-      SessionServices services, Subscriber connection, Outbound outbound, Context context) {
+      SessionServices services,
+      Subscriber connection,
+      Outbound outbound,
+      Context context,
+      Supplier<Caller> caller) {
     this.services = services;
     this.connection = connection;
     this.outbound = outbound;
     this.context = context;
+    this.caller = caller;
+  }
+
+  /**
+   * Whether {@code caller} may hold a subscription to {@code event} (null: {@code *}): with one of
+   * its roles, or when it needs no login, or — for an owner-scoped event — as any logged-in user
+   * (who then receives their own messages only). {@code *} needs a login or roles granted to
+   * anonymous connections; it delivers only what the caller may see.
+   */
+  static boolean mayHold(Caller caller, EventDescriptor event) {
+    if (event == null) {
+      return caller.authenticated() || !caller.roles().isEmpty();
+    }
+    return event.noAuthRequired()
+        || caller.mayUse(event.roles())
+        || event.ownerScoped() && caller.authenticated();
+  }
+
+  /**
+   * The connection's caller changed (login, logout, roles or account changed): every subscription
+   * it may no longer hold ends now with {@code nosub} ({@code ENOTAUTHENTICATED} or {@code
+   * EACCES}).
+   */
+  void recheck(Caller now) {
+    for (Subscription sub : new ArrayList<>(subscriptions.values())) {
+      if (sub.accepted && !mayHold(now, sub.descriptor)) {
+        end(sub, now.refusal());
+      }
+    }
+  }
+
+  /**
+   * A subscription refused for its caller: the original's answer ({@code result} with the error,
+   * which its clients read) followed by Herald's {@code nosub}.
+   */
+  private void refuse(Subscription sub, ErrorDict error) {
+    send(ServerMessages.error(sub.id, error));
+    end(sub, error);
   }
 
   private void send(JsonObject message) {
@@ -82,6 +130,10 @@ final class Subscriptions {
     services.stats().subscriptions.incrementAndGet();
     Future<Attached> accepted;
     if ("*".equals(name)) {
+      if (!mayHold(caller.get(), null)) {
+        refuse(sub, caller.get().refusal());
+        return;
+      }
       accepted =
           snapshot
               ? noSnapshot(name)
@@ -108,10 +160,21 @@ final class Subscriptions {
             return;
           }
           if (ar.failed()) {
-            end(sub, CallError.toErrorDict(ar.cause()));
+            if (ar.cause() instanceof Refused refused) {
+              refuse(sub, refused.error);
+            } else {
+              end(sub, CallError.toErrorDict(ar.cause()));
+            }
             return;
           }
           Attached attached = ar.result();
+          if (!mayHold(caller.get(), sub.descriptor)) {
+            // Logged out (or lost a role) while the subscription was being set up.
+            attached.release();
+            refuse(sub, caller.get().refusal());
+            return;
+          }
+          sub.accepted = true;
           sub.release = attached::release;
           if (!attached.open(() -> send(ServerMessages.ready(id)))) {
             end(
@@ -145,7 +208,9 @@ final class Subscriptions {
     // through another of
     // its subscriptions: it has had it already.
     Subscriber held =
-        (frame, coalesceKey, position) ->
+        new Subscriber() {
+          @Override
+          public void deliver(byte[] frame, Object coalesceKey, String position) {
             catchUp.offer(
                 StreamPosition.parse(position),
                 () -> {
@@ -153,6 +218,13 @@ final class Subscriptions {
                     outbound.send(frame, coalesceKey);
                   }
                 });
+          }
+
+          @Override
+          public boolean mayReceive(EventDescriptor event, String owner) {
+            return connection.mayReceive(event, owner);
+          }
+        };
     return services
         .hub()
         .subscribe(descriptor, held)
@@ -167,8 +239,10 @@ final class Subscriptions {
                           }
                           Snapshot snapshot = ar.result();
                           List<Runnable> items = new ArrayList<>();
-                          snapshot
-                              .items()
+                          // Items concerning one user go only to a subscriber who may see them.
+                          Caller viewer = caller.get();
+                          snapshot.items().stream()
+                              .filter(item -> viewer.maySee(descriptor.roles(), item.owner()))
                               .forEach(
                                   item -> items.add(() -> send(item.toFrame(descriptor.name()))));
                           return Future.succeededFuture(
@@ -196,6 +270,12 @@ final class Subscriptions {
       return Future.failedFuture(
           new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
     }
+    // The check is on the name without the argument, before the argument is even parsed.
+    Caller now = caller.get();
+    if (!mayHold(now, descriptor)) {
+      return Future.failedFuture(new Refused(now.refusal()));
+    }
+    sub.descriptor = descriptor;
     if (descriptor.kind() == EventDescriptor.Kind.BROADCAST) {
       if (rawArg != null) {
         return Future.failedFuture(
@@ -246,6 +326,16 @@ final class Subscriptions {
         end(sub, error);
       }
     };
+  }
+
+  /** A subscription the caller may not hold: answered by {@link #refuse}. */
+  private static final class Refused extends RuntimeException {
+    final ErrorDict error;
+
+    Refused(ErrorDict error) {
+      super(error.reason(), null, false, false);
+      this.error = error;
+    }
   }
 
   /** The server ends {@code sub} (refused, or its stream ended): {@code nosub}, once. */

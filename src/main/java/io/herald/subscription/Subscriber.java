@@ -15,4 +15,13 @@ public interface Subscriber {
    *     io.herald.bus.Addresses#POSITION_HEADER}), or null
    */
   void deliver(byte[] frame, Object coalesceKey, String position);
+
+  /**
+   * Whether a message of {@code event} concerning {@code owner} (null: no one in particular) may
+   * reach this subscriber now; asked for every message through {@code *} and for owned messages
+   * through a named subscription (its roles were checked when it was accepted).
+   */
+  default boolean mayReceive(io.herald.EventDescriptor event, String owner) {
+    return true;
+  }
 }

@@ -197,7 +197,11 @@ public final class SubscriptionHub {
       created.consumer.handler(
           msg -> {
             if (!reachability.onProbe(msg.headers().get(Addresses.PROBE_HEADER))) {
-              fanOut(created, msg.body(), msg.headers().get(Addresses.POSITION_HEADER));
+              fanOut(
+                  created,
+                  msg.body(),
+                  msg.headers().get(Addresses.POSITION_HEADER),
+                  msg.headers().get(Addresses.OWNER_HEADER));
             }
           });
       created.ready = created.consumer.completion().compose(v -> reachability.confirm(address));
@@ -243,7 +247,12 @@ public final class SubscriptionHub {
     }
   }
 
-  private void fanOut(BusTap tap, Object body, String position) {
+  /**
+   * Writes one message to every subscriber of its event that may receive it: through {@code *} only
+   * those whose roles cover the event, and a message that concerns one user ({@code owner}) only to
+   * those who may see it.
+   */
+  private void fanOut(BusTap tap, Object body, String position, String owner) {
     String text;
     if (body instanceof String s) {
       text = s;
@@ -260,12 +269,15 @@ public final class SubscriptionHub {
     Map<Subscriber, Integer> named = exact.get(tap.event.name());
     if (named != null) {
       for (Subscriber subscriber : named.keySet()) {
-        deliver(subscriber, tap, frame, position);
+        if (owner == null || subscriber.mayReceive(tap.event, owner)) {
+          deliver(subscriber, tap, frame, position);
+        }
       }
     }
     if (tap.event.wildcard() && !wildcard.isEmpty()) {
       for (Subscriber subscriber : wildcard.keySet()) {
-        if (named == null || !named.containsKey(subscriber)) {
+        if ((named == null || !named.containsKey(subscriber))
+            && subscriber.mayReceive(tap.event, owner)) {
           deliver(subscriber, tap, frame, position);
         }
       }

@@ -3,6 +3,7 @@ package io.herald.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.Caller;
 import io.herald.EventMessage;
 import io.herald.StreamPosition;
 import io.herald.support.TestNodes;
@@ -56,7 +57,8 @@ class JobManagerHealTest {
   }
 
   private static Map<Long, String> states(JobManager jobs) {
-    JsonArray all = (JsonArray) TestNodes.await(jobs.query(new JsonArray(), new JsonObject()));
+    JsonArray all =
+        (JsonArray) TestNodes.await(jobs.query(new JsonArray(), new JsonObject(), Caller.INTERNAL));
     return all.stream()
         .map(j -> (JsonObject) j)
         .collect(Collectors.toMap(j -> j.getLong("id"), j -> j.getString("state")));
@@ -85,16 +87,25 @@ class JobManagerHealTest {
     Promise<Object> release = Promise.promise();
     long ended =
         TestNodes.await(
-            jobs.submit("test.quick", new JsonArray(), job -> Future.succeededFuture("ok")));
-    TestNodes.await(jobs.await(ended));
+            jobs.submit(
+                "test.quick",
+                new JsonArray(),
+                Caller.INTERNAL,
+                job -> Future.succeededFuture("ok")));
+    TestNodes.await(jobs.await(ended, Caller.INTERNAL));
     long since = clock.addAndGet(1000);
     clock.addAndGet(1000);
     long endedSince =
         TestNodes.await(
-            jobs.submit("test.quick", new JsonArray(), job -> Future.succeededFuture("ok")));
-    TestNodes.await(jobs.await(endedSince));
+            jobs.submit(
+                "test.quick",
+                new JsonArray(),
+                Caller.INTERNAL,
+                job -> Future.succeededFuture("ok")));
+    TestNodes.await(jobs.await(endedSince, Caller.INTERNAL));
     long running =
-        TestNodes.await(jobs.submit("test.block", new JsonArray(), job -> release.future()));
+        TestNodes.await(
+            jobs.submit("test.block", new JsonArray(), Caller.INTERNAL, job -> release.future()));
     TestNodes.await(jobs.adopt(List.of(othersJob(7_000_001, "RUNNING")), "lost", "node-7"));
 
     List<Long> changed =

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.CallError;
+import io.herald.Caller;
 import io.herald.Errno;
 import io.herald.EventMessage;
 import io.herald.JobHandle;
@@ -102,6 +103,7 @@ class JobManagerTest {
         engine.submit(
             method,
             new JsonArray().add(method),
+            Caller.INTERNAL,
             job -> {
               assertTrue(Vertx.currentContext() == context, "handlers run on the engine's context");
               Promise<Object> result = Promise.promise();
@@ -182,7 +184,10 @@ class JobManagerTest {
             () ->
                 await(
                     engine.submit(
-                        "waiting.3", new JsonArray(), job -> Promise.promise().future())));
+                        "waiting.3",
+                        new JsonArray(),
+                        Caller.INTERNAL,
+                        job -> Promise.promise().future())));
     assertEquals(Errno.ETOOMANYREFS, refused.error.errno());
     assertEquals("Too many jobs waiting on this node (limit 2)", refused.error.reason());
     results.values().forEach(p -> p.tryComplete("done"));
@@ -268,7 +273,7 @@ class JobManagerTest {
         100,
         last.getJsonObject("progress").getInteger("percent"),
         "a job that reported progress ends at 100");
-    assertEquals(new JsonObject().put("copied", 1), await(engine.await(id)));
+    assertEquals(new JsonObject().put("copied", 1), await(engine.await(id, Caller.INTERNAL)));
 
     // Nothing moves a finished job.
     handle.setProgress(50, "late", null);
@@ -292,7 +297,7 @@ class JobManagerTest {
     assertEquals("disk full", last.getString("error"));
     assertEquals("EIO", last.getJsonObject("exc_info").getString("errname"));
     assertEquals(TypedValues.date(T0), last.getJsonObject("time_finished"));
-    Throwable cause = failure(engine.await(id));
+    Throwable cause = failure(engine.await(id, Caller.INTERNAL));
     assertEquals(Errno.EIO, ((CallError) cause).error.errno());
   }
 
@@ -302,11 +307,12 @@ class JobManagerTest {
     long running = submit(engine, "running");
     long waiting = submit(engine, "waiting");
     clock.set(T0 + 1);
-    await(engine.abort(waiting));
+    await(engine.abort(waiting, Caller.INTERNAL));
     JsonObject last = lastFields(waiting);
     assertEquals("ABORTED", last.getString("state"));
     assertEquals(TypedValues.date(T0 + 1), last.getJsonObject("time_finished"));
-    assertEquals(Errno.EINTR, ((CallError) failure(engine.await(waiting))).error.errno());
+    assertEquals(
+        Errno.EINTR, ((CallError) failure(engine.await(waiting, Caller.INTERNAL))).error.errno());
 
     run(() -> results.get(running).complete(null));
     assertFalse(handles.containsKey(waiting), "its handler never ran");
@@ -318,7 +324,7 @@ class JobManagerTest {
             "changed 2 ABORTED",
             "changed 1 SUCCESS"),
         timeline());
-    await(engine.abort(waiting)); // a finished job: nothing happens
+    await(engine.abort(waiting, Caller.INTERNAL)); // a finished job: nothing happens
     assertEquals(5, events.size());
   }
 
@@ -329,7 +335,7 @@ class JobManagerTest {
     long next = submit(engine, "next");
     JobHandle handle = handles.get(id);
     assertFalse(handle.isAborted());
-    await(engine.abort(id));
+    await(engine.abort(id, Caller.INTERNAL));
     assertTrue(handle.isAborted());
     assertTrue(handle.abortRequested().isComplete());
     assertEquals("RUNNING", lastFields(id).getString("state"), "running until its handler returns");
@@ -341,7 +347,8 @@ class JobManagerTest {
         lastFields(id).getString("state"),
         "an abort was requested: ABORTED, not SUCCESS");
     assertEquals("Job aborted", lastFields(id).getString("error"));
-    assertEquals(Errno.EINTR, ((CallError) failure(engine.await(id))).error.errno());
+    assertEquals(
+        Errno.EINTR, ((CallError) failure(engine.await(id, Caller.INTERNAL))).error.errno());
     assertTrue(handles.containsKey(next), "the slot went to the next job");
   }
 
@@ -355,8 +362,10 @@ class JobManagerTest {
     assertEquals("removed 1", timeline().get(timeline().size() - 1));
     long unfinished = submit(engine, "unfinished");
     assertEquals(
-        List.of(2L, 3L, unfinished), ids(await(engine.query(new JsonArray(), new JsonObject()))));
-    assertEquals(Errno.ENOENT, ((CallError) failure(engine.await(1))).error.errno());
+        List.of(2L, 3L, unfinished),
+        ids(await(engine.query(new JsonArray(), new JsonObject(), Caller.INTERNAL))));
+    assertEquals(
+        Errno.ENOENT, ((CallError) failure(engine.await(1, Caller.INTERNAL))).error.errno());
 
     run(() -> results.get(unfinished).complete(null));
     assertEquals("removed 2", timeline().get(timeline().size() - 1));

@@ -4,6 +4,12 @@ import static io.herald.support.TestNodes.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.herald.Roles;
+import io.herald.auth.AccountStore;
+import io.herald.auth.Auth;
+import io.herald.auth.RoleBook;
+import io.herald.auth.Tokens;
+import io.herald.cluster.Membership;
 import io.herald.config.Settings;
 import io.herald.status.NodeStats;
 import io.herald.support.TestNodes;
@@ -15,7 +21,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -63,11 +71,30 @@ class ConnectionTest {
   private final Promise<Short> closeCode = Promise.promise();
   private volatile String closeReason;
 
+  /** Authentication that lets anonymous connections do anything: these tests are not about it. */
+  private static Auth anonymousAdmins(Vertx vertx) {
+    Membership membership = Membership.standalone(vertx);
+    return new Auth(
+        vertx,
+        new AccountStore(vertx, membership, Path.of("target", "connection-test-accounts.json")),
+        new Tokens(membership, System::currentTimeMillis),
+        new Auth.Settings(Set.of(Roles.FULL_ADMIN), 4096, 0, 10, 60_000, RoleBook.parse("")),
+        System::currentTimeMillis);
+  }
+
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
     SessionServices services =
-        new SessionServices(Settings.of(new JsonObject()), null, null, null, null, null, stats);
+        new SessionServices(
+            Settings.of(new JsonObject()),
+            null,
+            null,
+            null,
+            null,
+            null,
+            stats,
+            anonymousAdmins(vertx));
     server =
         await(
             vertx

@@ -66,6 +66,9 @@ public final class NodeProcess implements AutoCloseable {
     builder.environment().put("HERALD_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("HERALD_DATA_DIR", dataDir.toString());
     builder.environment().put("HERALD_LOG_LEVEL", "INFO");
+    // The tests of other features do not log in (AuthIT and its kin set their own).
+    builder.environment().put("HERALD_AUTH_ANONYMOUS_ROLES", "FULL_ADMIN");
+    builder.environment().put("HERALD_AUTH_PBKDF2_ITERATIONS", "4096");
     builder.environment().putAll(env);
     NodeProcess node = new NodeProcess(builder.start(), httpPort, log);
     node.awaitReady(60_000);

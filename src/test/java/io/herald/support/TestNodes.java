@@ -34,13 +34,50 @@ public final class TestNodes {
         Node.start(new NodeVertx(vertx, Membership.standalone(vertx)), Settings.of(nested(flat))));
   }
 
+  /** The password of user {@code admin} on a {@link #secured} node. */
+  public static final String ADMIN_PASSWORD = "admin-secret-1";
+
+  /**
+   * A standalone node with security as shipped — connections that have not logged in hold no role —
+   * in a data directory of its own (so no earlier accounts), its admin's password {@link
+   * #ADMIN_PASSWORD}, failed logins answered after 50 ms.
+   */
+  public static Node secured(Vertx vertx, JsonObject overrides) {
+    JsonObject flat =
+        defaults()
+            .put("cluster.enabled", false)
+            .put("auth.anonymous-roles", "")
+            .put("auth.failure-delay-ms", 50)
+            .put("data.dir", freshDir().toString());
+    overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
+    return await(
+        Node.start(
+            new NodeVertx(vertx, Membership.standalone(vertx)),
+            Settings.of(nested(flat)),
+            name -> "HERALD_ADMIN_PASSWORD".equals(name) ? ADMIN_PASSWORD : null));
+  }
+
+  /** A new empty directory under target/. */
+  public static java.nio.file.Path freshDir() {
+    try {
+      java.nio.file.Files.createDirectories(java.nio.file.Path.of("target"));
+      return java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "node-");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /**
    * What every node of the tests starts with, as dotted keys: a free port on loopback, no consumer
    * linger (counts drop at once), no alert engine (alerts raised by this host's real load would
-   * reach unrelated subscribers).
+   * reach unrelated subscribers), and — for the tests of everything but security, which do not log
+   * in — connections that have not logged in hold {@code FULL_ADMIN}; the security tests override
+   * it. Cheap password hashing.
    */
   static JsonObject defaults() {
     return new JsonObject()
+        .put("auth.anonymous-roles", "FULL_ADMIN")
+        .put("auth.pbkdf2-iterations", 4096)
         .put("http.port", 0)
         .put("http.host", "127.0.0.1")
         .put("bus.consumer-linger-ms", 0)

@@ -7,6 +7,7 @@ import io.herald.Herald;
 import io.herald.MethodDescriptor;
 import io.herald.Published;
 import io.herald.Registration;
+import io.herald.Roles;
 import io.herald.Snapshot;
 import io.herald.jobs.JobManager;
 import io.herald.util.OnContext;
@@ -77,25 +78,27 @@ public final class AlertEngine extends VerticleBase {
             v ->
                 herald.registerMethod(
                     new MethodDescriptor(
-                        Alerts.EVENT,
-                        "The alerts standing on this node (the one the client is connected to), oldest first.",
-                        new JsonObject().put("type", "array").put("maxItems", 0),
-                        call -> list().map(list -> list))))
+                            Alerts.EVENT,
+                            "The alerts standing on this node (the one the client is connected to), oldest first.",
+                            new JsonObject().put("type", "array").put("maxItems", 0),
+                            call -> list().map(list -> list))
+                        .roles(Roles.ALERT_READ)))
         .compose(
             v ->
                 herald.registerMethod(
                     new MethodDescriptor(
-                        "alert.dismiss",
-                        "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
-                            + "`dismissed` until it clears.",
-                        new JsonObject()
-                            .put("type", "array")
-                            .put("minItems", 1)
-                            .put("maxItems", 1)
-                            .put(
-                                "prefixItems",
-                                new JsonArray().add(new JsonObject().put("type", "string"))),
-                        call -> dismiss(call.params().getString(0)).map(x -> null))))
+                            "alert.dismiss",
+                            "Dismisses an alert of this node by uuid: a one-shot alert is removed, a rule alert is marked "
+                                + "`dismissed` until it clears.",
+                            new JsonObject()
+                                .put("type", "array")
+                                .put("minItems", 1)
+                                .put("maxItems", 1)
+                                .put(
+                                    "prefixItems",
+                                    new JsonArray().add(new JsonObject().put("type", "string"))),
+                            call -> dismiss(call.params().getString(0)).map(x -> null))
+                        .roles(Roles.ALERT_WRITE)))
         .compose(v -> herald.consume(JobManager.EVENT, this::onJobEvent))
         .onSuccess(registration -> jobs = registration);
   }

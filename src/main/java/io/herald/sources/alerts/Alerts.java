@@ -2,6 +2,7 @@ package io.herald.sources.alerts;
 
 import io.herald.EventDescriptor;
 import io.herald.Herald;
+import io.herald.Roles;
 import io.herald.TypedValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -69,6 +70,7 @@ public final class Alerts {
           about). A rule alert is raised at its warning threshold and clears only below its lower clear \
           threshold (`alerts.*` settings).""")
           .returns(ALERT_SCHEMA)
+          .roles(Roles.ALERT_READ)
           .build();
 
   private Alerts() {}

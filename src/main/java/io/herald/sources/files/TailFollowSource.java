@@ -7,6 +7,7 @@ import io.herald.EventDescriptor;
 import io.herald.EventMessage;
 import io.herald.EventSource;
 import io.herald.Herald;
+import io.herald.Roles;
 import io.herald.SourceSink;
 import io.herald.files.FileRoots;
 import io.vertx.core.Future;
@@ -79,6 +80,7 @@ public final class TailFollowSource implements EventSource {
                                                   .put("minLength", 1)))
                                   .put("required", new JsonArray().add("path"))
                                   .put("additionalProperties", false))))
+          .roles(Roles.FILESYSTEM_READ)
           .build();
 
   private final Vertx vertx;

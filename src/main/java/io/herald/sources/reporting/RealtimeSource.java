@@ -7,6 +7,7 @@ import io.herald.EventDescriptor;
 import io.herald.EventMessage;
 import io.herald.EventSource;
 import io.herald.Herald;
+import io.herald.Roles;
 import io.herald.SourceSink;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,6 +48,7 @@ public final class RealtimeSource implements EventSource {
                           .put("node", new JsonObject().put("type", "string").put("minLength", 1)))
                   .put("additionalProperties", false))
           .latestValueOnly(true)
+          .roles(Roles.REPORTING_READ)
           .build();
 
   private final Vertx vertx;
