@@ -99,7 +99,8 @@ class AuthIT {
       assertEquals(
           "ENOTAUTHENTICATED",
           error(anon.call("user.query", new JsonArray())).getString("errname"));
-      for (String event : List.of("core.get_jobs", "*", "reporting.realtime", "filesystem.file_tail_follow")) {
+      for (String event :
+          List.of("core.get_jobs", "*", "reporting.realtime", "filesystem.file_tail_follow")) {
         anon.send(Messages.sub("s-" + event, event));
         // The original's answer (result + error), then Herald's nosub.
         JsonObject first = anon.next();
@@ -289,5 +290,249 @@ class AuthIT {
                         .put("scram_type", type)
                         .put("rfc_str", rfc)))
         .getJsonObject("result");
+  }
+
+  /** Starts a checksum job as {@code c}'s user; its id. */
+  private long checksum(WsClient c) {
+    JsonObject answer =
+        c.call("filesystem.checksum", new JsonArray().add(logs.resolve("a.log").toString()));
+    assertNotNull(answer.getValue("result"), answer.encode());
+    return ((Number) answer.getValue("result")).longValue();
+  }
+
+  @Test
+  void aUserSeesOnlyTheirOwnJobsAndAReaderCannotRunOrAbortThem(Vertx vertx) {
+    try (WsClient admin = login(vertx, "admin", TestNodes.ADMIN_PASSWORD)) {
+      createUser(admin, "alice", "FILESYSTEM_READ");
+      createUser(admin, "bob", "FILESYSTEM_READ");
+      createUser(admin, "reader", "REPORTING_READ", "JOBS_READ");
+    }
+    try (WsClient alice = login(vertx, "alice", "alice-password");
+        WsClient bob = login(vertx, "bob", "bob-password");
+        WsClient reader = login(vertx, "reader", "reader-password")) {
+      alice.subscribe("jobs", "core.get_jobs");
+      alice.subscribe("all", "*");
+      reader.subscribe("jobs", "core.get_jobs");
+      long bobs = checksum(bob);
+      long alices = checksum(alice);
+      // The reader (JOBS_READ) sees both jobs end; alice only hers, once (one copy per connection).
+      reader.next(Messages.jobIn(bobs, "SUCCESS"));
+      reader.next(Messages.jobIn(alices, "SUCCESS"));
+      alice.next(Messages.jobIn(alices, "SUCCESS"));
+      alice.sync();
+      for (JsonObject m : alice.history().stream().map(WsClient.Received::msg).toList()) {
+        assertFalse(
+            Messages.jobEvent(bobs).test(m), "alice received an event of bob's job: " + m.encode());
+      }
+      JsonArray hers = alice.call("core.get_jobs", new JsonArray()).getJsonArray("result");
+      assertEquals(1, hers.size(), hers.encode());
+      assertEquals(alices, hers.getJsonObject(0).getLong("id"));
+      assertEquals(
+          "alice",
+          hers.getJsonObject(0)
+              .getJsonObject("credentials")
+              .getJsonObject("data")
+              .getString("username"));
+      assertEquals(2, reader.call("core.get_jobs", new JsonArray()).getJsonArray("result").size());
+      // Someone else's job does not exist for alice; the reader sees it but may not abort it.
+      assertEquals(
+          "ENOENT",
+          error(alice.call("core.job_wait", new JsonArray().add(bobs))).getString("errname"));
+      assertEquals(
+          "ENOENT",
+          error(alice.call("core.job_abort", new JsonArray().add(bobs))).getString("errname"));
+      assertEquals(
+          "EACCES",
+          error(reader.call("core.job_abort", new JsonArray().add(bobs))).getString("errname"));
+      assertEquals(
+          "EACCES",
+          error(
+                  reader.call(
+                      "filesystem.checksum", new JsonArray().add(logs.resolve("a.log").toString())))
+              .getString("errname"));
+      // A snapshot holds only what the subscriber may see.
+      alice.send(Messages.subSnapshot("snap", "core.get_jobs"));
+      JsonObject item = alice.next();
+      assertEquals(alices, item.getLong("id"), item.encode());
+      assertEquals(Messages.ready("snap"), alice.next());
+      // A bulk call runs as its caller: alice cannot create users through it.
+      JsonObject bulk =
+          alice.call(
+              "core.bulk",
+              new JsonArray()
+                  .add("user.create")
+                  .add(
+                      new JsonArray()
+                          .add(
+                              new JsonArray()
+                                  .add(
+                                      new JsonObject()
+                                          .put("username", "mallory")
+                                          .put("password", "mallory-password")))));
+      long bulkId = ((Number) bulk.getValue("result")).longValue();
+      JsonObject ended = alice.next(Messages.jobIn(bulkId, "SUCCESS"));
+      String refusal =
+          ended.getJsonObject("fields").getJsonArray("result").getJsonObject(0).getString("error");
+      assertTrue(refusal.contains("Not authorized"), ended.encode());
+    }
+  }
+
+  @Test
+  void logoutRoleChangeDeletionAndRevocationEndSubscriptionsAtOnce(Vertx vertx) {
+    try (WsClient admin = login(vertx, "admin", TestNodes.ADMIN_PASSWORD)) {
+      createUser(admin, "alice", "FILESYSTEM_READ", "REPORTING_READ");
+      createUser(admin, "bob", "REPORTING_READ");
+      int aliceId =
+          admin
+              .call(
+                  "user.query",
+                  new JsonArray()
+                      .add(
+                          new JsonArray()
+                              .add(new JsonArray().add("username").add("=").add("alice"))))
+              .getJsonArray("result")
+              .getJsonObject(0)
+              .getInteger("id");
+      int bobId =
+          admin
+              .call(
+                  "user.query",
+                  new JsonArray()
+                      .add(
+                          new JsonArray().add(new JsonArray().add("username").add("=").add("bob"))))
+              .getJsonArray("result")
+              .getJsonObject(0)
+              .getInteger("id");
+      JsonObject key =
+          admin
+              .call(
+                  "api_key.create",
+                  new JsonArray().add(new JsonObject().put("name", "k").put("username", "bob")))
+              .getJsonObject("result");
+      String tail = "filesystem.file_tail_follow:" + logs.resolve("a.log");
+      try (WsClient alice = login(vertx, "alice", "alice-password");
+          WsClient bob = login(vertx, "bob", "bob-password");
+          WsClient bobByKey = client(vertx, "bob-key")) {
+        assertEquals(
+            true,
+            bobByKey
+                .call("auth.login_with_api_key", new JsonArray().add(key.getString("key")))
+                .getValue("result"));
+        alice.send(Messages.sub("tail", tail));
+        alice.next(m -> Messages.ready("tail").equals(m));
+        alice.subscribeAmid("metrics", "reporting.realtime:{\"interval\":1}");
+        bob.subscribe("all", "*");
+        bobByKey.subscribe("all", "*");
+
+        // A role taken away ends the subscription that needs it, and only that one.
+        admin.call(
+            "user.update",
+            new JsonArray()
+                .add(aliceId)
+                .add(new JsonObject().put("roles", new JsonArray().add("REPORTING_READ"))));
+        JsonObject ended = alice.next(m -> "nosub".equals(m.getString("msg")));
+        assertEquals("tail", ended.getValue("id"));
+        assertEquals("EACCES", ended.getJsonObject("error").getString("errname"));
+        alice.next(
+            m ->
+                "metrics".equals(m.getString("collection"))
+                    || m.getString("collection", "").startsWith("reporting.realtime"));
+
+        // The key deleted: the connection that logged in with it is logged out.
+        admin.call("api_key.delete", new JsonArray().add(key.getLong("id")));
+        JsonObject revoked = bobByKey.next(m -> "nosub".equals(m.getString("msg")));
+        assertEquals("ENOTAUTHENTICATED", revoked.getJsonObject("error").getString("errname"));
+
+        // The user deleted: every connection of theirs is logged out.
+        admin.call("user.delete", new JsonArray().add(bobId));
+        JsonObject deleted = bob.next(m -> "nosub".equals(m.getString("msg")));
+        assertEquals("all", deleted.getValue("id"));
+        assertEquals(
+            "ENOTAUTHENTICATED",
+            error(bob.call("core.get_jobs", new JsonArray())).getString("errname"));
+
+        // Logout ends the rest, at once.
+        assertEquals(true, alice.call("auth.logout", new JsonArray()).getValue("result"));
+        alice.skipUntil(
+            m -> "nosub".equals(m.getString("msg")) && "metrics".equals(m.getValue("id")));
+        alice.sync();
+        alice.expectSilence(1500);
+      }
+    }
+  }
+
+  @Test
+  void aTokenLogsInOnceAndUnauthenticatedConnectionsAreBounded(Vertx vertx) {
+    String token;
+    try (WsClient admin = login(vertx, "admin", TestNodes.ADMIN_PASSWORD)) {
+      token = admin.call("auth.generate_token", new JsonArray().add(60)).getString("result");
+    }
+    try (WsClient c = client(vertx, "token")) {
+      assertEquals(
+          true, c.call("auth.login_with_token", new JsonArray().add(token)).getValue("result"));
+      assertEquals(
+          "admin",
+          c.call("auth.me", new JsonArray()).getJsonObject("result").getString("username"));
+      // Logged in, a large message is fine.
+      assertEquals(
+          "VALIDATION",
+          error(c.call("core.get_jobs", new JsonArray().add("x".repeat(20_000))))
+              .getString("type"));
+    }
+    try (WsClient again = client(vertx, "again")) {
+      JsonObject answer =
+          again
+              .call(
+                  "auth.login_ex",
+                  new JsonArray()
+                      .add(new JsonObject().put("mechanism", "TOKEN_PLAIN").put("token", token)))
+              .getJsonObject("result");
+      assertEquals("AUTH_ERR", answer.getString("response_type"), "a token is good for one login");
+      // Before login, a message over 8 KiB closes the connection (1009).
+      again.sendText(
+          Messages.method(1, "core.ping", new JsonArray().add("x".repeat(9_000))).encode());
+      assertEquals(1009, again.awaitClose());
+    }
+  }
+
+  @Test
+  void failedLoginsAreThrottledPerAddressAndAccountsSurviveARestart(Vertx vertx) {
+    Path data = TestNodes.freshDir();
+    Node limited =
+        TestNodes.secured(
+            vertx,
+            new JsonObject()
+                .put("data.dir", data.toString())
+                .put("auth.max-failures", 3)
+                .put("auth.login-timeout-ms", 400));
+    try (WsClient c = WsClient.connect(vertx, "c", limited.httpPort())) {
+      for (int i = 0; i < 3; i++) {
+        assertEquals(
+            false,
+            c.call("auth.login", new JsonArray().add("admin").add("bad")).getValue("result"));
+      }
+      // The right password, but too many failures from this address: refused unchecked.
+      assertEquals(
+          false,
+          c.call("auth.login", new JsonArray().add("admin").add(TestNodes.ADMIN_PASSWORD))
+              .getValue("result"));
+    }
+    try (WsClient idle = WsClient.connect(vertx, "idle", limited.httpPort())) {
+      assertEquals(4003, idle.awaitClose(), "no login within auth.login-timeout-ms");
+    }
+    TestNodes.await(limited.close());
+    // The whole cluster restarted: the accounts come back from the data directory.
+    Node again =
+        TestNodes.secured(
+            vertx,
+            new JsonObject().put("data.dir", data.toString()).put("auth.login-timeout-ms", 0));
+    try (WsClient c = WsClient.connect(vertx, "c", again.httpPort())) {
+      assertEquals(
+          true,
+          c.call("auth.login", new JsonArray().add("admin").add(TestNodes.ADMIN_PASSWORD))
+              .getValue("result"));
+    } finally {
+      TestNodes.await(again.close());
+    }
   }
 }
