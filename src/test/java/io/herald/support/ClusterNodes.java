@@ -34,6 +34,23 @@ public final class ClusterNodes implements AutoCloseable {
    * overridden.
    */
   public Node start(JsonObject overrides) {
+    return start(overrides, System::getenv);
+  }
+
+  /**
+   * A node with security as shipped (see {@link TestNodes#secured}): no roles before login, a data
+   * directory of its own, admin's password {@link TestNodes#ADMIN_PASSWORD} if it is the first.
+   */
+  public Node startSecured() {
+    return start(
+        new JsonObject()
+            .put("auth.anonymous-roles", "")
+            .put("auth.failure-delay-ms", 50)
+            .put("data.dir", TestNodes.freshDir().toString()),
+        name -> "HERALD_ADMIN_PASSWORD".equals(name) ? TestNodes.ADMIN_PASSWORD : null);
+  }
+
+  private Node start(JsonObject overrides, java.util.function.Function<String, String> env) {
     JsonObject flat = TestNodes.defaults().put("cluster.name", clusterName);
     overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
     Settings settings = Settings.of(TestNodes.nested(flat));
@@ -44,7 +61,8 @@ public final class ClusterNodes implements AutoCloseable {
     managers.add(manager);
     Node herald =
         TestNodes.await(
-            Node.start(new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings));
+            Node.start(
+                new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings, env));
     nodes.add(herald);
     return herald;
   }
