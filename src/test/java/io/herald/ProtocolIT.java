@@ -202,7 +202,9 @@ class ProtocolIT {
               .put("description", "Test jobs")
               .put("wildcard_subscription", true)
               .putNull("accepts")
-              .putNull("returns"),
+              .putNull("returns")
+              .put("roles", new JsonArray())
+              .put("no_auth_required", false),
           events.getJsonObject("test.jobs"));
       assertFalse(
           events.getJsonObject("test.hidden_from_wildcard").getBoolean("wildcard_subscription"));

@@ -305,7 +305,9 @@ class EventsPageIT {
             .put("description", "Not for `*`.")
             .put("wildcard_subscription", false)
             .putNull("accepts")
-            .putNull("returns"),
+            .putNull("returns")
+            .put("roles", new io.vertx.core.json.JsonArray())
+            .put("no_auth_required", false),
         api.getJsonObject("test.no_wildcard"));
     assertEquals(visibleNames(), new ArrayList<>(new TreeSet<>(api.fieldNames())));
   }
