@@ -26,6 +26,14 @@ public final class HazelcastConfigs {
   /** The default of {@code cluster.config}: the loopback configuration, packaged in the jar. */
   public static final String DEFAULT_FILE = "cluster.xml";
 
+  /**
+   * Hazelcast's property: whether the member port listens on every interface (its default, true) or
+   * only on the address the member picked and advertises (the one of {@code <interfaces>}, else the
+   * one matching the member list, else the first non-loopback one). Herald sets it to false when
+   * the file does not set it; a {@code -Dhazelcast.socket.bind.any} still wins.
+   */
+  static final String BIND_ANY = "hazelcast.socket.bind.any";
+
   private HazelcastConfigs() {}
 
   /** The configuration file of {@code cluster.config} with the node's settings applied. */
@@ -65,11 +73,12 @@ public final class HazelcastConfigs {
   }
 
   /**
-   * Applies the settings: the cluster name; the member port (the XML's auto-increment and port
-   * count stay); and, when {@code cluster.members} is not empty, TCP/IP join with exactly those
-   * members, every other join method off. Then the JVM's {@code hazelcast.*} system properties
-   * replace the file's properties of the same name (Hazelcast itself lets the file win), and
-   * Herald's small maps are configured.
+   * Applies the settings: the member port binds to the member's own address only ({@link #BIND_ANY}
+   * false, unless the file says otherwise); the cluster name; the member port (the XML's
+   * auto-increment and port count stay); and, when {@code cluster.members} is not empty, TCP/IP
+   * join with exactly those members, every other join method off. Then the JVM's {@code
+   * hazelcast.*} system properties replace the file's properties of the same name (Hazelcast itself
+   * lets the file win), and Herald's small maps are configured.
    *
    * <p>Every node holds a copy of the maps of {@link Addresses#MAP_NODES} and {@link
    * Addresses#MAP_LIVE_JOBS} too (one synchronous backup, the others asynchronous), so that each
@@ -82,6 +91,9 @@ public final class HazelcastConfigs {
   }
 
   static Config apply(Config config, Settings settings, Properties system) {
+    if (config.getProperty(BIND_ANY) == null) {
+      config.setProperty(BIND_ANY, "false");
+    }
     system.stringPropertyNames().stream()
         .filter(name -> name.startsWith("hazelcast."))
         .forEach(name -> config.setProperty(name, system.getProperty(name)));

@@ -1,6 +1,7 @@
 package io.herald.config;
 
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,7 +53,74 @@ public final class Settings {
     if (!problems.isEmpty()) {
       throw SettingsException.of(problems);
     }
-    return new Settings(merged);
+    Settings settings = new Settings(merged);
+    problems = settings.combinationProblems(origin);
+    if (!problems.isEmpty()) {
+      throw SettingsException.of(problems);
+    }
+    return settings;
+  }
+
+  /**
+   * What the schema cannot say: settings that only work together. The PEM files of a TLS layer are
+   * given all or none; a redirect to https needs https, on a port of its own.
+   */
+  private List<String> combinationProblems(Function<String, String> origin) {
+    List<String> problems = new ArrayList<>();
+    together(problems, origin, "both", "http.tls.cert", "http.tls.key");
+    together(
+        problems,
+        origin,
+        "all three",
+        "cluster.bus-tls.cert",
+        "cluster.bus-tls.key",
+        "cluster.bus-tls.trust");
+    int redirect = httpTlsRedirectPort();
+    if (redirect != 0 && !httpTls()) {
+      problems.add(
+          "setting 'http.tls.redirect-port'"
+              + from(origin, "http.tls.redirect-port")
+              + ": "
+              + redirect
+              + " needs 'http.tls.cert' and 'http.tls.key' (it redirects to https)");
+    } else if (redirect != 0 && redirect == httpPort()) {
+      problems.add(
+          "setting 'http.tls.redirect-port'"
+              + from(origin, "http.tls.redirect-port")
+              + ": "
+              + redirect
+              + " is the https port 'http.port' itself");
+    }
+    return problems;
+  }
+
+  /** Adds a problem for each of {@code keys} that is set while another of them is "". */
+  private void together(
+      List<String> problems, Function<String, String> origin, String all, String... keys) {
+    List<String> missing =
+        java.util.Arrays.stream(keys).filter(k -> ((String) get(k)).isBlank()).toList();
+    if (missing.isEmpty() || missing.size() == keys.length) {
+      return;
+    }
+    for (String key : keys) {
+      if (!missing.contains(key)) {
+        problems.add(
+            "setting '"
+                + key
+                + "'"
+                + from(origin, key)
+                + " is set without '"
+                + String.join("', '", missing)
+                + "': give "
+                + all
+                + ", or none");
+      }
+    }
+  }
+
+  private static String from(Function<String, String> origin, String key) {
+    String source = origin == null ? null : origin.apply(key);
+    return source == null ? "" : " (" + source + ")";
   }
 
   /** {@code {"a": {"b": 1}}} → {@code {"a.b": 1}}, sorted by key. */
@@ -126,6 +194,39 @@ public final class Settings {
    */
   public String httpAllowedOrigins() {
     return (String) get("http.allowed-origins");
+  }
+
+  /**
+   * {@code http.allowed-hosts}: the Host names requests may carry; "" = the loopback names when
+   * bound to loopback, else any.
+   */
+  public String httpAllowedHosts() {
+    return (String) get("http.allowed-hosts");
+  }
+
+  /** Whether the HTTP server serves https and wss ({@code http.tls.cert} and {@code .key} set). */
+  public boolean httpTls() {
+    return !httpTlsCert().isBlank();
+  }
+
+  /** {@code http.tls.cert}: the server's PEM certificate chain, or "" for plain HTTP. */
+  public String httpTlsCert() {
+    return (String) get("http.tls.cert");
+  }
+
+  /** {@code http.tls.key}: the PEM private key of {@link #httpTlsCert()}, or "". */
+  public String httpTlsKey() {
+    return (String) get("http.tls.key");
+  }
+
+  /** {@code http.tls.reload-interval-ms}: how often the certificate files are checked. */
+  public long httpTlsReloadIntervalMs() {
+    return integer("http.tls.reload-interval-ms");
+  }
+
+  /** {@code http.tls.redirect-port}: a plain listener redirecting to https, 0 = none. */
+  public int httpTlsRedirectPort() {
+    return integer("http.tls.redirect-port");
   }
 
   public String wsPath() {
@@ -249,6 +350,26 @@ public final class Settings {
 
   public int clusterBusPort() {
     return integer("cluster.bus-port");
+  }
+
+  /** Whether the event bus between nodes runs mutual TLS ({@code cluster.bus-tls.*} set). */
+  public boolean busTls() {
+    return !busTlsCert().isBlank();
+  }
+
+  /** {@code cluster.bus-tls.cert}: the PEM certificate this node shows the others, or "". */
+  public String busTlsCert() {
+    return (String) get("cluster.bus-tls.cert");
+  }
+
+  /** {@code cluster.bus-tls.key}: the PEM private key of {@link #busTlsCert()}, or "". */
+  public String busTlsKey() {
+    return (String) get("cluster.bus-tls.key");
+  }
+
+  /** {@code cluster.bus-tls.trust}: the PEM certificates accepted from other nodes, or "". */
+  public String busTlsTrust() {
+    return (String) get("cluster.bus-tls.trust");
   }
 
   public String dataDir() {

@@ -15,6 +15,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 public final class BridgeVerticle extends VerticleBase {
 
   private final BridgeServices node;
+  private final ServerTls tls;
   private final Set<Connection> connections = new LinkedHashSet<>();
   private HttpServer server;
   private SubscriptionHub hub;
@@ -40,13 +42,23 @@ public final class BridgeVerticle extends VerticleBase {
   private Runnable stopFollowingAccounts = () -> {};
 
   public BridgeVerticle(BridgeServices node) {
+    this(node, null);
+  }
+
+  /**
+   * @param tls the server's certificate (https and wss only), watched for renewals; null for plain
+   *     HTTP
+   */
+  public BridgeVerticle(BridgeServices node, ServerTls tls) {
     this.node = node;
+    this.tls = tls;
   }
 
   @Override
   public Future<?> start() {
     Settings settings = node.settings();
     OriginPolicy origins = new OriginPolicy(settings.httpAllowedOrigins());
+    HostPolicy hosts = new HostPolicy(settings.httpAllowedHosts(), settings.httpHost());
     Reachability reachability =
         new Reachability(
             vertx, node.membership()::others, settings.probeAttemptMs(), settings.probeAttempts());
@@ -98,12 +110,17 @@ public final class BridgeVerticle extends VerticleBase {
             .setPerMessageWebSocketCompressionSupported(settings.compression())
             .setPerFrameWebSocketCompressionSupported(settings.compression())
             .setAcceptBacklog(4096);
+    if (tls != null) {
+      options.setSsl(true).setKeyCertOptions(tls.keyCert());
+    }
     server =
         vertx
             .createHttpServer(options)
             .webSocketHandshakeHandler(
                 handshake -> {
-                  if (!settings.wsPath().equals(handshake.path())) {
+                  if (!hosts.allows(handshake.authority())) {
+                    handshake.reject(MISDIRECTED); // a Host the node does not answer to
+                  } else if (!settings.wsPath().equals(handshake.path())) {
                     handshake.reject(404);
                   } else if (!origins.allows(
                       handshake.headers().get(HttpHeaders.ORIGIN),
@@ -117,7 +134,14 @@ public final class BridgeVerticle extends VerticleBase {
                   }
                 })
             .webSocketHandler(ws -> accept(ws, services))
-            .requestHandler(router);
+            .requestHandler(
+                request -> {
+                  if (hosts.allows(request.authority())) {
+                    router.handle(request);
+                  } else {
+                    misdirected(request.response());
+                  }
+                });
     long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleTimeoutMs());
     heartbeatTimer =
         vertx.setPeriodic(
@@ -126,7 +150,25 @@ public final class BridgeVerticle extends VerticleBase {
               long now = System.nanoTime();
               new ArrayList<>(connections).forEach(c -> c.heartbeat(now, idleNanos));
             });
-    return server.listen();
+    return server
+        .listen()
+        .onSuccess(
+            s -> {
+              if (tls != null) {
+                tls.serve(s);
+              }
+            });
+  }
+
+  /** The status of a request whose Host the node does not answer to (RFC 9110 §15.5.20). */
+  static final int MISDIRECTED = 421;
+
+  /** Answers 421 with a short text. */
+  static void misdirected(HttpServerResponse response) {
+    response
+        .setStatusCode(MISDIRECTED)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .end("Misdirected Request: this node does not answer to that Host (http.allowed-hosts)\n");
   }
 
   private void accept(ServerWebSocket ws, SessionServices services) {
@@ -141,6 +183,9 @@ public final class BridgeVerticle extends VerticleBase {
     hub.close();
     new ArrayList<>(connections).forEach(c -> c.terminate(CloseCode.SERVICE_RESTART));
     sources.close();
+    if (server != null && tls != null) {
+      tls.forget(server);
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 

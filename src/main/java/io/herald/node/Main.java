@@ -42,14 +42,16 @@ public final class Main {
       }
       Node node = Node.start(settings).await();
       LOG.info(
-          "Herald node {} ready in {} ms: ws://{}:{}{} (cluster '{}': {}), transport {}",
+          "Herald node {} ready in {} ms: {}://{}:{}{} (cluster '{}': {}{}), transport {}",
           node.nodeId(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+          settings.httpTls() ? "wss" : "ws",
           settings.httpHost(),
           node.httpPort(),
           settings.wsPath(),
           settings.clusterName(),
           settings.clustered() ? "on" : "off",
+          settings.clustered() && settings.busTls() ? ", event bus mutual TLS" : "",
           node.vertx().isNativeTransportEnabled() ? "native" : "nio");
       // SIGTERM and SIGINT stop the node and exit 0; other exits still stop it through the shutdown
       // hook.

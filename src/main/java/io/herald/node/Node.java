@@ -30,6 +30,8 @@ import io.herald.event.Publisher;
 import io.herald.files.FileRoots;
 import io.herald.http.BridgeServices;
 import io.herald.http.BridgeVerticle;
+import io.herald.http.RedirectVerticle;
+import io.herald.http.ServerTls;
 import io.herald.jobs.BuiltinJobs;
 import io.herald.jobs.ClusterJobs;
 import io.herald.jobs.JobIds;
@@ -93,6 +95,10 @@ public final class Node implements Herald {
   private final List<String> deployments = new CopyOnWriteArrayList<>();
 
   private MessageConsumer<JsonObject> probes;
+
+  /** The https certificate, watched for renewals; null when the node serves plain HTTP. */
+  private ServerTls tls;
+
   private volatile boolean draining;
   private volatile int httpPort;
   private Future<Void> closing;
@@ -179,7 +185,9 @@ public final class Node implements Herald {
         .compose(v -> TailFollowSource.install(this, vertx, roots))
         .compose(v -> settings.alertsEnabled() ? deployAlerts() : Future.succeededFuture())
         .compose(v -> startAccounts())
+        .compose(v -> startTls())
         .compose(v -> deployBridges())
+        .compose(v -> deployRedirect())
         .compose(
             v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
         .compose(v -> deployUserVerticles());
@@ -229,6 +237,22 @@ public final class Node implements Herald {
     return deploy(Alerts.engine(this, config, HostMetrics::read));
   }
 
+  /** Reads and checks {@code http.tls.cert} / {@code .key} when they are set. */
+  private Future<Void> startTls() {
+    if (!settings.httpTls()) {
+      return Future.succeededFuture();
+    }
+    return ServerTls.start(vertx, settings).onSuccess(t -> tls = t).mapEmpty();
+  }
+
+  /** The plain listener of {@code http.tls.redirect-port} (0: none), once https listens. */
+  private Future<Void> deployRedirect() {
+    if (settings.httpTlsRedirectPort() == 0) {
+      return Future.succeededFuture();
+    }
+    return deploy(new RedirectVerticle(settings, httpPort));
+  }
+
   private Future<Void> deployBridges() {
     BridgeServices services =
         new BridgeServices(
@@ -246,7 +270,7 @@ public final class Node implements Herald {
       chain =
           chain.compose(
               v -> {
-                BridgeVerticle bridge = new BridgeVerticle(services);
+                BridgeVerticle bridge = new BridgeVerticle(services, tls);
                 return deploy(bridge).onSuccess(v2 -> httpPort = bridge.port());
               });
     }
@@ -296,7 +320,13 @@ public final class Node implements Herald {
               .compose(v -> methods.close())
               .compose(v -> auth.close())
               .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
-              .compose(v -> events.stop());
+              .compose(v -> events.stop())
+              .andThen(
+                  ar -> {
+                    if (tls != null) {
+                      tls.close();
+                    }
+                  });
     }
     return closing;
   }

@@ -177,6 +177,35 @@ class HazelcastConfigsTest {
   }
 
   @Test
+  void theMemberPortBindsToItsOwnAddressOnlyUnlessTheFileOrAPropertySaysOtherwise()
+      throws IOException {
+    for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
+      assertEquals("false", parse(file).getProperty(HazelcastConfigs.BIND_ANY), file);
+    }
+    Properties none = new Properties();
+    assertEquals(
+        "false",
+        HazelcastConfigs.apply(new Config(), settings(Map.of()), none)
+            .getProperty(HazelcastConfigs.BIND_ANY),
+        "a file of the operator's own that does not say");
+    assertEquals(
+        "true",
+        HazelcastConfigs.apply(
+                new Config().setProperty(HazelcastConfigs.BIND_ANY, "true"),
+                settings(Map.of()),
+                none)
+            .getProperty(HazelcastConfigs.BIND_ANY),
+        "the file says");
+    Properties system = new Properties();
+    system.setProperty(HazelcastConfigs.BIND_ANY, "true");
+    assertEquals(
+        "true",
+        HazelcastConfigs.apply(parse(LOOPBACK), settings(Map.of()), system)
+            .getProperty(HazelcastConfigs.BIND_ANY),
+        "-Dhazelcast.socket.bind.any wins");
+  }
+
+  @Test
   void theCountersMapIsOnEveryNodeAndKeepsTheHigherValueAfterAPartition() {
     for (String file : List.of(LOOPBACK, HOSTS, KUBERNETES)) {
       MapConfig counters =

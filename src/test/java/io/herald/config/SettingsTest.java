@@ -194,6 +194,87 @@ class SettingsTest {
         message);
   }
 
+  @Test
+  void aTlsFileWithoutItsPartnerIsOneProblemPerFileGiven() {
+    assertEquals(
+        "setting 'http.tls.cert' is set without 'http.tls.key': give both, or none",
+        problem(new JsonObject().put("http", tls("cert", "/etc/herald/cert.pem"))));
+    assertEquals(
+        "setting 'http.tls.key' is set without 'http.tls.cert': give both, or none",
+        problem(new JsonObject().put("http", tls("key", "/etc/herald/key.pem"))));
+    assertEquals(
+        "setting 'cluster.bus-tls.trust' is set without 'cluster.bus-tls.cert', "
+            + "'cluster.bus-tls.key': give all three, or none",
+        problem(
+            new JsonObject()
+                .put(
+                    "cluster",
+                    new JsonObject()
+                        .put("bus-tls", new JsonObject().put("trust", "/etc/herald/ca.pem")))));
+  }
+
+  @Test
+  void tlsPairsGivenWholeAreValid() {
+    Settings settings =
+        Settings.of(
+            new JsonObject()
+                .put(
+                    "http",
+                    new JsonObject()
+                        .put(
+                            "tls",
+                            new JsonObject()
+                                .put("cert", "c.pem")
+                                .put("key", "k.pem")
+                                .put("redirect-port", 8081)))
+                .put(
+                    "cluster",
+                    new JsonObject()
+                        .put(
+                            "bus-tls",
+                            new JsonObject()
+                                .put("cert", "n.pem")
+                                .put("key", "nk.pem")
+                                .put("trust", "ca.pem"))));
+    assertTrue(settings.httpTls());
+    assertEquals("c.pem", settings.httpTlsCert());
+    assertEquals("k.pem", settings.httpTlsKey());
+    assertEquals(8081, settings.httpTlsRedirectPort());
+    assertTrue(settings.busTls());
+    assertEquals("ca.pem", settings.busTlsTrust());
+    Settings plain = Settings.of(new JsonObject());
+    assertFalse(plain.httpTls());
+    assertFalse(plain.busTls());
+    assertEquals("127.0.0.1", plain.httpHost(), "a node is reachable from other hosts when told");
+    assertEquals(60_000, plain.httpTlsReloadIntervalMs());
+  }
+
+  @Test
+  void aRedirectNeedsHttpsOnAnotherPort() {
+    assertEquals(
+        "setting 'http.tls.redirect-port': 8081 needs 'http.tls.cert' and 'http.tls.key'"
+            + " (it redirects to https)",
+        problem(new JsonObject().put("http", tls("redirect-port", 8081))));
+    assertEquals(
+        "setting 'http.tls.redirect-port': 8080 is the https port 'http.port' itself",
+        problem(
+            new JsonObject()
+                .put(
+                    "http",
+                    new JsonObject()
+                        .put("port", 8080)
+                        .put(
+                            "tls",
+                            new JsonObject()
+                                .put("cert", "c.pem")
+                                .put("key", "k.pem")
+                                .put("redirect-port", 8080)))));
+  }
+
+  private static JsonObject tls(String key, Object value) {
+    return new JsonObject().put("tls", new JsonObject().put(key, value));
+  }
+
   private static String problem(JsonObject overrides) {
     return assertThrows(SettingsException.class, () -> Settings.of(overrides)).getMessage();
   }

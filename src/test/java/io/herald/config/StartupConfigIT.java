@@ -77,6 +77,23 @@ class StartupConfigIT {
     }
   }
 
+  @Test
+  void aTlsCertificateWithoutItsKeyIsOneLineAndExitCode1(@TempDir Path dir) throws Exception {
+    try (Node node = Node.start(dir, Map.of("HERALD_HTTP_TLS_CERT", "/etc/herald/cert.pem"))) {
+      assertEquals(1, node.exitCode(), "exit code");
+      List<String> lines = node.output();
+      List<String> errors = lines.stream().filter(line -> line.contains("ERROR")).toList();
+      assertEquals(1, errors.size(), String.join("\n", lines));
+      assertTrue(
+          errors
+              .get(0)
+              .endsWith(
+                  "Herald cannot start, bad configuration: setting 'http.tls.cert'"
+                      + " (HERALD_HTTP_TLS_CERT) is set without 'http.tls.key': give both, or none"),
+          errors.get(0));
+    }
+  }
+
   /** Main in its own working directory, standalone, its output read line by line. */
   private record Node(
       Process process, BlockingQueue<String> unread, List<String> lines, Thread reader)

@@ -95,6 +95,16 @@ public final class WsClient implements AutoCloseable {
     return connect(vertx, name, port, "/websocket");
   }
 
+  /**
+   * A client with options of the test's own (e.g. TLS, for wss), named {@code name} in failure
+   * messages.
+   */
+  public static WsClient connect(
+      Vertx vertx, String name, WebSocketClientOptions options, WebSocketConnectOptions connect) {
+    WebSocketClient client = vertx.createWebSocketClient(options);
+    return new WsClient(name, client, TestNodes.await(client.connect(connect)));
+  }
+
   private static WsClient connect(Vertx vertx, String name, int port, String path) {
     WebSocketClient client =
         vertx.createWebSocketClient(
