@@ -165,6 +165,11 @@ public final class Settings {
     return integer("limits.max-concurrent-calls");
   }
 
+  /** {@code limits.max-connections-per-address}: open websockets per client address on the node. */
+  public int maxConnectionsPerAddress() {
+    return integer("limits.max-connections-per-address");
+  }
+
   public long consumerLingerMs() {
     return integer("bus.consumer-linger-ms");
   }

@@ -97,8 +97,14 @@ public final class BridgeVerticle extends VerticleBase {
                     handshake.reject(403); // a web page of another origin
                   } else if (node.draining().getAsBoolean()) {
                     handshake.reject(503); // stopping: connect to another node
+                  } else if (!node.stats()
+                      .byAddress
+                      .tryAcquire(
+                          handshake.remoteAddress().host(), settings.maxConnectionsPerAddress())) {
+                    handshake.reject(429); // limits.max-connections-per-address
                   } else {
-                    handshake.accept();
+                    String address = handshake.remoteAddress().host();
+                    handshake.accept().onFailure(e -> node.stats().byAddress.release(address));
                   }
                 })
             .webSocketHandler(ws -> accept(ws, services))
@@ -115,7 +121,16 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws, SessionServices services) {
-    connections.add(new Connection(ws, services, System::nanoTime, connections::remove));
+    String address = ws.remoteAddress().host();
+    connections.add(
+        new Connection(
+            ws,
+            services,
+            System::nanoTime,
+            c -> {
+              connections.remove(c);
+              node.stats().byAddress.release(address);
+            }));
   }
 
   /** Closes every websocket with 1012 (service restart), then the server. */
