@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.Node;
 import io.herald.support.Http;
+import io.herald.support.Messages;
 import io.herald.support.RawWebSocket;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.UncheckedIOException;
@@ -59,5 +61,74 @@ class LimitsIT {
     }
     TestNodes.eventually(
         5000, "every address released", () -> herald.stats().byAddress.addresses() == 0);
+  }
+
+  @Test
+  void messagesBeyondTheBudgetAreRefusedAndAFloodIsClosedWith4008(Vertx vertx) {
+    Node herald =
+        TestNodes.standalone(
+            vertx,
+            new JsonObject()
+                .put("limits.messages-per-second", 20)
+                .put("limits.message-burst", 5)
+                .put("limits.rate-limit-close-after-ms", 1500));
+    int port = herald.httpPort();
+    try (WsClient bystander = WsClient.connect(vertx, port);
+        RawWebSocket flood = RawWebSocket.connect(port)) {
+      for (int i = 0; i < 5; i++) {
+        flood.send(Messages.ping(i));
+      }
+      flood.send(Messages.method("over", "core.ping", new JsonArray()));
+      for (int i = 0; i < 5; i++) {
+        assertEquals(Messages.pong(i), flood.nextMessage(), "the burst is served");
+      }
+      JsonObject refused = flood.nextMessage();
+      assertEquals("over", refused.getValue("id"));
+      assertEquals("ETOOMANYREFS", refused.getJsonObject("error").getString("errname"));
+      assertTrue(
+          refused.getJsonObject("error").getString("reason").contains("20 messages per second"));
+      // the budget refills: a message 100 ms later (two tokens at 20/s) is served; time must pass
+      Thread.sleep(100);
+      flood.send(Messages.ping("later"));
+      assertEquals(Messages.pong("later"), flood.nextMessage());
+      // a flood that does not stop is closed with 4008 after about 1.5 s
+      long start = System.nanoTime();
+      int[] code = {-1};
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    RawWebSocket.Frame f = flood.nextFrame();
+                    if (f.opcode() == RawWebSocket.OP_CLOSE) {
+                      code[0] = f.closeCode();
+                      return;
+                    }
+                  }
+                } catch (RuntimeException gone) {
+                  // ended without a close frame: code stays -1
+                }
+              });
+      reader.start();
+      try {
+        while (reader.isAlive() && System.nanoTime() - start < 10_000_000_000L) {
+          flood.send(Messages.ping("flood"));
+          // 500 messages a second, 25 times the budget, at a pace at which the refusals are read
+          java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+      } catch (UncheckedIOException closedWhileSending) {
+        // the server closed the socket under us
+      }
+      reader.join(10_000);
+      int closeCode = code[0];
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(4008, closeCode, "the flood is closed with 4008");
+      // the streak began with the refusal of "over", about 100 ms before the flood
+      assertTrue(tookMs >= 1200 && tookMs < 5000, "closed after about 1.5 s, took " + tookMs);
+      // the bystander was never affected
+      assertEquals("pong", bystander.call("core.ping", new JsonArray()).getString("result"));
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
   }
 }

@@ -170,6 +170,24 @@ public final class Settings {
     return integer("limits.max-connections-per-address");
   }
 
+  /** {@code limits.messages-per-second}: the rate a connection's message budget refills at. */
+  public int messagesPerSecond() {
+    return integer("limits.messages-per-second");
+  }
+
+  /** {@code limits.message-burst}: the messages a connection may send at once (its budget). */
+  public int messageBurst() {
+    return integer("limits.message-burst");
+  }
+
+  /**
+   * {@code limits.rate-limit-close-after-ms}: a connection refused messages this long, without a
+   * second's pause, is closed with 4008.
+   */
+  public long rateLimitCloseAfterMs() {
+    return integer("limits.rate-limit-close-after-ms");
+  }
+
   public long consumerLingerMs() {
     return integer("bus.consumer-linger-ms");
   }

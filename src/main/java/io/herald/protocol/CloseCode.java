@@ -20,7 +20,13 @@ public enum CloseCode {
   /** Nothing arrived from the client within the read-idle timeout (not even a pong). */
   IDLE_TIMEOUT(4000, "idle timeout", true),
   /** The client did not read fast enough and its outbound buffer reached its limit. */
-  SLOW_CONSUMER(4001, "slow consumer", true);
+  SLOW_CONSUMER(4001, "slow consumer", true),
+  /**
+   * The client kept sending more messages than {@code limits.messages-per-second} allows: its
+   * messages were refused for {@code limits.rate-limit-close-after-ms} without a second's pause.
+   * Reconnect after a backoff, and send less.
+   */
+  RATE_LIMITED(4008, "rate limit", true);
 
   public final short code;
   public final String reason;

@@ -42,6 +42,7 @@ public final class Connection implements Subscriber {
   private final Consumer<Connection> onClosed;
   private final Context context = Vertx.currentContext();
   private final MessageAssembler assembler;
+  private final RateLimit rateLimit;
 
   /** Nanoseconds, for the idle timeout: {@code System::nanoTime}, or a test's clock. */
   private final LongSupplier clock;
@@ -71,6 +72,7 @@ public final class Connection implements Subscriber {
             () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
+    this.rateLimit = RateLimit.of(services.settings(), clock);
     this.subscriptions = new Subscriptions(services, this, outbound, context);
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
@@ -166,7 +168,12 @@ public final class Connection implements Subscriber {
       terminate(CloseCode.INVALID_JSON);
       return;
     } catch (MessageDecoder.Malformed e) {
-      send(ServerMessages.malformed(e.getMessage(), e.offending));
+      if (admitted(null)) {
+        send(ServerMessages.malformed(e.getMessage(), e.offending));
+      }
+      return;
+    }
+    if (!admitted(message)) {
       return;
     }
     try {
@@ -175,6 +182,18 @@ public final class Connection implements Subscriber {
       LOG.error("session {}: failed to handle {}", session, text, e);
       terminate(CloseCode.INTERNAL_ERROR);
     }
+  }
+
+  /** Whether the message is within the rate limit; if not it is answered, not handled. */
+  private boolean admitted(ClientMessage message) {
+    if (rateLimit.admit()) {
+      return true;
+    }
+    send(rateLimit.refusal(message));
+    if (rateLimit.persistent()) {
+      terminate(CloseCode.RATE_LIMITED);
+    }
+    return false;
   }
 
   private void handle(ClientMessage message) {
