@@ -131,4 +131,46 @@ class LimitsIT {
       throw new AssertionError(e);
     }
   }
+
+  private static String nested(int depth, String inner) {
+    return "[".repeat(depth) + inner + "]".repeat(depth);
+  }
+
+  @Test
+  void messagesNestedTooDeeplyAreAnsweredWithoutAStackOverflowAnywhere(Vertx vertx) {
+    Node herald = TestNodes.standalone(vertx, new JsonObject().put("limits.max-json-depth", 32));
+    int port = herald.httpPort();
+    try (WsClient c = WsClient.connect(vertx, port)) {
+      // 30,000 levels: within ws.max-message-bytes, far beyond any stack
+      c.sendText(
+          "{\"msg\":\"method\",\"id\":1,\"method\":\"core.get_jobs\",\"params\":"
+              + nested(30_000, "")
+              + "}");
+      assertEquals(
+          new JsonObject()
+              .put("msg", "error")
+              .put("reason", "message nested deeper than 32 levels")
+              .putNull("offendingMessage"),
+          c.next());
+      // a sub whose argument (a string, parsed as JSON) nests too deeply
+      String name = "reporting.realtime:" + nested(5_000, "");
+      c.send(Messages.sub("deep", name));
+      JsonObject nosub = c.next();
+      assertEquals("nosub", nosub.getString("msg"));
+      assertEquals("VALIDATION", nosub.getJsonObject("error").getString("type"));
+      assertTrue(
+          nosub.getJsonObject("error").getString("reason").contains("nested deeper than 32"),
+          nosub.encode());
+      // at the limit, filters of core.get_jobs nest as deep as the message allows: answered
+      JsonArray filter = new JsonArray().add("state").add("=").add("RUNNING");
+      for (int i = 0; i < 12; i++) {
+        filter = new JsonArray().add("OR").add(new JsonArray().add(filter));
+      }
+      JsonObject deepFilters =
+          c.call("core.get_jobs", new JsonArray().add(new JsonArray().add(filter)));
+      assertEquals(new JsonArray(), deepFilters.getJsonArray("result"), deepFilters.encode());
+      // the connection is still served
+      assertEquals("pong", c.call("core.ping", new JsonArray()).getString("result"));
+    }
+  }
 }

@@ -188,6 +188,14 @@ public final class Settings {
     return integer("limits.rate-limit-close-after-ms");
   }
 
+  /**
+   * {@code limits.max-json-depth}: how deeply a client message (and a {@code sub} argument) may
+   * nest.
+   */
+  public int maxJsonDepth() {
+    return integer("limits.max-json-depth");
+  }
+
   public long consumerLingerMs() {
     return integer("bus.consumer-linger-ms");
   }

@@ -163,7 +163,7 @@ public final class Connection implements Subscriber {
   private void onText(String text) {
     ClientMessage message;
     try {
-      message = MessageDecoder.decode(text);
+      message = MessageDecoder.decode(text, services.settings().maxJsonDepth());
     } catch (MessageDecoder.InvalidJson e) {
       terminate(CloseCode.INVALID_JSON);
       return;

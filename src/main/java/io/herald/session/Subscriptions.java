@@ -9,6 +9,7 @@ import io.herald.SnapshotProvider;
 import io.herald.StreamPosition;
 import io.herald.event.Argument;
 import io.herald.event.SourceSubscriber;
+import io.herald.protocol.JsonDepth;
 import io.herald.protocol.Schema;
 import io.herald.protocol.ServerMessages;
 import io.herald.stream.Attached;
@@ -211,6 +212,13 @@ final class Subscriptions {
     }
     if (snapshot) {
       return noSnapshot(sub.collection);
+    }
+    int maxDepth = services.settings().maxJsonDepth();
+    if (rawArg != null && JsonDepth.exceeds(rawArg, maxDepth)) {
+      return Future.failedFuture(
+          new CallError(
+              ErrorDict.validation(
+                  event, "The argument is nested deeper than " + maxDepth + " levels")));
     }
     Object argument = rawArg == null ? null : Argument.parse(rawArg);
     if (argument != null) {
