@@ -173,4 +173,69 @@ class LimitsIT {
       assertEquals("pong", c.call("core.ping", new JsonArray()).getString("result"));
     }
   }
+
+  private static String realtime(int interval) {
+    return "reporting.realtime:{\"interval\":" + interval + "}";
+  }
+
+  private static void expectReady(WsClient c, Object id) {
+    JsonObject answer =
+        c.next(
+            m ->
+                id.equals(m.getValue("id"))
+                    || m.getJsonArray("subs", new JsonArray()).contains(id));
+    assertEquals(Messages.ready(id), answer, "sub " + id);
+  }
+
+  private static void expectRefused(WsClient c, Object id, String reason) {
+    JsonObject answer =
+        c.next(
+            m ->
+                id.equals(m.getValue("id"))
+                    || m.getJsonArray("subs", new JsonArray()).contains(id));
+    assertEquals("nosub", answer.getString("msg"), answer.encode());
+    assertEquals("ETOOMANYREFS", answer.getJsonObject("error").getString("errname"));
+    assertEquals(reason, answer.getJsonObject("error").getString("reason"));
+  }
+
+  @Test
+  void eachDistinctSourceArgumentCountsPerConnectionAndPerNode(Vertx vertx) {
+    Node herald =
+        TestNodes.standalone(
+            vertx,
+            new JsonObject()
+                .put("limits.max-sources-per-connection", 3)
+                .put("limits.max-sources-per-node", 5));
+    int port = herald.httpPort();
+    String perConnection = "Too many event source instances on this connection (limit 3)";
+    String perNode = "Too many event source instances on this node (limit 5)";
+    try (WsClient a = WsClient.connect(vertx, port);
+        WsClient b = WsClient.connect(vertx, port)) {
+      for (int i = 1; i <= 3; i++) {
+        a.send(Messages.sub("a" + i, realtime(i)));
+        expectReady(a, "a" + i);
+      }
+      a.send(Messages.sub("a4", realtime(4)));
+      expectRefused(a, "a4", perConnection);
+      // the same argument again (spelt differently) shares an instance: it does not count
+      a.send(Messages.sub("a1-again", "reporting.realtime:{ \"interval\": 1 }"));
+      expectReady(a, "a1-again");
+      for (int i = 4; i <= 5; i++) {
+        b.send(Messages.sub("b" + i, realtime(i)));
+        expectReady(b, "b" + i);
+      }
+      assertEquals(5, herald.stats().sources.get());
+      b.send(Messages.sub("b6", realtime(6)));
+      expectRefused(b, "b6", perNode);
+      b.send(Messages.sub("b1", realtime(1)));
+      expectReady(b, "b1");
+      // leaving frees both counts
+      a.send(Messages.unsub("a3"));
+      a.sync();
+      TestNodes.eventually(5000, "instance 3 stopped", () -> herald.stats().sources.get() == 4);
+      a.send(Messages.sub("a7", realtime(7)));
+      expectReady(a, "a7");
+    }
+    TestNodes.eventually(5000, "every instance stopped", () -> herald.stats().sources.get() == 0);
+  }
 }

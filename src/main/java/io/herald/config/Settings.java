@@ -196,6 +196,16 @@ public final class Settings {
     return integer("limits.max-json-depth");
   }
 
+  /** {@code limits.max-sources-per-connection}: distinct source instances one connection holds. */
+  public int maxSourcesPerConnection() {
+    return integer("limits.max-sources-per-connection");
+  }
+
+  /** {@code limits.max-sources-per-node}: event source instances running on the node. */
+  public int maxSourcesPerNode() {
+    return integer("limits.max-sources-per-node");
+  }
+
   public long consumerLingerMs() {
     return integer("bus.consumer-linger-ms");
   }

@@ -57,7 +57,11 @@ public final class BridgeVerticle extends VerticleBase {
             node.membership().nodeId(),
             node.producers().factories(),
             new SourceManager(
-                context, node.producers().factories(), node.stats().sources, CatchUp.MAX_HELD),
+                context,
+                node.producers().factories(),
+                node.stats().sources,
+                CatchUp.MAX_HELD,
+                settings.maxSourcesPerNode()),
             new RemoteSources(
                 vertx,
                 context,

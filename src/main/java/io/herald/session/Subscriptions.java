@@ -45,6 +45,12 @@ final class Subscriptions {
   private final Context context;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
 
+  /**
+   * The distinct event source instances (event and canonical argument) this connection's
+   * subscriptions hold, with how many hold each: at most {@code limits.max-sources-per-connection}.
+   */
+  private final Map<String, Integer> sources = new HashMap<>();
+
   Subscriptions(
       SessionServices services, Subscriber connection, Outbound outbound, Context context) {
     this.services = services;
@@ -231,6 +237,16 @@ final class Subscriptions {
         return Future.failedFuture(new CallError(invalid));
       }
     }
+    String key = event + '\u0000' + Argument.canonical(argument);
+    int limit = services.settings().maxSourcesPerConnection();
+    if (!sources.containsKey(key) && sources.size() >= limit) {
+      return Future.failedFuture(
+          new CallError(
+              Errno.ETOOMANYREFS,
+              "Too many event source instances on this connection (limit " + limit + ")"));
+    }
+    sources.merge(key, 1, Integer::sum);
+    sub.sourceKey = key;
     return services.sources().subscribe(descriptor, argument, sourceSubscriber(sub));
   }
 
@@ -260,6 +276,7 @@ final class Subscriptions {
   private void end(Subscription sub, ErrorDict error) {
     if (subscriptions.remove(key(sub.id), sub)) {
       services.stats().subscriptions.decrementAndGet();
+      forgetSource(sub);
       sub.cancel();
       send(ServerMessages.nosub(sub.id, sub.collection, error));
     }
@@ -274,7 +291,15 @@ final class Subscriptions {
 
   private void drop(Subscription sub) {
     services.stats().subscriptions.decrementAndGet();
+    forgetSource(sub);
     sub.cancel();
+  }
+
+  private void forgetSource(Subscription sub) {
+    if (sub.sourceKey != null) {
+      sources.computeIfPresent(sub.sourceKey, (k, n) -> n <= 1 ? null : n - 1);
+      sub.sourceKey = null;
+    }
   }
 
   /** Ends every subscription: the connection is gone. */
