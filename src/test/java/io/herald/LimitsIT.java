@@ -238,4 +238,64 @@ class LimitsIT {
     }
     TestNodes.eventually(5000, "every instance stopped", () -> herald.stats().sources.get() == 0);
   }
+
+  /** Reads until the server closes the socket; the milliseconds from {@code since} to then. */
+  private static long closedAfterMs(
+      java.net.Socket socket, long since, java.util.function.IntPredicate sendMore)
+      throws java.io.IOException {
+    socket.setSoTimeout(100);
+    java.io.InputStream in = socket.getInputStream();
+    for (int tick = 0; ; tick++) {
+      try {
+        if (in.read() < 0) {
+          return (System.nanoTime() - since) / 1_000_000;
+        }
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        if ((System.nanoTime() - since) / 1_000_000 > 15_000) {
+          throw new AssertionError("still open after 15 s");
+        }
+        if (sendMore.test(tick)) {
+          try {
+            socket.getOutputStream().write('x');
+          } catch (java.net.SocketException reset) {
+            return (System.nanoTime() - since) / 1_000_000;
+          }
+        }
+      } catch (java.net.SocketException reset) {
+        return (System.nanoTime() - since) / 1_000_000;
+      }
+    }
+  }
+
+  @Test
+  void aRequestNotCompletedWithinTheHandshakeTimeoutIsClosedWhileQuietWebsocketsStayOpen(
+      Vertx vertx) throws Exception {
+    Node herald =
+        TestNodes.standalone(
+            vertx,
+            new JsonObject()
+                .put("http.handshake-timeout-ms", 1000)
+                .put("ws.ping-interval-ms", 60_000)
+                .put("ws.idle-timeout-ms", 120_000));
+    int port = herald.httpPort();
+    try (WsClient quiet = WsClient.connect(vertx, port);
+        java.net.Socket dripping = new java.net.Socket("127.0.0.1", port);
+        java.net.Socket silent = new java.net.Socket("127.0.0.1", port)) {
+      long start = System.nanoTime();
+      dripping
+          .getOutputStream()
+          .write(
+              ("GET /websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nX-Slow: ")
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      // one more header byte every 100 ms: a read-idle timeout would never fire
+      long drippingMs = closedAfterMs(dripping, start, tick -> true);
+      long silentMs = closedAfterMs(silent, start, tick -> false);
+      assertTrue(drippingMs >= 900 && drippingMs < 3000, "dripping closed after " + drippingMs);
+      assertTrue(silentMs < 3000, "silent closed after " + silentMs);
+      // the websocket, upgraded before and quiet since (no server write either), is unaffected
+      quiet.expectOpenFor(1000);
+      assertEquals("pong", quiet.call("core.ping", new JsonArray()).getString("result"));
+      assertEquals(1, herald.stats().connections.get());
+    }
+  }
 }

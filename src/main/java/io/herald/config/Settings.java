@@ -128,6 +128,14 @@ public final class Settings {
     return (String) get("http.allowed-origins");
   }
 
+  /**
+   * {@code http.handshake-timeout-ms}: how long a TCP connection has, from accept, to get its HTTP
+   * request answered (its websocket upgrade done).
+   */
+  public long handshakeTimeoutMs() {
+    return integer("http.handshake-timeout-ms");
+  }
+
   public String wsPath() {
     return (String) get("ws.path");
   }

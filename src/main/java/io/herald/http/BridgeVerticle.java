@@ -7,6 +7,7 @@ import io.herald.protocol.CloseCode;
 import io.herald.remote.RemoteSources;
 import io.herald.remote.SourceRouter;
 import io.herald.session.Connection;
+import io.herald.session.HandshakeDeadline;
 import io.herald.session.SessionServices;
 import io.herald.stream.CatchUp;
 import io.herald.subscription.SubscriptionHub;
@@ -87,6 +88,7 @@ public final class BridgeVerticle extends VerticleBase {
             .setPerMessageWebSocketCompressionSupported(settings.compression())
             .setPerFrameWebSocketCompressionSupported(settings.compression())
             .setAcceptBacklog(4096);
+    HandshakeDeadline.apply(options, settings.handshakeTimeoutMs());
     server =
         vertx
             .createHttpServer(options)
@@ -125,6 +127,7 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws, SessionServices services) {
+    HandshakeDeadline.lift(ws);
     String address = ws.remoteAddress().host();
     connections.add(
         new Connection(
