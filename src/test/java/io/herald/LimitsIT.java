@@ -298,4 +298,57 @@ class LimitsIT {
       assertEquals(1, herald.stats().connections.get());
     }
   }
+
+  private static final String SECRET = "password=hunter2 at /srv/internal/db.sqlite";
+
+  @Test
+  void failuresTellClientsNothingInternal(Vertx vertx) {
+    Node herald = TestNodes.standalone(vertx);
+    herald
+        .registerMethod(
+            new MethodDescriptor(
+                "test.fail",
+                "Throws.",
+                null,
+                call -> {
+                  throw new IllegalStateException(SECRET);
+                }))
+        .await();
+    herald
+        .registerJobMethod(
+            "test.failjob",
+            "A job that fails.",
+            null,
+            job -> io.vertx.core.Future.failedFuture(new IllegalStateException(SECRET)))
+        .await();
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      JsonObject error = c.call("test.fail", new JsonArray()).getJsonObject("error");
+      assertEquals("EFAULT", error.getString("errname"));
+      assertTrue(
+          error.getString("reason").matches("Internal error \\(logged as [0-9a-f-]{36}\\)"),
+          error.encode());
+      assertTrue(error.getValue("trace") == null, error.encode());
+      assertTrue(!error.encode().contains("hunter2"), error.encode());
+
+      c.subscribe("all", "*");
+      long id = c.call("test.failjob", new JsonArray()).getLong("result");
+      JsonObject failed = c.next(Messages.jobIn(id, "FAILED")).getJsonObject("fields");
+      assertEquals("IllegalStateException: " + SECRET, failed.getString("exception"));
+      assertEquals(
+          "IllegalStateException: " + SECRET, failed.getJsonObject("exc_info").getString("repr"));
+      assertTrue(!failed.encode().contains("\\tat "), "no stack frames: " + failed.encode());
+      assertTrue(!failed.encode().contains("io.herald"), "no internal names: " + failed.encode());
+      assertEquals(SECRET, failed.getString("error"), "a job's error is its exception's message");
+
+      // ids that are not job ids are refused, not truncated into another id
+      for (String bad : new String[] {"99999999999999999999999", "9007199254740992", "1.5", "-1"}) {
+        JsonObject answer =
+            c.call("core.job_abort", new JsonArray("[" + bad + "]")).getJsonObject("error");
+        assertEquals("VALIDATION", answer == null ? null : answer.getString("type"), bad);
+      }
+      JsonObject unknown =
+          c.call("core.job_abort", new JsonArray().add(9007199254740991L)).getJsonObject("error");
+      assertEquals("ENOENT", unknown.getString("errname"), "the largest id is an id");
+    }
+  }
 }

@@ -18,8 +18,6 @@ import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -441,13 +439,13 @@ public final class JobManager {
     }
     if (failure != null) {
       ErrorDict error = CallError.toErrorDict(failure);
-      job.error = error.reason();
-      StringWriter trace = new StringWriter();
-      failure.printStackTrace(new PrintWriter(trace));
-      job.exception = trace.toString();
+      // an unexpected exception: its message (clipped), as exception and exc_info show it
+      job.error = failure instanceof CallError ? error.reason() : JobFailures.message(failure);
+      // the class and the message only: a stack trace (internal frames) goes to every * subscriber
+      job.exception = JobFailures.describe(failure);
       job.excInfo =
           new JsonObject()
-              .put("repr", failure.toString())
+              .put("repr", JobFailures.describe(failure))
               .put("type", failure.getClass().getSimpleName())
               .put("errno", error.errno().code)
               .put("errname", error.errno().name())
