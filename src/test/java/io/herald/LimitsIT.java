@@ -351,4 +351,49 @@ class LimitsIT {
       assertEquals("ENOENT", unknown.getString("errname"), "the largest id is an id");
     }
   }
+
+  @Test
+  void largeRepliesAndJobArgumentsAreBounded(Vertx vertx) {
+    Node herald = TestNodes.standalone(vertx, new JsonObject().put("ws.max-pending-bytes", 20_000));
+    herald
+        .registerJobMethod(
+            "test.noop", "Succeeds.", null, job -> io.vertx.core.Future.succeededFuture(null))
+        .await();
+    try (WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+      c.subscribe("all", "*");
+      JsonArray big = new JsonArray();
+      for (int i = 0; i < 500; i++) {
+        big.add("argument number " + i);
+      }
+      int argumentChars = big.encode().length();
+      long id = c.call("test.noop", big).getLong("result");
+      // every event of the job leaves the long arguments out, with their length
+      JsonObject added = c.next(Messages.jobIn(id, "WAITING|RUNNING|SUCCESS"));
+      JsonObject done = c.next(Messages.jobIn(id, "SUCCESS"));
+      for (JsonObject event : List.of(added, done)) {
+        assertEquals(new JsonArray(), event.getJsonObject("fields").getJsonArray("arguments"));
+        assertEquals(argumentChars, event.getJsonObject("fields").getInteger("arguments_clipped"));
+        assertTrue(event.encode().length() < 2_000, event.encode());
+      }
+      // the method answers them in full
+      JsonObject query =
+          c.call(
+              "core.get_jobs",
+              new JsonArray().add(new JsonArray().add(new JsonArray().add("id").add("=").add(id))));
+      assertEquals(big, query.getJsonArray("result").getJsonObject(0).getJsonArray("arguments"));
+      // a result larger than ws.max-pending-bytes is replaced by ENOBUFS; the connection stays
+      for (int i = 0; i < 3; i++) {
+        c.call("test.noop", big);
+      }
+      JsonObject tooLarge = c.call("core.get_jobs", new JsonArray());
+      assertEquals(
+          "ENOBUFS", tooLarge.getJsonObject("error").getString("errname"), tooLarge.encode());
+      assertTrue(
+          tooLarge
+              .getJsonObject("error")
+              .getString("reason")
+              .startsWith("The result is too large"));
+      assertEquals("pong", c.call("core.ping", new JsonArray()).getString("result"));
+    }
+  }
 }

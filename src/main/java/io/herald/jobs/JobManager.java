@@ -195,7 +195,9 @@ public final class JobManager {
     return call(
         () -> {
           List<EventMessage> items = new ArrayList<>(jobs.size());
-          jobs.values().forEach(e -> items.add(EventMessage.added(e.job.id, e.job.toJson())));
+          jobs.values()
+              .forEach(
+                  e -> items.add(JobEvents.clipped(EventMessage.added(e.job.id, e.job.toJson()))));
           return new Snapshot(items, List.of(position.get()));
         });
   }
@@ -504,7 +506,7 @@ public final class JobManager {
   }
 
   private void emit(EventMessage message) {
-    publisher.accept(EVENT, message);
+    publisher.accept(EVENT, JobEvents.clipped(message));
   }
 
   /**

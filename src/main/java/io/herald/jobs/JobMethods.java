@@ -40,6 +40,13 @@ public final class JobMethods {
                   .put("method", new JsonObject().put("type", "string"))
                   .put("arguments", new JsonObject().put("type", "array"))
                   .put(
+                      "arguments_clipped",
+                      new JsonObject()
+                          .put("type", "integer")
+                          .put(
+                              "description",
+                              "In events only: the arguments were left out ([]); their encoded length"))
+                  .put(
                       "state",
                       new JsonObject()
                           .put(

@@ -3,6 +3,7 @@ package io.herald.session;
 import io.herald.CallError;
 import io.herald.Errno;
 import io.herald.ErrorDict;
+import io.herald.protocol.BoundedReplies;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.MessageDecoder;
@@ -15,7 +16,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -138,7 +138,7 @@ public final class Connection implements Subscriber {
 
   private void send(JsonObject message) {
     if (!closed) {
-      outbound.send(message.encode().getBytes(StandardCharsets.UTF_8), null);
+      outbound.send(BoundedReplies.encode(message, services.settings().maxPendingBytes()), null);
     }
   }
 
