@@ -17,21 +17,25 @@ public class CallError extends RuntimeException {
     this(ErrorDict.of(errno, reason));
   }
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CallError.class);
+
   /**
-   * The error dict for any failure: a {@link CallError}'s own, else EFAULT with the exception as
-   * trace.
+   * The error dict for any failure: a {@link CallError}'s own; for anything else (an unexpected
+   * exception) EFAULT with a generic reason naming an id, under which the exception, its message
+   * and its stack are logged here. Nothing of the exception reaches the client: its text can carry
+   * internal details (paths, hosts, queries).
    */
   public static ErrorDict toErrorDict(Throwable failure) {
     if (failure instanceof CallError callError) {
       return callError.error;
     }
-    String reason =
-        failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-    io.vertx.core.json.JsonObject trace =
-        new io.vertx.core.json.JsonObject()
-            .put("class", failure.getClass().getSimpleName())
-            .put("frames", new io.vertx.core.json.JsonArray())
-            .put("formatted", failure.toString());
-    return new ErrorDict(Errno.EFAULT, null, reason, trace, null);
+    String id = java.util.UUID.randomUUID().toString();
+    LOG.error("internal error {}", id, failure);
+    return ErrorDict.of(Errno.EFAULT, internalReason(id));
+  }
+
+  /** The reason of an unexpected failure logged under {@code id}. */
+  public static String internalReason(String id) {
+    return "Internal error (logged as " + id + ")";
   }
 }

@@ -11,15 +11,33 @@ import io.vertx.core.json.JsonObject;
 public record ErrorDict(
     Errno errno, String type, String reason, JsonObject trace, JsonArray extra) {
 
+  /**
+   * The most characters of one attribute and of one message in a validation error: they can echo
+   * the client's input (a property name, a value), and appear four times in the error.
+   */
+  public static final int MAX_ATTRIBUTE_CHARS = 200;
+
+  public static final int MAX_MESSAGE_CHARS = 500;
+
   public static ErrorDict of(Errno errno, String reason) {
     return new ErrorDict(errno, null, reason, null, null);
   }
 
   /**
-   * A validation error. {@code trace} is filled because the Python client raises {@code
+   * A validation error; each attribute and message is clipped ({@link #MAX_ATTRIBUTE_CHARS}, {@link
+   * #MAX_MESSAGE_CHARS}). {@code trace} is filled because the Python client raises {@code
    * ValidationErrors} only when {@code trace} is not null.
    */
-  public static ErrorDict validation(JsonArray extra) {
+  public static ErrorDict validation(JsonArray failures) {
+    JsonArray extra = new JsonArray();
+    for (int i = 0; i < failures.size(); i++) {
+      JsonArray e = failures.getJsonArray(i);
+      extra.add(
+          new JsonArray()
+              .add(clip(e.getString(0), MAX_ATTRIBUTE_CHARS))
+              .add(clip(e.getString(1), MAX_MESSAGE_CHARS))
+              .add(e.getValue(2)));
+    }
     StringBuilder formatted = new StringBuilder();
     for (int i = 0; i < extra.size(); i++) {
       JsonArray e = extra.getJsonArray(i);
@@ -38,6 +56,11 @@ public record ErrorDict(
             .put("formatted", reason)
             .put("repr", "ValidationErrors(" + extra.encode() + ")");
     return new ErrorDict(Errno.EINVAL, "VALIDATION", reason, trace, extra);
+  }
+
+  /** {@code text} cut to {@code max} characters, the cut marked with {@code "..."}. */
+  static String clip(String text, int max) {
+    return text == null || text.length() <= max ? text : text.substring(0, max - 3) + "...";
   }
 
   public static ErrorDict validation(String attribute, String message) {

@@ -229,6 +229,14 @@ public final class Settings {
     return integer("http.tls.redirect-port");
   }
 
+  /**
+   * {@code http.handshake-timeout-ms}: how long a TCP connection has, from accept, to get its HTTP
+   * request answered (its websocket upgrade done).
+   */
+  public long handshakeTimeoutMs() {
+    return integer("http.handshake-timeout-ms");
+  }
+
   public String wsPath() {
     return (String) get("ws.path");
   }
@@ -306,6 +314,47 @@ public final class Settings {
 
   public long accountsRefreshMs() {
     return ((Number) get("auth.refresh-ms")).longValue();
+  }
+
+  /** {@code limits.max-connections-per-address}: open websockets per client address on the node. */
+  public int maxConnectionsPerAddress() {
+    return integer("limits.max-connections-per-address");
+  }
+
+  /** {@code limits.messages-per-second}: the rate a connection's message budget refills at. */
+  public int messagesPerSecond() {
+    return integer("limits.messages-per-second");
+  }
+
+  /** {@code limits.message-burst}: the messages a connection may send at once (its budget). */
+  public int messageBurst() {
+    return integer("limits.message-burst");
+  }
+
+  /**
+   * {@code limits.rate-limit-close-after-ms}: a connection refused messages this long, without a
+   * second's pause, is closed with 4008.
+   */
+  public long rateLimitCloseAfterMs() {
+    return integer("limits.rate-limit-close-after-ms");
+  }
+
+  /**
+   * {@code limits.max-json-depth}: how deeply a client message (and a {@code sub} argument) may
+   * nest.
+   */
+  public int maxJsonDepth() {
+    return integer("limits.max-json-depth");
+  }
+
+  /** {@code limits.max-sources-per-connection}: distinct source instances one connection holds. */
+  public int maxSourcesPerConnection() {
+    return integer("limits.max-sources-per-connection");
+  }
+
+  /** {@code limits.max-sources-per-node}: event source instances running on the node. */
+  public int maxSourcesPerNode() {
+    return integer("limits.max-sources-per-node");
   }
 
   public long consumerLingerMs() {

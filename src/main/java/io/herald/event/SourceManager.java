@@ -45,6 +45,7 @@ public final class SourceManager {
   private final Map<String, SourceFactory> factories;
   private final AtomicInteger runningGauge;
   private final int maxHeld;
+  private final int maxRunning;
   private final Map<String, Instance> instances = new HashMap<>();
 
   /**
@@ -57,10 +58,24 @@ public final class SourceManager {
       Map<String, SourceFactory> factories,
       AtomicInteger runningGauge,
       int maxHeld) {
+    this(context, factories, runningGauge, maxHeld, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param maxRunning a new instance is refused (ETOOMANYREFS) while {@code runningGauge} — shared
+   *     by every manager of the node — is at this ({@code limits.max-sources-per-node})
+   */
+  public SourceManager(
+      Context context,
+      Map<String, SourceFactory> factories,
+      AtomicInteger runningGauge,
+      int maxHeld,
+      int maxRunning) {
     this.context = context;
     this.factories = factories;
     this.runningGauge = runningGauge;
     this.maxHeld = maxHeld;
+    this.maxRunning = maxRunning;
   }
 
   /** A forwarder's hold on an instance. */
@@ -191,6 +206,11 @@ public final class SourceManager {
     if (factory == null) {
       throw new CallError(
           Errno.ENOENT, "Event source '" + event.name() + "' is not available on this node");
+    }
+    if (runningGauge.get() >= maxRunning) {
+      throw new CallError(
+          Errno.ETOOMANYREFS,
+          "Too many event source instances on this node (limit " + maxRunning + ")");
     }
     instance = new Instance(key, event, factory.create(argument));
     instances.put(key, instance);

@@ -7,6 +7,7 @@ import io.herald.protocol.CloseCode;
 import io.herald.remote.RemoteSources;
 import io.herald.remote.SourceRouter;
 import io.herald.session.Connection;
+import io.herald.session.HandshakeDeadline;
 import io.herald.session.SessionServices;
 import io.herald.stream.CatchUp;
 import io.herald.subscription.SubscriptionHub;
@@ -70,7 +71,11 @@ public final class BridgeVerticle extends VerticleBase {
             node.membership().nodeId(),
             node.producers().factories(),
             new SourceManager(
-                context, node.producers().factories(), node.stats().sources, CatchUp.MAX_HELD),
+                context,
+                node.producers().factories(),
+                node.stats().sources,
+                CatchUp.MAX_HELD,
+                settings.maxSourcesPerNode()),
             new RemoteSources(
                 vertx,
                 context,
@@ -113,6 +118,7 @@ public final class BridgeVerticle extends VerticleBase {
     if (tls != null) {
       options.setSsl(true).setKeyCertOptions(tls.keyCert());
     }
+    HandshakeDeadline.apply(options, settings.handshakeTimeoutMs());
     server =
         vertx
             .createHttpServer(options)
@@ -129,8 +135,14 @@ public final class BridgeVerticle extends VerticleBase {
                     handshake.reject(403); // a web page of another origin
                   } else if (node.draining().getAsBoolean()) {
                     handshake.reject(503); // stopping: connect to another node
+                  } else if (!node.stats()
+                      .byAddress
+                      .tryAcquire(
+                          handshake.remoteAddress().host(), settings.maxConnectionsPerAddress())) {
+                    handshake.reject(429); // limits.max-connections-per-address
                   } else {
-                    handshake.accept();
+                    String address = handshake.remoteAddress().host();
+                    handshake.accept().onFailure(e -> node.stats().byAddress.release(address));
                   }
                 })
             .webSocketHandler(ws -> accept(ws, services))
@@ -172,7 +184,17 @@ public final class BridgeVerticle extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws, SessionServices services) {
-    connections.add(new Connection(ws, services, System::nanoTime, connections::remove));
+    HandshakeDeadline.lift(ws);
+    String address = ws.remoteAddress().host();
+    connections.add(
+        new Connection(
+            ws,
+            services,
+            System::nanoTime,
+            c -> {
+              connections.remove(c);
+              node.stats().byAddress.release(address);
+            }));
   }
 
   /** Closes every websocket with 1012 (service restart), then the server. */

@@ -49,6 +49,10 @@ public final class JobIds {
 
   static final String FILE = "block";
   private static final long MAX_SAFE_ID = (1L << 53) - 1;
+
+  /** The largest job id there can be: 2^53 - 1. */
+  static final long MAX_ID = MAX_SAFE_ID;
+
   private static final Logger LOG = LoggerFactory.getLogger(JobIds.class);
 
   private final Vertx vertx;

@@ -20,8 +20,6 @@ import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -225,7 +223,8 @@ public final class JobManager {
               .forEach(
                   e ->
                       items.add(
-                          EventMessage.added(e.job.id, e.job.toJson()).withOwner(e.job.owner)));
+                          JobEvents.clipped(EventMessage.added(e.job.id, e.job.toJson()))
+                              .withOwner(e.job.owner)));
           return new Snapshot(items, List.of(position.get()));
         });
   }
@@ -473,13 +472,13 @@ public final class JobManager {
     }
     if (failure != null) {
       ErrorDict error = CallError.toErrorDict(failure);
-      job.error = error.reason();
-      StringWriter trace = new StringWriter();
-      failure.printStackTrace(new PrintWriter(trace));
-      job.exception = trace.toString();
+      // an unexpected exception: its message (clipped), as exception and exc_info show it
+      job.error = failure instanceof CallError ? error.reason() : JobFailures.message(failure);
+      // the class and the message only: a stack trace (internal frames) goes to every * subscriber
+      job.exception = JobFailures.describe(failure);
       job.excInfo =
           new JsonObject()
-              .put("repr", failure.toString())
+              .put("repr", JobFailures.describe(failure))
               .put("type", failure.getClass().getSimpleName())
               .put("errno", error.errno().code)
               .put("errname", error.errno().name())
@@ -545,7 +544,8 @@ public final class JobManager {
   /** Publishes a message of job {@code id}, naming its owner. */
   private void emit(EventMessage message) {
     Entry entry = jobs.get(((Number) message.id()).longValue());
-    publisher.accept(EVENT, entry == null ? message : message.withOwner(entry.job.owner));
+    EventMessage clipped = JobEvents.clipped(message);
+    publisher.accept(EVENT, entry == null ? clipped : clipped.withOwner(entry.job.owner));
   }
 
   /**

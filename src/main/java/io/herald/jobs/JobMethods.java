@@ -41,6 +41,13 @@ public final class JobMethods {
                   .put("method", new JsonObject().put("type", "string"))
                   .put("arguments", new JsonObject().put("type", "array"))
                   .put(
+                      "arguments_clipped",
+                      new JsonObject()
+                          .put("type", "integer")
+                          .put(
+                              "description",
+                              "In events only: the arguments were left out ([]); their encoded length"))
+                  .put(
                       "state",
                       new JsonObject()
                           .put(
@@ -80,7 +87,16 @@ public final class JobMethods {
           .put("type", "array")
           .put("minItems", 1)
           .put("maxItems", 1)
-          .put("prefixItems", new JsonArray().add(new JsonObject().put("type", "integer")));
+          .put(
+              "prefixItems",
+              new JsonArray()
+                  .add(
+                      // every job id is in this range (below 2^53); a larger or a fractional number
+                      // is refused rather than read as another id
+                      new JsonObject()
+                          .put("type", "integer")
+                          .put("minimum", 0)
+                          .put("maximum", JobIds.MAX_ID)));
 
   private JobMethods() {}
 

@@ -127,7 +127,8 @@ public final class Node implements Herald {
             () -> publisher.position(JobManager.EVENT),
             System::currentTimeMillis);
     this.clusterJobs = new ClusterJobs(vertx, membership, jobs);
-    this.sourceHost = new SourceHost(events, producers, membership, stats);
+    this.sourceHost =
+        new SourceHost(events, producers, membership, stats, settings.maxSourcesPerNode());
     this.auth =
         new Auth(
             vertx,

@@ -25,7 +25,13 @@ public enum CloseCode {
    * A connection that could do nothing before login did not log in within {@code
    * auth.login-timeout-ms}: reconnect only with credentials.
    */
-  LOGIN_TIMEOUT(4003, "login timeout", false);
+  LOGIN_TIMEOUT(4003, "login timeout", false),
+  /**
+   * The client kept sending more messages than {@code limits.messages-per-second} allows: its
+   * messages were refused for {@code limits.rate-limit-close-after-ms} without a second's pause.
+   * Reconnect after a backoff, and send less.
+   */
+  RATE_LIMITED(4008, "rate limit", true);
 
   public final short code;
   public final String reason;

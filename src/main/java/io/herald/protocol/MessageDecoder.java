@@ -30,7 +30,22 @@ public final class MessageDecoder {
 
   private MessageDecoder() {}
 
+  /** As {@link #decode(String, int)}, with no depth limit of Herald's own. */
   public static ClientMessage decode(String text) throws InvalidJson, Malformed {
+    return decode(text, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The message {@code text} is.
+   *
+   * @param maxDepth how deeply the message may nest objects and arrays; deeper is {@link
+   *     Malformed}, checked on the text before it is parsed (its {@code offending} is then null:
+   *     such a message is not echoed)
+   */
+  public static ClientMessage decode(String text, int maxDepth) throws InvalidJson, Malformed {
+    if (JsonDepth.exceeds(text, maxDepth)) {
+      throw new Malformed("message nested deeper than " + maxDepth + " levels", null);
+    }
     Object value;
     try {
       value = Json.decodeValue(text);

@@ -29,14 +29,25 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class Filters {
 
+  /**
+   * This query's compiled {@code ~} expressions, by flags and text: compiled once per query, not
+   * once per item.
+   */
+  private final java.util.Map<String, Pattern> patterns = new java.util.HashMap<>();
+
+  /** How many expressions were compiled, ever (for FiltersTest). */
+  static final java.util.concurrent.atomic.LongAdder COMPILED =
+      new java.util.concurrent.atomic.LongAdder();
+
   private Filters() {}
 
   public static Object apply(List<JsonObject> items, JsonArray filters, JsonObject options) {
     filters = filters == null ? new JsonArray() : filters;
     options = options == null ? new JsonObject() : options;
     List<JsonObject> matched = new ArrayList<>();
+    Filters query = new Filters();
     for (JsonObject item : items) {
-      if (matchesAll(item, filters, "filters")) {
+      if (query.matchesAll(item, filters, "filters")) {
         matched.add(item);
       }
     }
@@ -67,7 +78,7 @@ public final class Filters {
     return new JsonArray(new ArrayList<>(result));
   }
 
-  private static boolean matchesAll(JsonObject item, JsonArray conditions, String where) {
+  private boolean matchesAll(JsonObject item, JsonArray conditions, String where) {
     for (int i = 0; i < conditions.size(); i++) {
       if (!matches(item, conditions.getValue(i), where + "." + i)) {
         return false;
@@ -76,7 +87,7 @@ public final class Filters {
     return true;
   }
 
-  private static boolean matches(JsonObject item, Object condition, String where) {
+  private boolean matches(JsonObject item, Object condition, String where) {
     if (!(condition instanceof JsonArray c)) {
       throw invalid(where, "a filter must be a list");
     }
@@ -99,7 +110,7 @@ public final class Filters {
     return test(resolve(item, field), op, c.getValue(2), where);
   }
 
-  private static boolean test(Object actual, String op, Object expected, String where) {
+  private boolean test(Object actual, String op, Object expected, String where) {
     boolean caseless = op.length() > 1 && op.startsWith("C");
     String o = caseless ? op.substring(1) : op;
     if (caseless) {
@@ -257,15 +268,22 @@ public final class Filters {
     }
   }
 
-  private static Pattern regex(Object expected, boolean caseless, String where) {
+  private Pattern regex(Object expected, boolean caseless, String where) {
     if (!(expected instanceof String s)) {
       throw invalid(where, "~ takes a regular expression");
     }
+    Pattern compiled = patterns.get((caseless ? "C" : "=") + s);
+    if (compiled != null) {
+      return compiled;
+    }
     try {
-      return Pattern.compile(s, caseless ? Pattern.CASE_INSENSITIVE : 0);
+      compiled = Pattern.compile(s, caseless ? Pattern.CASE_INSENSITIVE : 0);
     } catch (PatternSyntaxException e) {
       throw invalid(where, "invalid regular expression: " + e.getDescription());
     }
+    patterns.put((caseless ? "C" : "=") + s, compiled);
+    COMPILED.increment();
+    return compiled;
   }
 
   private static Comparator<JsonObject> comparator(JsonArray orderBy) {

@@ -53,8 +53,24 @@ public final class SourceHost extends VerticleBase {
   private MessageConsumer<JsonObject> requests;
   private Runnable stopListening;
 
+  private final int maxSources;
+
   public SourceHost(
       EventRegistry events, Producers producers, Membership membership, NodeStats stats) {
+    this(events, producers, membership, stats, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param maxSources {@code limits.max-sources-per-node}: instances run here for other nodes count
+   *     with the node's own
+   */
+  public SourceHost(
+      EventRegistry events,
+      Producers producers,
+      Membership membership,
+      NodeStats stats,
+      int maxSources) {
+    this.maxSources = maxSources;
     this.events = events;
     this.producers = producers;
     this.membership = membership;
@@ -63,7 +79,9 @@ public final class SourceHost extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    manager = new SourceManager(context, producers.factories(), stats.sources, CatchUp.MAX_HELD);
+    manager =
+        new SourceManager(
+            context, producers.factories(), stats.sources, CatchUp.MAX_HELD, maxSources);
     claims = new ClusterClaims(membership, context);
     providers = new Providers(membership);
     stopListening =

@@ -6,6 +6,7 @@ import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.auth.SessionAuth;
+import io.herald.protocol.BoundedReplies;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.MessageDecoder;
@@ -18,7 +19,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -45,6 +45,7 @@ public final class Connection implements Subscriber {
   private final Consumer<Connection> onClosed;
   private final Context context = Vertx.currentContext();
   private final MessageAssembler assembler;
+  private final RateLimit rateLimit;
 
   /** Nanoseconds, for the idle timeout: {@code System::nanoTime}, or a test's clock. */
   private final LongSupplier clock;
@@ -76,6 +77,7 @@ public final class Connection implements Subscriber {
             () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
+    this.rateLimit = RateLimit.of(services.settings(), clock);
     this.auth =
         new SessionAuth(
             services.auth(),
@@ -203,7 +205,7 @@ public final class Connection implements Subscriber {
 
   private void send(JsonObject message) {
     if (!closed) {
-      outbound.send(message.encode().getBytes(StandardCharsets.UTF_8), null);
+      outbound.send(BoundedReplies.encode(message, services.settings().maxPendingBytes()), null);
     }
   }
 
@@ -228,12 +230,17 @@ public final class Connection implements Subscriber {
   private void onText(String text) {
     ClientMessage message;
     try {
-      message = MessageDecoder.decode(text);
+      message = MessageDecoder.decode(text, services.settings().maxJsonDepth());
     } catch (MessageDecoder.InvalidJson e) {
       terminate(CloseCode.INVALID_JSON);
       return;
     } catch (MessageDecoder.Malformed e) {
-      send(ServerMessages.malformed(e.getMessage(), e.offending));
+      if (admitted(null)) {
+        send(ServerMessages.malformed(e.getMessage(), e.offending));
+      }
+      return;
+    }
+    if (!admitted(message)) {
       return;
     }
     try {
@@ -242,6 +249,18 @@ public final class Connection implements Subscriber {
       LOG.error("session {}: failed to handle {}", session, text, e);
       terminate(CloseCode.INTERNAL_ERROR);
     }
+  }
+
+  /** Whether the message is within the rate limit; if not it is answered, not handled. */
+  private boolean admitted(ClientMessage message) {
+    if (rateLimit.admit()) {
+      return true;
+    }
+    send(rateLimit.refusal(message));
+    if (rateLimit.persistent()) {
+      terminate(CloseCode.RATE_LIMITED);
+    }
+    return false;
   }
 
   private void handle(ClientMessage message) {

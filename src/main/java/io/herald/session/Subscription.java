@@ -22,6 +22,9 @@ final class Subscription {
   boolean cancelled;
   Runnable release;
 
+  /** The event source instance (event and canonical argument) it counts against, or null. */
+  String sourceKey;
+
   Subscription(Object id, String collection) {
     this.id = id;
     this.collection = collection;

@@ -10,6 +10,7 @@ import io.herald.SnapshotProvider;
 import io.herald.StreamPosition;
 import io.herald.event.Argument;
 import io.herald.event.SourceSubscriber;
+import io.herald.protocol.JsonDepth;
 import io.herald.protocol.Schema;
 import io.herald.protocol.ServerMessages;
 import io.herald.stream.Attached;
@@ -46,6 +47,12 @@ final class Subscriptions {
   private final Context context;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final Supplier<Caller> caller;
+
+  /**
+   * The distinct event source instances (event and canonical argument) this connection's
+   * subscriptions hold, with how many hold each: at most {@code limits.max-sources-per-connection}.
+   */
+  private final Map<String, Integer> sources = new HashMap<>();
 
   /**
    * @param caller who the connection is now (its roles decide what it may subscribe to)
@@ -292,6 +299,13 @@ final class Subscriptions {
     if (snapshot) {
       return noSnapshot(sub.collection);
     }
+    int maxDepth = services.settings().maxJsonDepth();
+    if (rawArg != null && JsonDepth.exceeds(rawArg, maxDepth)) {
+      return Future.failedFuture(
+          new CallError(
+              ErrorDict.validation(
+                  event, "The argument is nested deeper than " + maxDepth + " levels")));
+    }
     Object argument = rawArg == null ? null : Argument.parse(rawArg);
     if (argument != null) {
       if (descriptor.accepts() == null) {
@@ -303,6 +317,16 @@ final class Subscriptions {
         return Future.failedFuture(new CallError(invalid));
       }
     }
+    String key = event + '\u0000' + Argument.canonical(argument);
+    int limit = services.settings().maxSourcesPerConnection();
+    if (!sources.containsKey(key) && sources.size() >= limit) {
+      return Future.failedFuture(
+          new CallError(
+              Errno.ETOOMANYREFS,
+              "Too many event source instances on this connection (limit " + limit + ")"));
+    }
+    sources.merge(key, 1, Integer::sum);
+    sub.sourceKey = key;
     return services.sources().subscribe(descriptor, argument, sourceSubscriber(sub));
   }
 
@@ -342,6 +366,7 @@ final class Subscriptions {
   private void end(Subscription sub, ErrorDict error) {
     if (subscriptions.remove(key(sub.id), sub)) {
       services.stats().subscriptions.decrementAndGet();
+      forgetSource(sub);
       sub.cancel();
       send(ServerMessages.nosub(sub.id, sub.collection, error));
     }
@@ -356,7 +381,15 @@ final class Subscriptions {
 
   private void drop(Subscription sub) {
     services.stats().subscriptions.decrementAndGet();
+    forgetSource(sub);
     sub.cancel();
+  }
+
+  private void forgetSource(Subscription sub) {
+    if (sub.sourceKey != null) {
+      sources.computeIfPresent(sub.sourceKey, (k, n) -> n <= 1 ? null : n - 1);
+      sub.sourceKey = null;
+    }
   }
 
   /** Ends every subscription: the connection is gone. */

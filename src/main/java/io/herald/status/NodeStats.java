@@ -14,12 +14,16 @@ public final class NodeStats {
   public final AtomicInteger sources = new AtomicInteger();
   public final AtomicInteger callsInFlight = new AtomicInteger();
 
+  /** Open websockets per client address, and the upgrades refused for it. */
+  public final AddressCounts byAddress = new AddressCounts();
+
   public JsonObject toJson() {
     return new JsonObject()
         .put("connections", connections.get())
         .put("subscriptions", subscriptions.get())
         .put("bus_consumers", busConsumers.get())
         .put("sources", sources.get())
-        .put("calls_in_flight", callsInFlight.get());
+        .put("calls_in_flight", callsInFlight.get())
+        .put("connections_refused_per_address", byAddress.refused.get());
   }
 }

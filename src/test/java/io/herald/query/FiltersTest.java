@@ -158,4 +158,22 @@ class FiltersTest {
     assertThrows(
         CallError.class, () -> Filters.apply(JOBS, null, new JsonObject().put("limit", -1)));
   }
+
+  @Test
+  void aRegularExpressionIsCompiledOncePerQueryNotPerItem() {
+    List<JsonObject> items = new java.util.ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      items.add(new JsonObject().put("method", "m" + i).put("description", "D" + i));
+    }
+    long before = Filters.COMPILED.sum();
+    Object result =
+        Filters.apply(
+            items,
+            new JsonArray()
+                .add(new JsonArray().add("method").add("~").add("^m[0-9]*7$"))
+                .add(new JsonArray().add("description").add("C~").add("^d")),
+            new JsonObject().put("count", true));
+    assertEquals(100, result);
+    assertEquals(2, Filters.COMPILED.sum() - before, "one compilation per expression");
+  }
 }
