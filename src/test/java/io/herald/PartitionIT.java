@@ -220,25 +220,18 @@ class PartitionIT {
       return NodeProcess.start(
           net.exec(i),
           PORT,
-          Map.of(
-              "HERALD_CLUSTER_CONFIG",
-              "conf/cluster-hosts.xml",
-              "HERALD_CLUSTER_NAME",
-              cluster,
-              "HERALD_CLUSTER_MEMBERS",
-              members,
-              "HERALD_CLUSTER_HOST",
-              net.address(i),
-              "HERALD_FILES_ROOTS",
-              files.toString(),
-              "HERALD_VERTICLES",
-              TickPublisher.class.getName(),
-              "HERALD_TEST_TICK_MS",
-              "200",
-              "HERALD_ALERTS_ENABLED",
-              "false",
-              "HERALD_JAVA_OPTS",
-              HAZELCAST_OPTS),
+          Map.ofEntries(
+              // The test reaches each node from outside its namespace: not on loopback.
+              Map.entry("HERALD_HTTP_HOST", net.address(i)),
+              Map.entry("HERALD_CLUSTER_CONFIG", "conf/cluster-hosts.xml"),
+              Map.entry("HERALD_CLUSTER_NAME", cluster),
+              Map.entry("HERALD_CLUSTER_MEMBERS", members),
+              Map.entry("HERALD_CLUSTER_HOST", net.address(i)),
+              Map.entry("HERALD_FILES_ROOTS", files.toString()),
+              Map.entry("HERALD_VERTICLES", TickPublisher.class.getName()),
+              Map.entry("HERALD_TEST_TICK_MS", "200"),
+              Map.entry("HERALD_ALERTS_ENABLED", "false"),
+              Map.entry("HERALD_JAVA_OPTS", HAZELCAST_OPTS)),
           dir.resolve("node" + i));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

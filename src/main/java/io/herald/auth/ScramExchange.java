@@ -101,12 +101,9 @@ public final class ScramExchange {
    */
   public String first(Credential credential) {
     this.credential = credential;
-    byte[] serverNonce = new byte[32];
-    RANDOM.nextBytes(serverNonce);
     serverFirst =
         "r="
-            + clientNonce
-            + Base64.getEncoder().encodeToString(serverNonce)
+            + combinedNonce(clientNonce)
             + ",s="
             + Base64.getEncoder().encodeToString(credential.salt())
             + ",i="
@@ -162,6 +159,40 @@ public final class ScramExchange {
     }
     return "v="
         + Base64.getEncoder().encodeToString(Credential.hmac(credential.serverKey(), authMessage));
+  }
+
+  /**
+   * The client's nonce followed by 32 random bytes of the server's. The original's clients send
+   * their nonce as the base64 of random bytes and read the combined nonce as the base64 of both
+   * byte strings together ({@code base64(client bytes + server bytes)}); a client nonce that is
+   * canonical base64 is combined that way. Any other nonce (RFC 5802 allows any printable text) is
+   * followed by the base64 of the server's bytes, as the RFC's clients expect. The two agree
+   * whenever the client's bytes are a multiple of 3 long (no padding).
+   */
+  static String combinedNonce(String clientNonce) {
+    byte[] server = new byte[32];
+    RANDOM.nextBytes(server);
+    Base64.Encoder b64 = Base64.getEncoder();
+    byte[] client = canonicalBase64(clientNonce);
+    if (client == null) {
+      return clientNonce + b64.encodeToString(server);
+    }
+    byte[] both = new byte[client.length + server.length];
+    System.arraycopy(client, 0, both, 0, client.length);
+    System.arraycopy(server, 0, both, client.length, server.length);
+    return b64.encodeToString(both);
+  }
+
+  /** The bytes {@code text} is the standard base64 of, or null when it is not exactly that. */
+  private static byte[] canonicalBase64(String text) {
+    try {
+      byte[] bytes = Base64.getDecoder().decode(text);
+      return bytes.length > 0 && Base64.getEncoder().encodeToString(bytes).equals(text)
+          ? bytes
+          : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** {@code a=b,c=d} → {a: b, c: d}; a repeated or malformed attribute is an error. */

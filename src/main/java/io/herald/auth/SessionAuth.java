@@ -43,8 +43,9 @@ public final class SessionAuth {
           "auth.logout",
           "auth.me");
 
+  /** As the original's clients look for them: {@code SCRAM} is API-key login by SCRAM-SHA-512. */
   static final List<String> MECHANISMS =
-      List.of(Login.PASSWORD_PLAIN, Login.API_KEY_PLAIN, Login.API_KEY_SCRAM, Login.TOKEN_PLAIN);
+      List.of(Login.PASSWORD_PLAIN, Login.API_KEY_PLAIN, Login.TOKEN_PLAIN, "SCRAM");
 
   private static final long MAX_TOKEN_TTL_SECONDS = 86_400;
 
@@ -246,7 +247,7 @@ public final class SessionAuth {
       default ->
           throw invalid(
               "auth.login_ex.login_data.mechanism",
-              "'" + mechanism + "' is not one of " + MECHANISMS + " or SCRAM");
+              "'" + mechanism + "' is not one of " + MECHANISMS);
     };
   }
 
@@ -276,7 +277,7 @@ public final class SessionAuth {
         return Future.succeededFuture(
             new JsonObject()
                 .put("response_type", "SCRAM_RESPONSE")
-                .put("scram_type", "SERVER_FIRST_RESPONSE")
+                .put("scram_type", "SERVER_FIRST_MESSAGE")
                 .put("rfc_str", serverFirst));
       }
       if ("CLIENT_FINAL_MESSAGE".equals(type)) {
@@ -302,7 +303,7 @@ public final class SessionAuth {
         return Future.succeededFuture(
             new JsonObject()
                 .put("response_type", "SCRAM_RESPONSE")
-                .put("scram_type", "SERVER_FINAL_RESPONSE")
+                .put("scram_type", "SERVER_FINAL_MESSAGE")
                 .put("rfc_str", serverFinal)
                 .put("otp_required", false)
                 .put("user_info", auth.me(login, caller)));

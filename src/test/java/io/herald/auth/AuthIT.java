@@ -88,7 +88,7 @@ class AuthIT {
       assertTrue(
           anon.call("auth.mechanism_choices", new JsonArray())
               .getJsonArray("result")
-              .contains("API_KEY_SCRAM"));
+              .contains("SCRAM"));
       JsonObject refused = error(anon.call("core.get_jobs", new JsonArray()));
       assertEquals("ENOTAUTHENTICATED", refused.getString("errname"));
       assertEquals(207, refused.getInteger("error"));
@@ -228,12 +228,12 @@ class AuthIT {
         String clientFirst = client.clientFirstMessage().toString();
         JsonObject first = scramCall(scram, "CLIENT_FIRST_MESSAGE", clientFirst);
         assertEquals("SCRAM_RESPONSE", first.getString("response_type"), first.encode());
-        assertEquals("SERVER_FIRST_RESPONSE", first.getString("scram_type"));
+        assertEquals("SERVER_FIRST_MESSAGE", first.getString("scram_type"));
         client.serverFirstMessage(first.getString("rfc_str"));
         String clientFinal = client.clientFinalMessage().toString();
         assertFalse(clientFinal.contains(secret) || clientFirst.contains(secret));
         JsonObject last = scramCall(scram, "CLIENT_FINAL_MESSAGE", clientFinal);
-        assertEquals("SERVER_FINAL_RESPONSE", last.getString("scram_type"), last.encode());
+        assertEquals("SERVER_FINAL_MESSAGE", last.getString("scram_type"), last.encode());
         // The client checks the server's signature: the server holds the key's ServerKey.
         client.serverFinalMessage(last.getString("rfc_str"));
         assertEquals(
@@ -268,7 +268,7 @@ class AuthIT {
                 .build();
         JsonObject first =
             scramCall(unknown, "CLIENT_FIRST_MESSAGE", client.clientFirstMessage().toString());
-        assertEquals("SERVER_FIRST_RESPONSE", first.getString("scram_type"));
+        assertEquals("SERVER_FIRST_MESSAGE", first.getString("scram_type"));
         client.serverFirstMessage(first.getString("rfc_str"));
         assertEquals(
             "AUTH_ERR",
