@@ -229,6 +229,8 @@ class PartitionIT {
               members,
               "HERALD_CLUSTER_HOST",
               net.address(i),
+              "HERALD_HTTP_HOST", // the clients reach the node at its namespace's address
+              net.address(i),
               "HERALD_FILES_ROOTS",
               files.toString(),
               "HERALD_VERTICLES",
