@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A node's authentication: checks secrets against the cluster's {@link AccountStore} (hashing on a
@@ -23,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Auth {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** What {@link #anonymous} callers and logins are given. */
@@ -265,9 +262,5 @@ public final class Auth {
   public Future<Void> close() {
     hashing.close();
     return store.close();
-  }
-
-  static Logger log() {
-    return LOG;
   }
 }

@@ -50,6 +50,9 @@ public final class LoginThrottle {
     Deque<Long> times = failures.computeIfAbsent(address, a -> new ArrayDeque<>());
     expire(times);
     times.addLast(clock.getAsLong());
+    while (times.size() > maxFailures) {
+      times.removeFirst();
+    }
   }
 
   private void expire(Deque<Long> times) {

@@ -2,7 +2,6 @@ package io.herald.auth;
 
 import io.herald.CallError;
 import io.herald.Caller;
-import io.herald.Errno;
 import io.herald.ErrorDict;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
@@ -374,9 +373,5 @@ public final class SessionAuth {
 
   private static CallError invalid(String attribute, String message) {
     return new CallError(ErrorDict.validation(attribute, message));
-  }
-
-  static ErrorDict notAuthorized() {
-    return ErrorDict.of(Errno.EACCES, "Not authorized");
   }
 }
