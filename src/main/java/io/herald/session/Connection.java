@@ -72,7 +72,7 @@ public final class Connection implements Subscriber {
             () -> terminate(CloseCode.SLOW_CONSUMER));
     services.stats().connections.incrementAndGet();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
-    this.rateLimit = RateLimit.of(services.settings(), clock);
+    this.rateLimit = RateLimit.of(services.settings(), System::nanoTime);
     this.subscriptions = new Subscriptions(services, this, outbound, context);
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
