@@ -23,16 +23,24 @@ public final class FileRoots {
 
   /**
    * The real path of {@code path} when it is inside a root, after resolving symbolic links and
-   * {@code ..}. Errors ({@link CallError}): EINVAL for a relative path; EACCES when the path, as
-   * written, is outside every root — decided before the file system is touched, so that the answer
-   * tells nothing of what exists elsewhere on the host — or when its real path leads out of them (a
+   * {@code ..}. Errors ({@link CallError}): EINVAL for a relative path, or one the file system
+   * cannot name (a NUL, characters its encoding cannot hold); EACCES when the path, as written, is
+   * outside every root — decided before the file system is touched, so that the answer tells
+   * nothing of what exists elsewhere on the host — or when its real path leads out of them (a
    * symbolic link); ENOENT when a path inside a root does not exist. Messages never list the roots.
    */
   public Path check(String path) {
-    if (path == null || path.isEmpty() || !Path.of(path).isAbsolute()) {
+    Path parsed;
+    try {
+      parsed = path == null ? null : Path.of(path);
+    } catch (java.nio.file.InvalidPathException e) {
+      // a NUL, or characters the file system's encoding cannot hold (found by scripts/fuzz)
+      throw new CallError(Errno.EINVAL, "Path is not a valid path on this node: '" + path + "'");
+    }
+    if (parsed == null || path.isEmpty() || !parsed.isAbsolute()) {
       throw new CallError(Errno.EINVAL, "Path must be absolute: '" + path + "'");
     }
-    Path requested = Path.of(path).normalize();
+    Path requested = parsed.normalize();
     List<Path> realRoots = realRoots();
     if (!inside(requested, roots) && !inside(requested, realRoots)) {
       throw outside(path);

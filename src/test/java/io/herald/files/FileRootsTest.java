@@ -55,4 +55,11 @@ class FileRootsTest {
   void aRelativePathIsInvalid() {
     assertEquals("EINVAL", errname(new FileRoots(List.of(dir)), "relative/path"));
   }
+
+  @Test
+  void aPathTheFileSystemCannotNameIsEinvalNotAnInternalError() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("root"));
+    FileRoots roots = new FileRoots(List.of(root));
+    assertEquals("EINVAL", errname(roots, root + "/a\u0000b"));
+  }
 }

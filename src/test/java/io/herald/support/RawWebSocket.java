@@ -25,7 +25,9 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RawWebSocket implements AutoCloseable {
 
+  public static final int OP_CONTINUATION = 0x0;
   public static final int OP_TEXT = 0x1;
+  public static final int OP_BINARY = 0x2;
   public static final int OP_CLOSE = 0x8;
   public static final int OP_PING = 0x9;
   public static final int OP_PONG = 0xA;
@@ -129,9 +131,17 @@ public final class RawWebSocket implements AutoCloseable {
 
   /** Sends one masked frame, as a client must. */
   public RawWebSocket sendFrame(int opcode, byte[] payload) {
+    return sendFrame(true, opcode, payload);
+  }
+
+  /**
+   * Sends one masked frame; {@code fin} false leaves its message open for continuation frames
+   * (opcode 0).
+   */
+  public RawWebSocket sendFrame(boolean fin, int opcode, byte[] payload) {
     try {
       ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-      frame.write(0x80 | opcode);
+      frame.write((fin ? 0x80 : 0) | opcode);
       if (payload.length < 126) {
         frame.write(0x80 | payload.length);
       } else if (payload.length < 65536) {
