@@ -16,6 +16,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.json.JsonArray;
@@ -58,6 +59,10 @@ public final class JobManager {
       int maxRunning, int maxWaiting, int historySize, long progressIntervalMs, Path logsDir) {}
 
   private final Vertx vertx;
+
+  /** The node's one thread for clients' regular expressions (see {@link #query}). */
+  private final WorkerExecutor regexFilters;
+
   private final Context context;
   private final Limits limits;
   private final BiConsumer<String, EventMessage> publisher;
@@ -86,6 +91,7 @@ public final class JobManager {
       Supplier<StreamPosition> position,
       LongSupplier clock) {
     this.vertx = vertx;
+    this.regexFilters = vertx.createSharedWorkerExecutor("herald-regex-filters", 1);
     this.context = context;
     this.limits = limits;
     this.publisher = publisher;
@@ -197,8 +203,7 @@ public final class JobManager {
    * may see.
    */
   public Future<Object> query(JsonArray filters, JsonObject options, Caller viewer) {
-    return call(
-        () -> {
+    return call(() -> {
           List<JsonObject> all = new ArrayList<>(jobs.size());
           jobs.values()
               .forEach(
@@ -207,8 +212,16 @@ public final class JobManager {
                       all.add(e.job.toJson());
                     }
                   });
-          return Filters.apply(all, filters, options);
-        });
+          return all;
+        })
+        .compose(
+            all ->
+                Filters.usesRegex(filters)
+                    // A client's regular expression runs on the node's one filter thread: never on
+                    // an event loop, and however many are in flight, they take one core at most and
+                    // queue behind each other, not in front of anyone else's work.
+                    ? regexFilters.executeBlocking(() -> Filters.apply(all, filters, options))
+                    : Future.succeededFuture(Filters.apply(all, filters, options)));
   }
 
   /**

@@ -41,6 +41,26 @@ public final class Filters {
 
   private Filters() {}
 
+  /**
+   * Whether {@code filters} may run a client's regular expression ({@code ~}, {@code C~}): such a
+   * query costs up to {@link #MAX_REGEX_STEPS_PER_QUERY} reads and belongs off the event loops.
+   * Errs on the safe side (a value {@code "~"} counts too).
+   */
+  public static boolean usesRegex(JsonArray filters) {
+    if (filters == null) {
+      return false;
+    }
+    for (Object part : filters) {
+      if ("~".equals(part) || "C~".equals(part)) {
+        return true;
+      }
+      if (part instanceof JsonArray nested && usesRegex(nested)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static Object apply(List<JsonObject> items, JsonArray filters, JsonObject options) {
     filters = filters == null ? new JsonArray() : filters;
     options = options == null ? new JsonObject() : options;
@@ -207,21 +227,33 @@ public final class Filters {
 
   /**
    * How many characters one {@code ~} match may read: Java's engine backtracks, so a client's
-   * expression such as {@code (.*a){16}$} could otherwise hold an event loop for seconds on a short
+   * expression such as {@code (.*a){16}$} could otherwise hold a thread for seconds on a short
    * value. Far above what a sane expression needs on a job's or alert's fields.
    */
   static final long MAX_REGEX_STEPS = 1_000_000;
 
   /**
-   * {@code pattern.matcher(value).find()}, or a VALIDATION error once it has read {@link
-   * #MAX_REGEX_STEPS}.
+   * How many characters all the {@code ~} matches of one query may read together (~tens of ms): a
+   * moderately costly expression over a thousand items must not add up to seconds.
    */
-  private static boolean find(Pattern pattern, String value, String where) {
+  static final long MAX_REGEX_STEPS_PER_QUERY = 10_000_000;
+
+  /** What this query's {@code ~} matches may still read. */
+  private long regexSteps = MAX_REGEX_STEPS_PER_QUERY;
+
+  /**
+   * {@code pattern.matcher(value).find()}, or a VALIDATION error once it has read {@link
+   * #MAX_REGEX_STEPS}, or the query's matches together {@link #MAX_REGEX_STEPS_PER_QUERY}.
+   */
+  private boolean find(Pattern pattern, String value, String where) {
+    Budgeted budgeted = new Budgeted(value, Math.min(MAX_REGEX_STEPS, regexSteps));
     try {
-      return pattern.matcher(new Budgeted(value, MAX_REGEX_STEPS)).find();
+      return pattern.matcher(budgeted).find();
     } catch (Budgeted.Exhausted e) {
       throw invalid(
           where, "the regular expression is too costly to evaluate (it backtracks too much)");
+    } finally {
+      regexSteps -= budgeted.used();
     }
   }
 
@@ -231,16 +263,27 @@ public final class Filters {
    */
   private static final class Budgeted implements CharSequence {
     private final String value;
-    private long budget;
+    private final long[] budget;
+    private final long initial;
 
     Budgeted(String value, long budget) {
+      this(value, new long[] {budget}, budget);
+    }
+
+    /** Sub-sequences share their parent's budget. */
+    private Budgeted(String value, long[] budget, long initial) {
       this.value = value;
       this.budget = budget;
+      this.initial = initial;
+    }
+
+    long used() {
+      return initial - Math.max(0, budget[0]);
     }
 
     @Override
     public char charAt(int index) {
-      if (--budget < 0) {
+      if (--budget[0] < 0) {
         throw new Exhausted();
       }
       return value.charAt(index);
@@ -253,7 +296,7 @@ public final class Filters {
 
     @Override
     public CharSequence subSequence(int start, int end) {
-      return new Budgeted(value.substring(start, end), budget);
+      return new Budgeted(value.substring(start, end), budget, initial);
     }
 
     @Override

@@ -400,6 +400,58 @@ class JobsIT {
   }
 
   /**
+   * A flood of backtracking filters does not hold anyone else up: they are evaluated on workers,
+   * each within a bounded cost, so another client's plain query and a job submission are answered
+   * while 40 of them are in flight — and every one of them is an error, never a partial answer. (A
+   * regression guard against the 16 s stall, not a benchmark: the bound is generous; the figures
+   * are printed.)
+   */
+  @Test
+  void costlyFiltersInFlightDelayNoOtherClient(Vertx vertx) {
+    Node herald = start(vertx, new JsonObject());
+    TestNodes.await(
+        herald.registerJobMethod(
+            "test.fail_aaa", "", null, job -> Future.failedFuture("a".repeat(22) + "b")));
+    try (WsClient hostile1 = WsClient.connect(vertx, "hostile1", herald.httpPort());
+        WsClient hostile2 = WsClient.connect(vertx, "hostile2", herald.httpPort());
+        WsClient other = WsClient.connect(vertx, "other", herald.httpPort())) {
+      long id = other.call(1, "test.fail_aaa", new JsonArray()).getLong("result");
+      other.call(2, "core.job_wait", new JsonArray().add(id));
+      JsonArray costly =
+          new JsonArray()
+              .add(new JsonArray().add(new JsonArray().add("error").add("~").add("(.*a){16}$")))
+              .add(new JsonObject().put("count", true));
+      for (int i = 0; i < 20; i++) {
+        hostile1.send(Messages.method("h" + i, "core.get_jobs", costly));
+        hostile2.send(Messages.method("h" + i, "core.get_jobs", costly));
+      }
+      long worst = 0;
+      for (int i = 0; i < 10; i++) {
+        long t0 = System.nanoTime();
+        JsonObject plain = other.call("p" + i, "core.get_jobs", new JsonArray());
+        worst = Math.max(worst, System.nanoTime() - t0);
+        assertEquals(1, plain.getJsonArray("result").size(), plain.encode());
+      }
+      long t0 = System.nanoTime();
+      JsonObject submitted = other.call("s", "test.fail_aaa", new JsonArray());
+      long submit = System.nanoTime() - t0;
+      assertTrue(submitted.getValue("result") instanceof Number, submitted.encode());
+      for (WsClient hostile : List.of(hostile1, hostile2)) {
+        for (int i = 0; i < 20; i++) {
+          JsonObject answer = hostile.next(Messages.resultOf("h" + i));
+          assertEquals(
+              "EINVAL", answer.getJsonObject("error").getString("errname"), answer.encode());
+        }
+      }
+      System.out.printf(
+          "costly filters in flight: worst plain core.get_jobs %.1f ms, job submission %.1f ms%n",
+          worst / 1e6, submit / 1e6);
+      assertTrue(worst < 500_000_000L, "a plain query waited " + worst / 1_000_000 + " ms");
+      assertTrue(submit < 500_000_000L, "a submission waited " + submit / 1_000_000 + " ms");
+    }
+  }
+
+  /**
    * Regression: four {@code core.bulk("core.job_wait", [[<the next job id>]])} made jobs that
    * waited for themselves, holding every running slot: every later job stayed WAITING for ever.
    */

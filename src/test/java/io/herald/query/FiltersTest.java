@@ -117,6 +117,25 @@ class FiltersTest {
    * engine's event loop for ~16 s. Its cost is bounded: it fails as a VALIDATION error, quickly;
    * sane expressions still match.
    */
+  /**
+   * Regression: the bound was per item, so an expression just under it on each of many items added
+   * up to seconds. All the matches of one query now share one budget.
+   */
+  @Test
+  void manyModeratelyCostlyMatchesAddUpToTheQuerysBudget() {
+    JsonObject one = new JsonObject().put("id", 1).put("error", "a".repeat(16) + "b");
+    // Alone, an item is within the bound (no match, no error).
+    assertEquals(List.of(), ids(Filters.apply(List.of(one), f("error", "~", "(.*a){9}$"), null)));
+    List<JsonObject> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      many.add(one.copy().put("id", i));
+    }
+    CallError e =
+        assertThrows(
+            CallError.class, () -> Filters.apply(many, f("error", "~", "(.*a){9}$"), null));
+    assertTrue(e.error.reason().contains("too costly"), e.error.reason());
+  }
+
   @Test
   void aCatastrophicRegularExpressionIsRefusedQuickly() {
     List<JsonObject> failed =
