@@ -453,14 +453,13 @@ public final class Settings {
   }
 
   /**
-   * Directories whose files clients may read (checksum, tail): {@code files.roots}, else the log
-   * dir and /var/log.
+   * Directories whose files clients may read (checksum, tail): {@code files.roots}, else only
+   * {@code <data.dir>/logs} (not /var/log: the host's logs are the operator's to open, by name).
    */
   public java.util.List<java.nio.file.Path> filesRoots() {
     String roots = (String) get("files.roots");
     if (roots == null || roots.isBlank()) {
-      return java.util.List.of(
-          java.nio.file.Path.of(dataDir(), "logs"), java.nio.file.Path.of("/var/log"));
+      return java.util.List.of(java.nio.file.Path.of(dataDir(), "logs"));
     }
     return java.util.Arrays.stream(roots.split(":"))
         .filter(s -> !s.isBlank())

@@ -25,6 +25,13 @@ class SettingsTest {
 
   private static final SettingsSchema SCHEMA = SettingsSchema.PACKAGED;
 
+  /** Hole of issue 10: /var/log was a default root, so any client could follow the host's logs. */
+  @Test
+  void theDefaultFileRootIsTheNodesOwnLogDirectoryOnly() {
+    assertEquals(
+        List.of(java.nio.file.Path.of("data", "logs")), Settings.of(new JsonObject()).filesRoots());
+  }
+
   @Test
   void packagedDefaultsAreTheTopLevelConfFile() throws Exception {
     try (InputStream packaged =
