@@ -118,8 +118,23 @@ public final class EventsPage {
       }
       page.append(event.getBoolean("wildcard_subscription", false) ? WILDCARD : NO_WILDCARD)
           .append('\n');
+      page.append('\n').append(access(event)).append('\n');
     }
     return page.append('\n').append(GUIDE).toString();
+  }
+
+  /** Who may subscribe, from the entry's {@code roles} and {@code no_auth_required}. */
+  static String access(JsonObject event) {
+    if (event.getBoolean("no_auth_required", false)) {
+      return "Anyone may subscribe to it, before logging in too.";
+    }
+    List<String> roles = new ArrayList<>();
+    event
+        .getJsonArray("roles", new io.vertx.core.json.JsonArray())
+        .forEach(r -> roles.add("`" + r + "`"));
+    return roles.isEmpty()
+        ? "Only `FULL_ADMIN` may subscribe to it."
+        : "Roles that may subscribe to it: " + String.join(", ", roles) + ".";
   }
 
   /**

@@ -257,8 +257,13 @@ class EventsPageIT {
     assertEquals(
         "\n<p>See <a rel=\"nofollow\" href=\"https://example.com/docs\">the docs</a> and "
             + "<a rel=\"nofollow\" href=\"\">js</a>.</p>\n<p>&lt;!-- never closed</p>\n"
-            + "<p>This event can be subscribed to with the wildcard <code>*</code> as the event name.</p>\n",
+            + "<p>This event can be subscribed to with the wildcard <code>*</code> as the event name.</p>\n"
+            + "<p>Only <code>FULL_ADMIN</code> may subscribe to it.</p>\n",
         section(html, "test._odd_"));
+    assertTrue(
+        section(html, "core.get_jobs")
+            .contains("<p>Roles that may subscribe to it: <code>JOBS_READ</code>.</p>"),
+        section(html, "core.get_jobs"));
     assertTrue(
         section(html, "test.no_wildcard")
             .contains(
