@@ -186,11 +186,17 @@ public final class AccountMethods {
       return Future.failedFuture(
           new CallError(ErrorDict.validation("user.delete.id", "You cannot delete yourself")));
     }
+    return removal(a -> a.withoutUser(id), "user {} deleted", id);
+  }
+
+  /** Stores a deletion; logs {@code done} with {@code id} and answers true. */
+  private Future<Object> removal(
+      java.util.function.Function<Accounts, Accounts> change, String done, long id) {
     return auth.store()
-        .update(a -> a.withoutUser(id))
+        .update(change)
         .map(
             accounts -> {
-              LOG.info("user {} deleted", id);
+              LOG.info(done, id);
               return true;
             });
   }
@@ -248,13 +254,7 @@ public final class AccountMethods {
 
   private Future<Object> deleteKey(MethodCall call) {
     long id = call.params().getInteger(0);
-    return auth.store()
-        .update(a -> a.withoutApiKey(id))
-        .map(
-            accounts -> {
-              LOG.info("API key {} deleted", id);
-              return true;
-            });
+    return removal(a -> a.withoutApiKey(id), "API key {} deleted", id);
   }
 
   private Future<Object> queryKeys(MethodCall call) {

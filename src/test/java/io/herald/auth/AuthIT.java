@@ -126,27 +126,9 @@ class AuthIT {
       assertEquals(
           false,
           c.call("auth.login", new JsonArray().add("nobody").add("wrong")).getValue("result"));
-      JsonObject bad =
-          c.call(
-                  "auth.login_ex",
-                  new JsonArray()
-                      .add(
-                          new JsonObject()
-                              .put("mechanism", "PASSWORD_PLAIN")
-                              .put("username", "admin")
-                              .put("password", "nope")))
-              .getJsonObject("result");
+      JsonObject bad = loginEx(c, password("admin", "nope"));
       assertEquals(new JsonObject().put("response_type", "AUTH_ERR"), bad);
-      JsonObject ok =
-          c.call(
-                  "auth.login_ex",
-                  new JsonArray()
-                      .add(
-                          new JsonObject()
-                              .put("mechanism", "PASSWORD_PLAIN")
-                              .put("username", "admin")
-                              .put("password", TestNodes.ADMIN_PASSWORD)))
-              .getJsonObject("result");
+      JsonObject ok = loginEx(c, password("admin", TestNodes.ADMIN_PASSWORD));
       assertEquals("SUCCESS", ok.getString("response_type"), ok.encode());
       assertEquals("admin", ok.getJsonObject("user_info").getString("pw_name"));
       assertEquals("LEVEL_1", ok.getString("authenticator"));
@@ -278,6 +260,18 @@ class AuthIT {
             ScramInvalidServerSignatureException.class, () -> client.serverFinalMessage("v=AAAA"));
       }
     }
+  }
+
+  /** {@code auth.login_ex(data)}'s result. */
+  private static JsonObject loginEx(WsClient c, JsonObject data) {
+    return c.call("auth.login_ex", new JsonArray().add(data)).getJsonObject("result");
+  }
+
+  private static JsonObject password(String user, String password) {
+    return new JsonObject()
+        .put("mechanism", "PASSWORD_PLAIN")
+        .put("username", user)
+        .put("password", password);
   }
 
   private static JsonObject scramCall(WsClient c, String type, String rfc) {
