@@ -126,7 +126,8 @@ public final class BridgeVerticle extends VerticleBase {
                 handshake -> {
                   if (!hosts.allows(handshake.authority())) {
                     handshake.reject(MISDIRECTED); // a Host the node does not answer to
-                  } else if (!settings.wsPath().equals(handshake.path())) {
+                  } else if (!settings.wsPath().equals(handshake.path())
+                      && !isJsonRpcPath(handshake.path())) {
                     handshake.reject(404);
                   } else if (!origins.allows(
                       handshake.headers().get(HttpHeaders.ORIGIN),
@@ -183,6 +184,16 @@ public final class BridgeVerticle extends VerticleBase {
         .end("Misdirected Request: this node does not answer to that Host (http.allowed-hosts)\n");
   }
 
+  /**
+   * The JSON-RPC 2.0 endpoint: {@code /api/current}, and the original's versioned paths ({@code
+   * /api/v25.04.0}), all served alike.
+   */
+  static boolean isJsonRpcPath(String path) {
+    return JSON_RPC_PATH.equals(path) || path.matches("/api/v[0-9][0-9A-Za-z.\\-]*");
+  }
+
+  static final String JSON_RPC_PATH = "/api/current";
+
   private void accept(ServerWebSocket ws, SessionServices services) {
     HandshakeDeadline.lift(ws);
     String address = ws.remoteAddress().host();
@@ -194,7 +205,8 @@ public final class BridgeVerticle extends VerticleBase {
             c -> {
               connections.remove(c);
               node.stats().byAddress.release(address);
-            }));
+            },
+            isJsonRpcPath(ws.path())));
   }
 
   /** Closes every websocket with 1012 (service restart), then the server. */

@@ -21,6 +21,9 @@ final class Job {
   /** The user who started it (null: a verticle, or an anonymous connection). */
   final String owner;
 
+  /** The ids of the client calls that started it (empty for a verticle's call). */
+  final JsonArray messageIds;
+
   JobState state = JobState.WAITING;
   Long timeFinished;
   Number percent;
@@ -35,12 +38,19 @@ final class Job {
   final Deque<String> logTail = new ArrayDeque<>();
   boolean abortRequested;
 
-  Job(long id, String method, JsonArray arguments, long timeStarted, String owner) {
+  Job(
+      long id,
+      String method,
+      JsonArray arguments,
+      long timeStarted,
+      String owner,
+      JsonArray messageIds) {
     this.id = id;
     this.method = method;
     this.arguments = arguments;
     this.timeStarted = timeStarted;
     this.owner = owner;
+    this.messageIds = messageIds;
   }
 
   /**
@@ -62,7 +72,8 @@ final class Job {
             json.getString("method"),
             json.getJsonArray("arguments", new JsonArray()),
             started == null ? 0 : started.getLong("$date"),
-            ownerOf(json));
+            ownerOf(json),
+            json.getJsonArray("message_ids", new JsonArray()));
     job.state = JobState.valueOf(json.getString("state"));
     JsonObject finished = json.getJsonObject("time_finished");
     job.timeFinished = finished == null ? null : finished.getLong("$date");
@@ -89,6 +100,7 @@ final class Job {
         .put("arguments", arguments.copy())
         .put("description", description)
         .put("abortable", true)
+        .put("message_ids", messageIds.copy())
         .put(
             "credentials",
             owner == null

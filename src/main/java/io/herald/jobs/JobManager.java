@@ -172,6 +172,16 @@ public final class JobManager {
    * as soon as it is queued (its {@code added} event is out).
    */
   public Future<Long> submit(String method, JsonArray params, Caller caller, JobHandler handler) {
+    return submit(method, params, caller, null, handler);
+  }
+
+  /**
+   * As {@link #submit(String, JsonArray, Caller, JobHandler)}, for the client call {@code
+   * messageId} (listed in the job's {@code message_ids}, so that a JSON-RPC client can tie its call
+   * to the job).
+   */
+  public Future<Long> submit(
+      String method, JsonArray params, Caller caller, Object messageId, JobHandler handler) {
     return ids.get()
         .compose(
             id ->
@@ -187,7 +197,14 @@ public final class JobManager {
                       Entry entry =
                           new Entry(
                               new Job(
-                                  id, method, params.copy(), clock.getAsLong(), caller.username()),
+                                  id,
+                                  method,
+                                  params.copy(),
+                                  clock.getAsLong(),
+                                  caller.username(),
+                                  messageId == null
+                                      ? new JsonArray()
+                                      : new JsonArray().add(messageId)),
                               handler,
                               caller);
                       jobs.put(id, entry);

@@ -28,7 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MethodRegistry {
 
   private record Registered(
-      MethodDescriptor descriptor, Schema schema, MessageConsumer<JsonObject> consumer) {}
+      MethodDescriptor descriptor,
+      Schema schema,
+      MessageConsumer<JsonObject> consumer,
+      boolean job) {}
+
+  /** A call's answer; {@code job}: the method is a job method and {@code value} is the job id. */
+  public record Result(Object value, boolean job) {}
 
   private final Vertx vertx;
   private final long remoteTimeoutMs;
@@ -41,6 +47,14 @@ public final class MethodRegistry {
 
   /** Registers a method on this node; completes once other nodes can reach it. */
   public Future<Void> register(MethodDescriptor descriptor) {
+    return register(descriptor, false);
+  }
+
+  /**
+   * Registers a method; {@code job}: its answer is the id of the job it started (a JSON-RPC client
+   * that asked may be answered when the job ends instead).
+   */
+  public Future<Void> register(MethodDescriptor descriptor, boolean job) {
     if (local.containsKey(descriptor.name())) {
       return Future.failedFuture(
           new CallError(
@@ -53,7 +67,8 @@ public final class MethodRegistry {
         new Registered(
             descriptor,
             descriptor.params() == null ? null : Schema.of(descriptor.params()),
-            consumer);
+            consumer,
+            job);
     local.put(descriptor.name(), registered);
     consumer.handler(
         msg -> {
@@ -64,12 +79,13 @@ public final class MethodRegistry {
                       descriptor.name(),
                       body.getJsonArray("params", new JsonArray()),
                       body.getString("session"),
-                      Caller.fromJson(body.getJsonObject("caller", new JsonObject()))))
+                      Caller.fromJson(body.getJsonObject("caller", new JsonObject())),
+                      body.getValue("message_id")))
               .onComplete(
                   ar ->
                       msg.reply(
                           ar.succeeded()
-                              ? new JsonObject().put("result", ar.result())
+                              ? new JsonObject().put("result", ar.result()).put("job", job)
                               : new JsonObject()
                                   .put("error", CallError.toErrorDict(ar.cause()).toJson())));
         });
@@ -83,19 +99,32 @@ public final class MethodRegistry {
    * The future completes on the caller's context, whichever thread the handler completed it on.
    */
   public Future<Object> call(String method, JsonArray params, String session, Caller caller) {
-    return OnContext.on(Vertx.currentContext(), dispatch(method, params, session, caller));
+    return call(method, params, session, caller, null).map(Result::value);
   }
 
-  private Future<Object> dispatch(String method, JsonArray params, String session, Caller caller) {
+  /**
+   * As {@link #call(String, JsonArray, String, Caller)}, for a client's call {@code messageId},
+   * telling whether the answer is a job's id.
+   */
+  public Future<Result> call(
+      String method, JsonArray params, String session, Caller caller, Object messageId) {
+    return OnContext.on(
+        Vertx.currentContext(), dispatch(method, params, session, caller, messageId));
+  }
+
+  private Future<Result> dispatch(
+      String method, JsonArray params, String session, Caller caller, Object messageId) {
     Registered registered = local.get(method);
     if (registered != null) {
-      return invoke(registered, new MethodCall(method, params, session, caller));
+      return invoke(registered, new MethodCall(method, params, session, caller, messageId))
+          .map(value -> new Result(value, registered.job()));
     }
     JsonObject request =
         new JsonObject()
             .put("params", params)
             .put("session", session)
-            .put("caller", caller.toJson());
+            .put("caller", caller.toJson())
+            .put("message_id", messageId);
     return vertx
         .eventBus()
         .<JsonObject>request(
@@ -110,7 +139,8 @@ public final class MethodRegistry {
                 return Future.failedFuture(
                     new CallError(ErrorDict.fromJson(body.getJsonObject("error"))));
               }
-              return Future.succeededFuture(body.getValue("result"));
+              return Future.succeededFuture(
+                  new Result(body.getValue("result"), body.getBoolean("job", false)));
             });
   }
 

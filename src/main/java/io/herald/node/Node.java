@@ -440,7 +440,10 @@ public final class Node implements Herald {
             params,
             roles,
             false,
-            call -> jobs.submit(name, call.params(), call.caller(), handler).map(id -> id)));
+            call ->
+                jobs.submit(name, call.params(), call.caller(), call.messageId(), handler)
+                    .map(id -> id)),
+        true);
   }
 
   @Override

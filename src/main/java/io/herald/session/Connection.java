@@ -3,9 +3,9 @@ package io.herald.session;
 import io.herald.CallError;
 import io.herald.Caller;
 import io.herald.Errno;
-import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 import io.herald.auth.SessionAuth;
+import io.herald.method.MethodRegistry;
 import io.herald.protocol.BoundedReplies;
 import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
@@ -14,10 +14,12 @@ import io.herald.protocol.ServerMessages;
 import io.herald.subscription.Subscriber;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -51,6 +53,11 @@ public final class Connection implements Subscriber {
   private final LongSupplier clock;
 
   private final SessionAuth auth;
+  private final Wire wire;
+
+  /** The JSON-RPC side of a connection at /api/current; null on /websocket. */
+  private final JsonRpcSession jsonRpc;
+
   private long lastSeen;
   private int callsInFlight;
   private long loginTimer = -1;
@@ -65,6 +72,21 @@ public final class Connection implements Subscriber {
       SessionServices services,
       LongSupplier clock,
       Consumer<Connection> onClosed) {
+    this(ws, services, clock, onClosed, false);
+  }
+
+  /**
+   * @param jsonRpc the connection speaks JSON-RPC 2.0 ({@code /api/current}), else the legacy
+   *     protocol ({@code /websocket})
+   */
+  public Connection(
+      ServerWebSocket ws,
+      SessionServices services,
+      LongSupplier clock,
+      Consumer<Connection> onClosed,
+      boolean jsonRpc) {
+    this.wire = jsonRpc ? Wire.JSON_RPC : Wire.LEGACY;
+    this.jsonRpc = jsonRpc ? new JsonRpcSession(this) : null;
     this.ws = ws;
     this.services = services;
     this.onClosed = onClosed;
@@ -86,7 +108,7 @@ public final class Connection implements Subscriber {
             ws.headers().get("Origin"),
             session,
             this::callerChanged);
-    this.subscriptions = new Subscriptions(services, this, outbound, context, auth::caller);
+    this.subscriptions = new Subscriptions(services, this, outbound, context, auth::caller, wire);
     restrictUntilLogin();
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
@@ -200,14 +222,43 @@ public final class Connection implements Subscriber {
   @Override
   public void deliver(byte[] frame, Object coalesceKey, String position) {
     if (!closed) {
-      outbound.send(frame, coalesceKey);
+      outbound.send(wire.event(frame), coalesceKey);
     }
   }
 
-  private void send(JsonObject message) {
+  void send(JsonObject message) {
     if (!closed) {
       outbound.send(BoundedReplies.encode(message, services.settings().maxPendingBytes()), null);
     }
+  }
+
+  /** A JSON-RPC batch's responses, in one frame. */
+  void send(JsonArray responses) {
+    if (!closed) {
+      outbound.send(BoundedReplies.encode(responses, services.settings().maxPendingBytes()), null);
+    }
+  }
+
+  Subscriptions subscriptions() {
+    return subscriptions;
+  }
+
+  int maxJsonDepth() {
+    return services.settings().maxJsonDepth();
+  }
+
+  /**
+   * Takes one message's place in the rate limit: null when admitted, else why it was refused (a
+   * connection refused persistently is closed with 4008).
+   */
+  String admit() {
+    if (rateLimit.admit()) {
+      return null;
+    }
+    if (rateLimit.persistent()) {
+      terminate(CloseCode.RATE_LIMITED);
+    }
+    return rateLimit.reason();
   }
 
   /** Every inbound frame counts as liveness. */
@@ -229,6 +280,15 @@ public final class Connection implements Subscriber {
   }
 
   private void onText(String text) {
+    if (jsonRpc != null) {
+      try {
+        jsonRpc.onText(text);
+      } catch (RuntimeException e) {
+        LOG.error("session {}: failed to handle {}", session, text, e);
+        terminate(CloseCode.INTERNAL_ERROR);
+      }
+      return;
+    }
     ClientMessage message;
     try {
       message = MessageDecoder.decode(text, services.settings().maxJsonDepth());
@@ -284,30 +344,55 @@ public final class Connection implements Subscriber {
   // --- methods ---
 
   private void call(ClientMessage.Method m) {
+    invoke(m.method(), m.params(), m.id())
+        .onComplete(
+            ar ->
+                send(
+                    ar.succeeded()
+                        ? ServerMessages.result(m.id(), ar.result().value())
+                        : ServerMessages.error(m.id(), CallError.toErrorDict(ar.cause()))));
+  }
+
+  /**
+   * Calls {@code method} for the client's call {@code messageId}, as the connection's caller,
+   * within the connection's limit of concurrent calls.
+   */
+  Future<MethodRegistry.Result> invoke(String method, JsonArray params, Object messageId) {
+    return limited(() -> dispatch(method, params, messageId));
+  }
+
+  /**
+   * Runs {@code call} as one of the connection's calls in flight: at most {@code
+   * limits.max-concurrent-calls} at once (one more fails with ETOOMANYREFS at once).
+   */
+  <T> Future<T> limited(java.util.function.Supplier<Future<T>> call) {
     int limit = services.settings().maxConcurrentCalls();
     if (callsInFlight >= limit) {
-      send(
-          ServerMessages.error(
-              m.id(),
-              ErrorDict.of(
-                  Errno.ETOOMANYREFS,
-                  "Too many concurrent calls on this connection (limit " + limit + ")")));
-      return;
+      return Future.failedFuture(
+          new CallError(
+              Errno.ETOOMANYREFS,
+              "Too many concurrent calls on this connection (limit " + limit + ")"));
     }
     callsInFlight++;
     services.stats().callsInFlight.incrementAndGet();
-    (SessionAuth.METHODS.contains(m.method())
-            ? auth.call(m.method(), m.params())
-            : services.methods().call(m.method(), m.params(), session, auth.caller()))
-        .onComplete(
+    return call.get()
+        .andThen(
             ar -> {
               callsInFlight--;
               services.stats().callsInFlight.decrementAndGet();
-              send(
-                  ar.succeeded()
-                      ? ServerMessages.result(m.id(), ar.result())
-                      : ServerMessages.error(m.id(), CallError.toErrorDict(ar.cause())));
             });
+  }
+
+  /** The {@code auth.*} calls here, any other through the method registry, as the caller. */
+  Future<MethodRegistry.Result> dispatch(String method, JsonArray params, Object messageId) {
+    return SessionAuth.METHODS.contains(method)
+        ? auth.call(method, params).map(value -> new MethodRegistry.Result(value, false))
+        : services.methods().call(method, params, session, auth.caller(), messageId);
+  }
+
+  /** Calls {@code method} as {@code caller} (the session's own work, e.g. waiting for a job). */
+  Future<Object> invokeAs(String method, JsonArray params, Caller caller) {
+    return services.methods().call(method, params, session, caller);
   }
 
   // --- the end ---

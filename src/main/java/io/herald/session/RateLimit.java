@@ -70,18 +70,22 @@ final class RateLimit {
     return streakStart >= 0 && lastRefusal - streakStart >= closeAfterNanos;
   }
 
+  /** Why a message was refused. */
+  String reason() {
+    return "Rate limit exceeded: at most "
+        + perSecond
+        + " messages per second (bursts of "
+        + burst
+        + "); this message was not handled";
+  }
+
   /**
    * The answer to a refused message: a {@code method} gets its {@code result} with ETOOMANYREFS, a
    * {@code sub} its {@code nosub} with ETOOMANYREFS, anything else (or a message that is not even
    * valid, {@code message} null) DDP's {@code error}.
    */
   JsonObject refusal(ClientMessage message) {
-    String reason =
-        "Rate limit exceeded: at most "
-            + perSecond
-            + " messages per second (bursts of "
-            + burst
-            + "); this message was not handled";
+    String reason = reason();
     if (message instanceof ClientMessage.Method m) {
       return ServerMessages.error(m.id(), ErrorDict.of(Errno.ETOOMANYREFS, reason));
     }

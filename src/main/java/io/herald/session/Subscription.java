@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
 
 /**
@@ -10,6 +11,23 @@ final class Subscription {
 
   final Object id;
   final String collection;
+
+  /** Where its first answer goes. */
+  final Answer answer;
+
+  /** Its ready answer went out: from then on, an end is an end, not a refusal. */
+  boolean readySent;
+
+  /**
+   * The first answer to a subscription: ready, or refused before it was live ({@code byRole}: its
+   * caller may not hold it). On /websocket the legacy messages; on JSON-RPC the response to {@code
+   * core.subscribe}.
+   */
+  interface Answer {
+    void ready();
+
+    void refused(ErrorDict error, boolean byRole);
+  }
 
   /**
    * The event, once looked up (null for {@code *}): what the caller's roles are checked against.
@@ -25,9 +43,10 @@ final class Subscription {
   /** The event source instance (event and canonical argument) it counts against, or null. */
   String sourceKey;
 
-  Subscription(Object id, String collection) {
+  Subscription(Object id, String collection, Answer answer) {
     this.id = id;
     this.collection = collection;
+    this.answer = answer;
   }
 
   /** Ends the subscription's hold on its stream; idempotent. */

@@ -47,6 +47,7 @@ final class Subscriptions {
   private final Context context;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final Supplier<Caller> caller;
+  private final Wire wire;
 
   /**
    * The distinct event source instances (event and canonical argument) this connection's
@@ -62,7 +63,9 @@ final class Subscriptions {
       Subscriber connection,
       Outbound outbound,
       Context context,
-      Supplier<Caller> caller) {
+      Supplier<Caller> caller,
+      Wire wire) {
+    this.wire = wire;
     this.services = services;
     this.connection = connection;
     this.outbound = outbound;
@@ -98,41 +101,64 @@ final class Subscriptions {
     }
   }
 
-  /**
-   * A subscription refused for its caller: the original's answer ({@code result} with the error,
-   * which its clients read) followed by Herald's {@code nosub}.
-   */
+  /** A subscription refused for its caller (see {@link Wire#refused}). */
   private void refuse(Subscription sub, ErrorDict error) {
-    send(ServerMessages.error(sub.id, error));
-    end(sub, error);
+    finish(sub, error, true);
   }
 
   private void send(JsonObject message) {
     outbound.send(message.encode().getBytes(StandardCharsets.UTF_8), null);
   }
 
+  /** An event frame, as the connection's dialect sends it. */
+  private void sendEvent(byte[] frame, Object coalesceKey) {
+    outbound.send(wire.event(frame), coalesceKey);
+  }
+
   private static String key(Object id) {
     return Json.encode(id);
   }
 
+  /** A legacy {@code sub}: answered with {@code ready}, or refused with {@code nosub}. */
   void subscribe(Object id, String name, boolean snapshot) {
+    subscribe(
+        id,
+        name,
+        snapshot,
+        new Subscription.Answer() {
+          @Override
+          public void ready() {
+            send(ServerMessages.ready(id));
+          }
+
+          /** Refused for its caller: the original's {@code result} with the error, then nosub. */
+          @Override
+          public void refused(ErrorDict error, boolean byRole) {
+            if (byRole) {
+              send(ServerMessages.error(id, error));
+            }
+            send(ServerMessages.nosub(id, name, error));
+          }
+        });
+  }
+
+  /** Subscribes {@code name} under {@code id}, replacing a subscription with the same id. */
+  void subscribe(Object id, String name, boolean snapshot, Subscription.Answer answer) {
     String key = key(id);
+    Subscription sub = new Subscription(id, name, answer);
     Subscription previous = subscriptions.remove(key);
     if (previous != null) {
       drop(previous);
     } else if (subscriptions.size() >= services.settings().maxSubscriptions()) {
-      send(
-          ServerMessages.nosub(
-              id,
-              name,
-              ErrorDict.of(
-                  Errno.ETOOMANYREFS,
-                  "Too many subscriptions on this connection (limit "
-                      + services.settings().maxSubscriptions()
-                      + ")")));
+      answer.refused(
+          ErrorDict.of(
+              Errno.ETOOMANYREFS,
+              "Too many subscriptions on this connection (limit "
+                  + services.settings().maxSubscriptions()
+                  + ")"),
+          false);
       return;
     }
-    Subscription sub = new Subscription(id, name);
     subscriptions.put(key, sub);
     services.stats().subscriptions.incrementAndGet();
     Future<Attached> accepted;
@@ -183,7 +209,11 @@ final class Subscriptions {
           }
           sub.accepted = true;
           sub.release = attached::release;
-          if (!attached.open(() -> send(ServerMessages.ready(id)))) {
+          if (!attached.open(
+              () -> {
+                sub.readySent = true;
+                sub.answer.ready();
+              })) {
             end(
                 sub,
                 ErrorDict.of(
@@ -222,7 +252,7 @@ final class Subscriptions {
                 StreamPosition.parse(position),
                 () -> {
                   if (!services.hub().receives(descriptor, connection)) {
-                    outbound.send(frame, coalesceKey);
+                    sendEvent(frame, coalesceKey);
                   }
                 });
           }
@@ -251,7 +281,14 @@ final class Subscriptions {
                           snapshot.items().stream()
                               .filter(item -> viewer.maySee(descriptor.roles(), item.owner()))
                               .forEach(
-                                  item -> items.add(() -> send(item.toFrame(descriptor.name()))));
+                                  item ->
+                                      items.add(
+                                          () ->
+                                              sendEvent(
+                                                  item.toFrame(descriptor.name())
+                                                      .encode()
+                                                      .getBytes(StandardCharsets.UTF_8),
+                                                  null)));
                           return Future.succeededFuture(
                               new Attached() {
                                 @Override
@@ -340,7 +377,7 @@ final class Subscriptions {
       @Override
       public void deliver(byte[] frame, boolean latestValueOnly) {
         if (!sub.cancelled) {
-          outbound.send(frame, latestValueOnly ? sub : null);
+          sendEvent(frame, latestValueOnly ? sub : null);
         }
       }
 
@@ -362,21 +399,35 @@ final class Subscriptions {
     }
   }
 
-  /** The server ends {@code sub} (refused, or its stream ended): {@code nosub}, once. */
+  /** The server ends {@code sub} (refused, or its stream ended), once. */
   private void end(Subscription sub, ErrorDict error) {
+    finish(sub, error, false);
+  }
+
+  /**
+   * Ends {@code sub} once: before its ready, the dialect's refusal ({@code byRole}: refused for its
+   * caller); after, the dialect's end.
+   */
+  private void finish(Subscription sub, ErrorDict error, boolean byRole) {
     if (subscriptions.remove(key(sub.id), sub)) {
       services.stats().subscriptions.decrementAndGet();
       forgetSource(sub);
       sub.cancel();
-      send(ServerMessages.nosub(sub.id, sub.collection, error));
+      if (sub.readySent) {
+        send(wire.ended(sub, error));
+      } else {
+        sub.answer.refused(error, byRole);
+      }
     }
   }
 
-  void unsubscribe(Object id) {
+  /** Whether there was a subscription {@code id}. */
+  boolean unsubscribe(Object id) {
     Subscription sub = subscriptions.remove(key(id));
     if (sub != null) {
       drop(sub);
     }
+    return sub != null;
   }
 
   private void drop(Subscription sub) {

@@ -70,8 +70,12 @@ public final class WsClient implements AutoCloseable {
     this.ws = ws;
     ws.textMessageHandler(
         text -> {
-          Received r =
-              new Received(System.nanoTime(), TickPublisher.nowMicros(), new JsonObject(text));
+          // A JSON-RPC batch's responses (an array) are queued as {"batch": [...]}.
+          JsonObject message =
+              text.startsWith("[")
+                  ? new JsonObject().put("batch", new io.vertx.core.json.JsonArray(text))
+                  : new JsonObject(text);
+          Received r = new Received(System.nanoTime(), TickPublisher.nowMicros(), message);
           transcript.add(text);
           synchronized (history) {
             history.add(r);
