@@ -62,8 +62,17 @@ class TypedValuesGuardIT {
 
     List<String> sent = new ArrayList<>();
     try (WsClient all = WsClient.connect(vertx, herald.httpPort());
-        WsClient c = WsClient.connect(vertx, herald.httpPort())) {
+        WsClient c = WsClient.connect(vertx, herald.httpPort());
+        WsClient rpc = WsClient.connect(vertx, herald.httpPort(), "/api/current")) {
       all.subscribe("all", "*");
+      // What the JSON-RPC endpoint sends is read by the same clients: its `*` is walked too.
+      rpc.send(
+          new JsonObject()
+              .put("jsonrpc", "2.0")
+              .put("id", 1)
+              .put("method", "core.subscribe")
+              .put("params", new JsonArray().add("*")));
+      rpc.next(m -> Integer.valueOf(1).equals(m.getValue("id")));
       c.send(subSnapshot("jobs", "core.get_jobs"));
       c.next(m -> "ready".equals(m.getString("msg")));
       c.subscribe("realtime", "reporting.realtime:{\"interval\": 1}");
@@ -129,6 +138,11 @@ class TypedValuesGuardIT {
 
       sent.addAll(all.transcript());
       sent.addAll(c.transcript());
+      rpc.next(
+          m ->
+              "collection_update".equals(m.getString("method"))
+                  && "alert.list".equals(m.getJsonObject("params").getString("collection")));
+      sent.addAll(rpc.transcript());
     }
     Http.Page catalogue = Http.get(herald.httpPort(), "/api/events");
     assertEquals(200, catalogue.status());

@@ -262,4 +262,47 @@ class JsonRpcIT {
           failed.encode());
     }
   }
+
+  @Test
+  void theSameLoginAndRolesAsOnTheLegacyEndpoint() {
+    // A Vert.x of its own: standalone nodes of one Vert.x share its local maps, accounts included.
+    Vertx own = Vertx.vertx();
+    Node secured = TestNodes.secured(own, new JsonObject());
+    try (WsClient c = WsClient.connect(vertx, secured.httpPort(), "/api/current")) {
+      JsonObject refused = call(c, 1, "core.get_jobs", new JsonArray());
+      assertEquals(-32001, code(refused));
+      assertEquals(
+          "ENOTAUTHENTICATED",
+          refused.getJsonObject("error").getJsonObject("data").getString("errname"));
+      JsonObject sub = call(c, 2, "core.subscribe", new JsonArray().add("core.get_jobs"));
+      assertEquals(
+          "ENOTAUTHENTICATED",
+          sub.getJsonObject("error").getJsonObject("data").getString("errname"));
+      JsonObject login =
+          call(
+              c,
+              3,
+              "auth.login_ex",
+              new JsonArray()
+                  .add(
+                      new JsonObject()
+                          .put("mechanism", "PASSWORD_PLAIN")
+                          .put("username", "admin")
+                          .put("password", TestNodes.ADMIN_PASSWORD)));
+      assertEquals("SUCCESS", login.getJsonObject("result").getString("response_type"));
+      call(c, 4, "core.subscribe", new JsonArray().add("core.get_jobs")).getString("result");
+      assertTrue(call(c, 5, "core.get_jobs", new JsonArray()).containsKey("result"));
+      // Logout ends the subscription at once: notify_unsubscribed with the reason.
+      c.send(request(6, "auth.logout", new JsonArray()));
+      JsonObject ended = c.next(m -> "notify_unsubscribed".equals(m.getString("method")));
+      assertEquals("core.get_jobs", ended.getJsonObject("params").getString("collection"));
+      assertEquals(
+          "ENOTAUTHENTICATED",
+          ended.getJsonObject("params").getJsonObject("error").getString("errname"));
+      assertEquals(true, c.next(responseTo(6)).getValue("result"));
+    } finally {
+      TestNodes.await(secured.close());
+      TestNodes.await(own.close());
+    }
+  }
 }
