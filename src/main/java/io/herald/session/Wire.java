@@ -34,6 +34,13 @@ interface Wire {
 
   Wire JSON_RPC =
       new Wire() {
+        /**
+         * Per event loop, the last frame wrapped and its wrapping: a hub fans one frame (the same
+         * array) out to every subscriber of its loop in turn, so it is wrapped once per loop, not
+         * once per socket. Frames are never modified once made.
+         */
+        private final ThreadLocal<byte[][]> last = ThreadLocal.withInitial(() -> new byte[2][]);
+
         @Override
         public JsonObject ended(Subscription sub, ErrorDict error) {
           return JsonRpc.notifyUnsubscribed(sub.collection, error);
@@ -41,7 +48,12 @@ interface Wire {
 
         @Override
         public byte[] event(byte[] frame) {
-          return JsonRpc.collectionUpdate(frame);
+          byte[][] cache = last.get();
+          if (cache[0] != frame) {
+            cache[1] = JsonRpc.collectionUpdate(frame);
+            cache[0] = frame;
+          }
+          return cache[1];
         }
       };
 }
