@@ -410,11 +410,7 @@ final class PublishApi {
       }
       ErrorDict failed = Schema.of(schema).check(entry.message().fields(), "fields");
       if (failed != null) {
-        JsonArray errors = new JsonArray();
-        for (int i = 0; i < failed.extra().size(); i++) {
-          JsonArray e = failed.extra().getJsonArray(i);
-          errors.add(new JsonObject().put("path", e.getString(0)).put("message", e.getString(1)));
-        }
+        JsonArray errors = errors(failed.extra());
         invalid.add(
             new JsonObject()
                 .put("index", entry.index())
@@ -437,6 +433,43 @@ final class PublishApi {
                       + ": nothing was published")
               .put("invalid", invalid));
     }
+  }
+
+  /**
+   * Messages of the schema validator that only say that something beneath failed ("Property "x"
+   * does not match schema", ...): left out where a failure at or beneath the same path says what.
+   */
+  private static final java.util.regex.Pattern SUMMARY =
+      java.util.regex.Pattern.compile(
+          "Property \".*\" does not match (additional properties )?schema|Items did not match"
+              + " schema|A sub-?schema had errors|Instance does not match every subschema");
+
+  /**
+   * The failures of {@link Schema#check} ({@code [[path, message, errno], ...]}) as {@code
+   * [{"path", "message"}, ...]}, without the summaries a precise failure explains.
+   */
+  static JsonArray errors(JsonArray extra) {
+    List<JsonObject> all = new ArrayList<>();
+    for (int i = 0; i < extra.size(); i++) {
+      JsonArray e = extra.getJsonArray(i);
+      all.add(new JsonObject().put("path", e.getString(0)).put("message", e.getString(1)));
+    }
+    JsonArray kept = new JsonArray();
+    for (JsonObject error : all) {
+      String path = error.getString("path");
+      boolean explained =
+          SUMMARY.matcher(error.getString("message")).matches()
+              && all.stream()
+                  .anyMatch(
+                      other ->
+                          !SUMMARY.matcher(other.getString("message")).matches()
+                              && (other.getString("path").equals(path)
+                                  || other.getString("path").startsWith(path + ".")));
+      if (!explained) {
+        kept.add(error);
+      }
+    }
+    return kept;
   }
 
   /** Publishes {@code entries} from {@code from} on, each once the previous one is on the bus. */

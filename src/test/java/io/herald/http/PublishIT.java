@@ -297,13 +297,13 @@ class PublishIT {
       JsonObject invalid = one.json().getJsonArray("invalid").getJsonObject(0);
       assertEquals(0, invalid.getInteger("index"));
       assertEquals("backup.progress", invalid.getString("event"));
-      assertTrue(
-          invalid.getJsonArray("errors").stream()
-              .map(JsonObject.class::cast)
-              .anyMatch(
-                  e ->
-                      e.getString("path").equals("fields.percent")
-                          && e.getString("message").contains("Expected integer")),
+      assertEquals(
+          new JsonArray()
+              .add(
+                  new JsonObject()
+                      .put("path", "fields.percent")
+                      .put("message", "Instance type string is invalid. Expected integer")),
+          invalid.getJsonArray("errors"),
           one.body());
 
       // A list with one bad entry among good ones: all or nothing.
@@ -321,9 +321,22 @@ class PublishIT {
       JsonArray failures = list.json().getJsonArray("invalid");
       assertEquals(1, failures.getJsonObject(0).getInteger("index"));
       assertEquals(2, failures.getJsonObject(1).getInteger("index"));
+      // entry 1 lacks percent; entry 2 is above the maximum.
       assertTrue(
-          failures.getJsonObject(1).getJsonArray("errors").encode().contains("fields.percent"),
+          failures.getJsonObject(0).getJsonArray("errors").encode().contains("percent"),
           list.body());
+      assertEquals(
+          "fields.percent",
+          failures.getJsonObject(1).getJsonArray("errors").getJsonObject(0).getString("path"),
+          list.body());
+      // An unknown field (additionalProperties: false) is named, though its only failure is the
+      // library's "additional properties" message.
+      Answer unknownField =
+          post(
+              writerKey,
+              message("changed", 1, new JsonObject().put("percent", 1).put("colour", "red")));
+      assertEquals(400, unknownField.status(), unknownField.body());
+      assertTrue(unknownField.body().contains("fields.colour"), unknownField.body());
 
       // The subscriber got none of them: the next message it gets is this one.
       assertEquals(
