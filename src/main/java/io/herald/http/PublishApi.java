@@ -268,10 +268,20 @@ final class PublishApi {
       if (fields != null && !(fields instanceof JsonObject)) {
         throw refusal(inList, index, where + "'fields' must be an object");
       }
+      if (kind == EventMessage.Kind.REMOVED && fields != null) {
+        throw refusal(inList, index, where + "a \"removed\" message carries no 'fields'");
+      }
+      if (kind == EventMessage.Kind.REMOVED && id == null) {
+        throw refusal(inList, index, where + "a \"removed\" message needs an 'id'");
+      }
+      if (kind != EventMessage.Kind.REMOVED && fields == null) {
+        throw refusal(
+            inList, index, where + "'fields' (an object) is required for \"" + kind.wire + "\"");
+      }
       try {
         return new Entry(index, event, new EventMessage(kind, id, (JsonObject) fields, null));
       } catch (IllegalArgumentException e) {
-        throw refusal(inList, index, where + "'" + kind.wire + "': " + e.getMessage());
+        throw refusal(inList, index, where + e.getMessage());
       }
     } catch (ClassCastException e) {
       throw refusal(inList, index, where + "malformed entry");
