@@ -188,6 +188,9 @@ final class PublishApi {
                 checkAndPublish(ctx, context, login, caller, body(ctx), address);
               } catch (Refusal refusal) {
                 answer(ctx, refusal.status, refusal.body);
+              } catch (RuntimeException unexpected) {
+                LOG.warn("POST {} failed: {}", PATH, unexpected.toString(), unexpected);
+                answer(ctx, 500, error("internal error"));
               }
             });
   }
@@ -532,11 +535,11 @@ final class PublishApi {
     return new JsonObject().put("error", message);
   }
 
-  private static void answer(RoutingContext ctx, int status, JsonObject body) {
+  private static Future<Void> answer(RoutingContext ctx, int status, JsonObject body) {
     if (ctx.response().ended() || ctx.response().closed()) {
-      return;
+      return Future.succeededFuture();
     }
-    ctx.response()
+    return ctx.response()
         .setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

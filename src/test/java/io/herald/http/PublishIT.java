@@ -420,6 +420,19 @@ class PublishIT {
     assertEquals(413, tooLarge.status(), tooLarge.body());
     assertTrue(
         tooLarge.json().getString("error").contains("http.max-publish-bytes"), tooLarge.body());
+    // As curl does it, HTTP/1.1 on one kept-alive connection: the next request is served.
+    HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    String small = message("changed", 1, new JsonObject().put("percent", 1)).encode();
+    for (String body : List.of(big.encode(), small)) {
+      HttpResponse<String> response =
+          sendWith(
+              http11,
+              request()
+                  .header("Authorization", "Bearer " + writerKey)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(body)));
+      assertEquals(body.equals(small) ? 200 : 413, response.statusCode(), response.body());
+    }
 
     Answer text =
         send(
@@ -595,10 +608,13 @@ class PublishIT {
   }
 
   private static Answer send(HttpRequest.Builder request) {
+    HttpResponse<String> response = sendWith(HTTP, request);
+    return new Answer(response.statusCode(), response);
+  }
+
+  private static HttpResponse<String> sendWith(HttpClient client, HttpRequest.Builder request) {
     try {
-      HttpResponse<String> response =
-          HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      return new Answer(response.statusCode(), response);
+      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
