@@ -264,12 +264,15 @@ public final class Node implements Herald {
                       .recover(
                           e ->
                               Future.failedFuture(
-                                  new SettingsException(
-                                      "event '"
-                                          + declared.name()
-                                          + "' (events): "
-                                          + e.getMessage()
-                                          + " (give every node the same events:)"))));
+                                  e instanceof CallError taken
+                                          && taken.error.errno() == Errno.EEXIST
+                                      ? new SettingsException(
+                                          "event '"
+                                              + declared.name()
+                                              + "' (events): "
+                                              + e.getMessage()
+                                              + " (give every node the same events:)")
+                                      : e)));
     }
     return chain;
   }
