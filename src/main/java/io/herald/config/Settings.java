@@ -23,9 +23,11 @@ public final class Settings {
   private static final JsonObject DEFAULTS = Resources.yaml(DEFAULTS_RESOURCE);
 
   private final JsonObject json;
+  private final List<DeclaredEvent> events;
 
-  private Settings(JsonObject json) {
+  private Settings(JsonObject json, List<DeclaredEvent> events) {
     this.json = json;
+    this.events = events;
   }
 
   /** A copy of the packaged defaults, nested as in {@code conf/herald.yaml}. */
@@ -53,8 +55,11 @@ public final class Settings {
     if (!problems.isEmpty()) {
       throw SettingsException.of(problems);
     }
-    Settings settings = new Settings(merged);
-    problems = settings.combinationProblems(origin);
+    DeclaredEvents.Parsed events =
+        DeclaredEvents.parse(merged.getJsonArray("events"), from(origin, "events", null));
+    Settings settings = new Settings(merged, events.events());
+    problems = new ArrayList<>(settings.combinationProblems(origin));
+    problems.addAll(events.problems());
     if (!problems.isEmpty()) {
       throw SettingsException.of(problems);
     }
@@ -119,8 +124,13 @@ public final class Settings {
   }
 
   private static String from(Function<String, String> origin, String key) {
-    String source = origin == null ? null : origin.apply(key);
+    String source = from(origin, key, null);
     return source == null ? "" : " (" + source + ")";
+  }
+
+  private static String from(Function<String, String> origin, String key, String unsaid) {
+    String source = origin == null ? null : origin.apply(key);
+    return source == null ? unsaid : source;
   }
 
   /** {@code {"a": {"b": 1}}} → {@code {"a.b": 1}}, sorted by key. */
@@ -227,6 +237,20 @@ public final class Settings {
   /** {@code http.tls.redirect-port}: a plain listener redirecting to https, 0 = none. */
   public int httpTlsRedirectPort() {
     return integer("http.tls.redirect-port");
+  }
+
+  /** {@code http.max-publish-bytes}: the largest body of {@code POST /api/publish}. */
+  public int maxPublishBytes() {
+    return integer("http.max-publish-bytes");
+  }
+
+  /**
+   * {@code events}: the broadcast events declared in configuration, in their order; the node
+   * registers them at start, and {@code POST /api/publish} lets their {@code publish_roles} publish
+   * them.
+   */
+  public List<DeclaredEvent> events() {
+    return events;
   }
 
   /**

@@ -18,9 +18,10 @@ import java.util.function.Function;
 
 /**
  * The settings' JSON Schema, the resource {@value #RESOURCE}: every key with its type ({@code
- * integer}, {@code boolean} or {@code string}) and its range; any other key is unknown. Failures
- * are reported as sentences naming the key, where its value came from, the value and the expected
- * form, e.g. {@code setting 'http.port' (HERALD_HTTP_PORT): 70000 is above the maximum 65535}.
+ * integer}, {@code boolean}, {@code string}, or {@code array} for the list {@code events}) and its
+ * range; any other key is unknown. Failures are reported as sentences naming the key, where its
+ * value came from, the value and the expected form, e.g. {@code setting 'http.port'
+ * (HERALD_HTTP_PORT): 70000 is above the maximum 65535}.
  */
 final class SettingsSchema {
 
@@ -105,6 +106,10 @@ final class SettingsSchema {
       List<String> path = segments(error.getInstanceLocation());
       String key = String.join(".", path);
       Object value = valueAt(config, path);
+      // A problem inside an entry of a list setting (events) names the entry and the key in it.
+      int item = itemIndex(config, path);
+      String entry = item < 0 ? null : entryLabel(config, path, item, origin);
+      String inEntry = item < 0 ? null : dotted(path.subList(item + 1, path.size()));
       if (keyword.equals("additionalProperties")) {
         // vertx-json-schema also reports a declared key whose own value failed as "additional" (it
         // counts only
@@ -117,37 +122,90 @@ final class SettingsSchema {
         if (at(parent + "/properties/" + name) != null) {
           continue;
         }
+        if (entry != null) {
+          problems.add(entry + ": unknown key '" + inEntry + "'");
+          continue;
+        }
         Settings.flatten(new JsonObject().put(key, value))
             .keySet()
             .forEach(
                 unknown ->
                     problems.add("unknown setting '" + unknown + "'" + from(origin, unknown)));
-      } else if (!keyword.equals("properties")) {
-        Object limit = at(keywordLocation);
+      } else if (keyword.equals("required")) {
+        java.util.regex.Matcher missing =
+            java.util.regex.Pattern.compile("\"(.*)\"").matcher(String.valueOf(error.getError()));
+        String what = missing.find() ? "'" + missing.group(1) + "'" : "a required key";
         problems.add(
-            "setting '"
-                + key
-                + "'"
-                + from(origin, key)
-                + ": "
-                + Json.encode(value)
-                + " "
-                + expected(keyword, limit, error.getError()));
+            (entry != null
+                    ? entry + ": " + (inEntry.isEmpty() ? "" : "'" + inEntry + "' ")
+                    : "setting '" + key + "'" + from(origin, key) + ": ")
+                + what
+                + " is missing");
+      } else if (!keyword.equals("properties") && !keyword.equals("items")) {
+        Object limit = at(keywordLocation);
+        String problem =
+            Json.encode(value) + " " + expected(keyword, limit, error.getError(), entry != null);
+        problems.add(
+            entry != null
+                ? entry + ": " + (inEntry.isEmpty() ? "" : "'" + inEntry + "' ") + problem
+                : "setting '" + key + "'" + from(origin, key) + ": " + problem);
       }
     }
     return new ArrayList<>(problems);
   }
 
-  private static String expected(String keyword, Object limit, String libraryMessage) {
+  /**
+   * Where in {@code path} the index of an entry of a list setting is (the first segment under a
+   * list), or -1 when the path is not inside a list.
+   */
+  private static int itemIndex(JsonObject config, List<String> path) {
+    for (int i = 1; i < path.size(); i++) {
+      if (valueAt(config, path.subList(0, i)) instanceof io.vertx.core.json.JsonArray) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** How an entry of a list setting is named in a problem, e.g. {@code event 'a.b' (events[1])}. */
+  private static String entryLabel(
+      JsonObject config, List<String> path, int item, Function<String, String> origin) {
+    String list = String.join(".", path.subList(0, item));
+    return DeclaredEvents.label(
+        list,
+        Integer.parseInt(path.get(item)),
+        valueAt(config, path.subList(0, item + 1)),
+        origin == null ? null : origin.apply(list));
+  }
+
+  /** A path inside an entry: {@code [roles, 0]} → {@code roles[0]}. */
+  private static String dotted(List<String> path) {
+    StringBuilder out = new StringBuilder();
+    for (String part : path) {
+      if (part.chars().allMatch(Character::isDigit) && !part.isEmpty()) {
+        out.append('[').append(part).append(']');
+      } else {
+        out.append(out.length() == 0 ? "" : ".").append(part);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String expected(
+      String keyword, Object limit, String libraryMessage, boolean inEntry) {
     return switch (keyword) {
       case "type" ->
           switch (String.valueOf(limit)) {
             case "integer" -> "is not an integer";
             case "boolean" -> "is not a boolean (true or false)";
             case "string" -> "is not a string";
-            case "object" -> "is not a section (a map of settings)";
+            case "object" -> inEntry ? "is not a map" : "is not a section (a map of settings)";
+            case "array" ->
+                "is not a list (a list is given in a config file: environment variables and -D"
+                    + " properties cannot express one)";
             default -> "is not of type " + limit;
           };
+      case "maxLength" -> "is longer than " + limit + " characters";
       case "minimum" -> "is below the minimum " + limit;
       case "maximum" -> "is above the maximum " + limit;
       case "minLength" ->
@@ -179,7 +237,12 @@ final class SettingsSchema {
   private static Object valueAt(Object root, List<String> path) {
     Object node = root;
     for (String part : path) {
-      node = node instanceof JsonObject object ? object.getValue(part) : null;
+      if (node instanceof io.vertx.core.json.JsonArray list) {
+        int index = part.chars().allMatch(Character::isDigit) ? Integer.parseInt(part) : -1;
+        node = index >= 0 && index < list.size() ? list.getValue(index) : null;
+      } else {
+        node = node instanceof JsonObject object ? object.getValue(part) : null;
+      }
     }
     return node;
   }

@@ -40,9 +40,10 @@ public final class Publisher {
   /**
    * Publishes {@code message} of a registered broadcast event: the frame is encoded here, once, and
    * the bus carries it as a string. The position is taken when this is called (before the possibly
-   * asynchronous lookup), so positions follow the order of the calls.
+   * asynchronous lookup), so positions follow the order of the calls. Completes with that position
+   * once the message is on the bus.
    */
-  public Future<Void> publish(String event, EventMessage message) {
+  public Future<StreamPosition> publish(String event, EventMessage message) {
     StreamPosition position =
         new StreamPosition(
             epoch, offsets.computeIfAbsent(event, e -> new AtomicLong()).incrementAndGet());
@@ -68,7 +69,7 @@ public final class Publisher {
               vertx
                   .eventBus()
                   .publish(Addresses.event(event), message.toFrame(event).encode(), options);
-              return Future.succeededFuture();
+              return Future.succeededFuture(position);
             });
   }
 

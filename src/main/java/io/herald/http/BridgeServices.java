@@ -5,6 +5,7 @@ import io.herald.cluster.Membership;
 import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
+import io.herald.event.Publisher;
 import io.herald.method.MethodRegistry;
 import io.herald.remote.SourceHost;
 import io.herald.status.NodeStats;
@@ -13,6 +14,7 @@ import java.util.function.BooleanSupplier;
 /**
  * What the node gives each of its bridge instances.
  *
+ * @param publisher the node's publications ({@code POST /api/publish})
  * @param draining true once the node is stopping: new websockets are refused
  */
 public record BridgeServices(
@@ -24,4 +26,5 @@ public record BridgeServices(
     SourceHost sourceHost,
     NodeStats stats,
     Auth auth,
+    Publisher publisher,
     BooleanSupplier draining) {}

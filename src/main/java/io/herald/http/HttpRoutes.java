@@ -35,5 +35,7 @@ final class HttpRoutes {
                     .putHeader("X-Content-Type-Options", "nosniff")
                     .putHeader("Content-Security-Policy", PAGE_CSP)
                     .end(EventsPage.html(EventsPage.markdown(node.events().catalogue()))));
+    // Services outside the JVM publish with an API key.
+    new PublishApi(node).mount(router);
   }
 }

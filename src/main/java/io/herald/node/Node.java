@@ -23,7 +23,9 @@ import io.herald.auth.Tokens;
 import io.herald.bus.Reachability;
 import io.herald.cluster.ClusterMembers;
 import io.herald.cluster.Membership;
+import io.herald.config.DeclaredEvent;
 import io.herald.config.Settings;
+import io.herald.config.SettingsException;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
 import io.herald.event.Publisher;
@@ -187,6 +189,7 @@ public final class Node implements Herald {
         .compose(v -> settings.alertsEnabled() ? deployAlerts() : Future.succeededFuture())
         .compose(v -> startAccounts())
         .compose(v -> startTls())
+        .compose(v -> registerDeclaredEvents())
         .compose(v -> deployBridges())
         .compose(v -> deployRedirect())
         .compose(
@@ -246,6 +249,34 @@ public final class Node implements Herald {
     return ServerTls.start(vertx, settings).onSuccess(t -> tls = t).mapEmpty();
   }
 
+  /**
+   * Registers the events declared in configuration ({@code events:}) cluster-wide, as a verticle's;
+   * one another node registered with another definition stops the node with one line.
+   */
+  private Future<Void> registerDeclaredEvents() {
+    Future<Void> chain = Future.succeededFuture();
+    for (DeclaredEvent declared : settings.events()) {
+      chain =
+          chain.compose(
+              v ->
+                  events
+                      .register(declared.descriptor())
+                      .recover(
+                          e ->
+                              Future.failedFuture(
+                                  e instanceof CallError taken
+                                          && taken.error.errno() == Errno.EEXIST
+                                      ? new SettingsException(
+                                          "event '"
+                                              + declared.name()
+                                              + "' (events): "
+                                              + e.getMessage()
+                                              + " (give every node the same events:)")
+                                      : e)));
+    }
+    return chain;
+  }
+
   /** The plain listener of {@code http.tls.redirect-port} (0: none), once https listens. */
   private Future<Void> deployRedirect() {
     if (settings.httpTlsRedirectPort() == 0) {
@@ -265,6 +296,7 @@ public final class Node implements Herald {
             sourceHost,
             stats,
             auth,
+            publisher,
             () -> draining);
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < settings.httpInstances(); i++) {
@@ -448,7 +480,7 @@ public final class Node implements Herald {
 
   @Override
   public Future<Void> publish(String event, EventMessage message) {
-    return publisher.publish(event, message);
+    return publisher.publish(event, message).mapEmpty();
   }
 
   @Override

@@ -67,6 +67,7 @@ class SettingsTest {
                   switch (SCHEMA.types().get(key)) {
                     case "integer" -> Integer.class;
                     case "boolean" -> Boolean.class;
+                    case "array" -> io.vertx.core.json.JsonArray.class;
                     default -> String.class;
                   };
               assertEquals(expected, value.getClass(), key);

@@ -94,6 +94,39 @@ class StartupConfigIT {
     }
   }
 
+  @Test
+  void aFaultyDeclaredEventIsOneLineAndExitCode1(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("events.yaml");
+    Files.writeString(
+        file,
+        """
+        events:
+          - name: backup.progress
+            publish_roles: [BACKUP_WRITE]
+          - name: deploy.done
+            schema:
+              type: objet
+        """);
+    try (Node node = Node.start(dir, Map.of("HERALD_CONFIG", file.toString()))) {
+      assertEquals(1, node.exitCode(), "exit code");
+      List<String> lines = node.output();
+      List<String> errors = lines.stream().filter(line -> line.contains("ERROR")).toList();
+      assertEquals(1, errors.size(), String.join("\n", lines));
+      assertTrue(
+          errors
+              .get(0)
+              .endsWith(
+                  "Herald cannot start, bad configuration: event 'deploy.done' (events[1], "
+                      + file
+                      + "): 'schema' is not a valid JSON Schema 2020-12: at /type: Instance does"
+                      + " not match any of"
+                      + " [\"array\",\"boolean\",\"integer\",\"null\",\"number\",\"object\",\"string\"]"),
+          errors.get(0));
+      assertFalse(
+          lines.stream().anyMatch(line -> line.startsWith("\tat ")), "no stack trace:\n" + lines);
+    }
+  }
+
   /** Main in its own working directory, standalone, its output read line by line. */
   private record Node(
       Process process, BlockingQueue<String> unread, List<String> lines, Thread reader)

@@ -42,12 +42,19 @@ public final class ClusterNodes implements AutoCloseable {
    * directory of its own, admin's password {@link TestNodes#ADMIN_PASSWORD} if it is the first.
    */
   public Node startSecured() {
-    return start(
+    return startSecured(new JsonObject());
+  }
+
+  /** As {@link #startSecured()}, with {@code overrides} as dotted keys. */
+  public Node startSecured(JsonObject overrides) {
+    JsonObject flat =
         new JsonObject()
             .put("auth.anonymous-roles", "")
             .put("auth.failure-delay-ms", 50)
-            .put("data.dir", TestNodes.freshDir().toString()),
-        name -> "HERALD_ADMIN_PASSWORD".equals(name) ? TestNodes.ADMIN_PASSWORD : null);
+            .put("data.dir", TestNodes.freshDir().toString());
+    overrides.forEach(e -> flat.put(e.getKey(), e.getValue()));
+    return start(
+        flat, name -> "HERALD_ADMIN_PASSWORD".equals(name) ? TestNodes.ADMIN_PASSWORD : null);
   }
 
   private Node start(JsonObject overrides, java.util.function.Function<String, String> env) {
@@ -59,10 +66,19 @@ public final class ClusterNodes implements AutoCloseable {
     Vertx vertx = TestNodes.await(NodeVertx.clustered(settings, manager));
     vertxes.add(vertx);
     managers.add(manager);
-    Node herald =
-        TestNodes.await(
-            Node.start(
-                new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings, env));
+    Node herald;
+    try {
+      herald =
+          TestNodes.await(
+              Node.start(
+                  new NodeVertx(vertx, new HazelcastMembership(vertx, manager)), settings, env));
+    } catch (RuntimeException | Error failed) {
+      // A node that does not start leaves the cluster at once, not when the others are closed.
+      vertxes.remove(vertx);
+      managers.remove(manager);
+      TestNodes.await(vertx.close());
+      throw failed;
+    }
     nodes.add(herald);
     return herald;
   }
