@@ -28,6 +28,7 @@ import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
 import io.herald.event.Publisher;
 import io.herald.files.FileRoots;
+import io.herald.history.History;
 import io.herald.http.BridgeServices;
 import io.herald.http.BridgeVerticle;
 import io.herald.http.RedirectVerticle;
@@ -79,6 +80,7 @@ public final class Node implements Herald {
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final Producers producers = new Producers();
+  private final History history;
   private final Publisher publisher;
   private final JobManager jobs;
   private final ClusterJobs clusterJobs;
@@ -111,7 +113,8 @@ public final class Node implements Herald {
     this.context = vertx.getOrCreateContext();
     this.events = new EventRegistry(vertx, membership);
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
-    this.publisher = new Publisher(vertx, events, membership.nodeId());
+    this.history = new History(vertx, membership.historyLogs(), System::currentTimeMillis);
+    this.publisher = new Publisher(vertx, events, history, membership.nodeId());
     this.jobs =
         new JobManager(
             vertx,
@@ -368,6 +371,14 @@ public final class Node implements Herald {
    */
   public int httpPort() {
     return httpPort;
+  }
+
+  /**
+   * The history of the events that keep one: what a reconnecting client missed ({@link
+   * History#since}), and where a new subscriber starts ({@link History#current}).
+   */
+  public History history() {
+    return history;
   }
 
   /** The live counts of {@code GET /api/status}. */
