@@ -151,6 +151,14 @@ public final class Addresses {
     return "herald.node." + nodeId + ".jobs";
   }
 
+  /**
+   * Where a node finishes recording its publications of an event in its history before another node
+   * reads it ({@code {"event"}} → {@code {}}, see {@code io.herald.history.History#serve}).
+   */
+  public static String historyFlush(String nodeId) {
+    return "herald.node." + nodeId + ".history";
+  }
+
   /** Where a node serves probe requests ({@code {"address", "token"}}). */
   public static String probe(String nodeId) {
     return "herald.node." + nodeId + ".probe";

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * already reflects.
  *
  * <p>A publication of an event that keeps a history ({@link EventDescriptor#keepsHistory}) is
- * recorded in the cluster's {@link History} first, and published once recorded (see there).
+ * recorded in the cluster's {@link History} too, in the background (see there).
  */
 public final class Publisher {
 
@@ -72,12 +72,10 @@ public final class Publisher {
                 options.addHeader(Addresses.OWNER_HEADER, message.owner());
               }
               String frame = message.toFrame(event).encode();
-              Runnable send =
-                  () -> vertx.eventBus().publish(Addresses.event(event), frame, options);
+              vertx.eventBus().publish(Addresses.event(event), frame, options);
               if (descriptor.keepsHistory()) {
-                return history.record(descriptor, position, frame, message.owner(), send);
+                history.record(descriptor, position, frame, message.owner());
               }
-              send.run();
               return Future.succeededFuture();
             });
   }

@@ -6,41 +6,56 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The history of the broadcast events that keep one ({@link EventDescriptor#keepsHistory}): every
- * publication of this node is recorded — its position, frame and owner — before it is published, so
- * that a client that reconnects, to any node, can be given what it missed ({@link #since}).
+ * publication of this node — its position, frame and owner — is recorded, so that a client that
+ * reconnects, to any node, can be given what it missed ({@link #since}).
  *
- * <p><b>Record, then publish.</b> A publication reaches the event bus only once it is stored
- * (replicated, in a cluster): no client can have seen a publication the history lacks, and a
- * subscription that reads the history after its consumer is reachable from every node misses
- * nothing between the two (what was published before is recorded before). The cost is the store's
- * round trip added to the delivery of these events; throughput does not suffer, as each event
- * appends in batches, one in flight at a time: what is published meanwhile goes in the next batch.
- * A batch not stored within {@link #APPEND_TIMEOUT_MS} (the store is unreachable, a crashed
- * member's partitions are moving) is published anyway: live delivery wins, and the history has a
- * gap there (a recovery across it says {@code recovered: false}).
+ * <p><b>Publish, then record.</b> A publication goes on the event bus at once, as any other, and is
+ * recorded in the background: the publish path is not slowed, and the delivery of live messages
+ * (and the snapshots that rely on their timing) is as without a history. Each event appends in
+ * batches, one in flight at a time: what is published meanwhile goes in the next batch, in order. A
+ * batch not stored within {@link #APPEND_TIMEOUT_MS} (the store is unreachable, a dead member's
+ * partitions are moving) is given up: the history has a gap there, which a recovery across it
+ * reports ({@code recovered: false}). At most {@link #MAX_QUEUED} publications wait per event; the
+ * oldest beyond are given up too.
  *
- * <p>Appends run on one context of their own, so publications of an event are recorded and then
- * published in the order {@link #record} was called; the bus publications of recorded events leave
- * from that context, and {@link #record}'s future completes there.
+ * <p><b>The barrier.</b> A publication can be on the bus before it is recorded, so a recovery first
+ * asks every node to finish recording what it has published ({@link #flush}, served to the other
+ * nodes by {@link #serve}), and only then reads: what was published before the reader's
+ * subscription could receive it is then in the history. A node that does not answer within {@link
+ * #FLUSH_TIMEOUT_MS} (dead, leaving) is not waited for: its last publications before it died may be
+ * missing from the history, unreported.
+ *
+ * <p>Appends run on one context of their own.
  */
 public final class History {
 
   private static final Logger LOG = LoggerFactory.getLogger(History.class);
 
-  /** How long a batch may take to be stored before it is published without. */
+  /** How long a batch may take to be stored before it is given up. */
   public static final long APPEND_TIMEOUT_MS = 3_000;
+
+  /** How long a recovery waits for another node to finish recording its publications. */
+  public static final long FLUSH_TIMEOUT_MS = 2_000;
+
+  /** The most publications of one event waiting to be recorded on a node. */
+  public static final int MAX_QUEUED = 100_000;
 
   /** The most publications in one append (Hazelcast's ringbuffer takes at most 1000). */
   static final int MAX_BATCH = 1000;
@@ -51,77 +66,136 @@ public final class History {
   private final Recoverer recoverer;
   private final LongSupplier clock;
   private final long appendTimeoutMs;
+  private final Supplier<List<String>> others;
+  private final Function<String, String> flushAddress;
   private final Map<String, Appender> appenders = new HashMap<>();
   private final AtomicLong recorded = new AtomicLong();
   private final AtomicLong unrecorded = new AtomicLong();
   private long lastWarning;
 
   /**
+   * @param others the ids of the other nodes, asked to flush before a recovery reads
+   * @param flushAddress where node {@code id} serves {@link #serve}
    * @param clock the time stamped on each publication and against which ages are measured (ms)
    */
-  public History(Vertx vertx, HistoryLogs logs, LongSupplier clock) {
-    this(vertx, logs, clock, APPEND_TIMEOUT_MS);
+  public History(
+      Vertx vertx,
+      HistoryLogs logs,
+      Supplier<List<String>> others,
+      Function<String, String> flushAddress,
+      LongSupplier clock) {
+    this(vertx, logs, others, flushAddress, clock, APPEND_TIMEOUT_MS);
   }
 
-  History(Vertx vertx, HistoryLogs logs, LongSupplier clock, long appendTimeoutMs) {
-    this.appendTimeoutMs = appendTimeoutMs;
+  History(
+      Vertx vertx,
+      HistoryLogs logs,
+      Supplier<List<String>> others,
+      Function<String, String> flushAddress,
+      LongSupplier clock,
+      long appendTimeoutMs) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.logs = logs;
     this.recoverer = new Recoverer(logs);
+    this.others = others;
+    this.flushAddress = flushAddress;
     this.clock = clock;
+    this.appendTimeoutMs = appendTimeoutMs;
   }
 
   /**
    * Records a publication of {@code event} (which keeps a history) at {@code position} (this node's
-   * epoch), then runs {@code publish}. Publications are recorded and published in the order of the
-   * calls. The future completes once {@code publish} has run — also when recording failed or timed
-   * out (it is counted in {@link #unrecorded()} and logged).
+   * epoch), already published. Publications are recorded in the order of the calls. The future
+   * completes once it is stored, or fails when it was given up (counted in {@link #unrecorded()}).
    */
   public Future<Void> record(
-      EventDescriptor event,
-      StreamPosition position,
-      String frame,
-      String owner,
-      Runnable publish) {
+      EventDescriptor event, StreamPosition position, String frame, String owner) {
     Promise<Void> done = Promise.promise();
-    Pending pending =
-        new Pending(new HistoryEntry(position.offset(), clock.getAsLong(), owner, frame), publish);
-    pending.done = done;
-    context.runOnContext(
-        v ->
-            appenders
-                .computeIfAbsent(event.name(), n -> new Appender(event, position.epoch()))
-                .add(pending));
+    HistoryEntry entry = new HistoryEntry(position.offset(), clock.getAsLong(), owner, frame);
+    context.runOnContext(v -> appender(event, position.epoch()).add(entry, done));
     return done.future();
   }
 
   /**
+   * Completes once every publication of {@code event} this node recorded before the call is stored
+   * (or given up).
+   */
+  public Future<Void> flush(String event) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(
+        v -> {
+          Appender appender = appenders.get(event);
+          if (appender == null) {
+            done.complete();
+          } else {
+            appender.flush(done);
+          }
+        });
+    return done.future();
+  }
+
+  /**
+   * Serves {@link #flush} to the other nodes at {@code address} ({@code {"event"}} → {@code {}}).
+   */
+  public MessageConsumer<JsonObject> serve(String address) {
+    return vertx
+        .eventBus()
+        .consumer(
+            address,
+            msg ->
+                flush(msg.body().getString("event")).onComplete(ar -> msg.reply(new JsonObject())));
+  }
+
+  /**
    * What a client at {@code since} missed of {@code event}: the publications after it still in the
-   * history, whether that is all it missed, and the positions to join the live stream from. Read it
+   * history, whether that is all it missed, and the positions to join the live stream from. Call it
    * once the subscription's consumer is reachable from every node (the subscription's {@code ready}
    * condition), holding the live messages meanwhile (a {@code CatchUp}): together they are then
-   * gap-free and duplicate-free. An event without a history recovers nothing ({@code recovered}
-   * false). Runs on a worker thread.
+   * gap-free and duplicate-free. Every node is asked to finish recording first (see the class
+   * comment), then the history is read on a worker thread. An event without a history recovers
+   * nothing ({@code recovered} false).
    */
   public Future<Recovery> since(EventDescriptor event, HistoryPosition since) {
     if (!event.keepsHistory()) {
       return Future.succeededFuture(new Recovery(List.of(), false, since));
     }
-    return vertx.executeBlocking(
-        () -> recoverer.since(event.name(), event.historyTtlMs(), since, clock.getAsLong()), false);
+    return flushEverywhere(event.name())
+        .compose(
+            v ->
+                vertx.executeBlocking(
+                    () ->
+                        recoverer.since(
+                            event.name(), event.historyTtlMs(), since, clock.getAsLong()),
+                    false));
   }
 
   /**
    * The latest recorded offset of every node's publications of {@code event}: the position of a
    * client that subscribes now and has seen nothing (what it receives live moves it on). Empty for
-   * an event without a history. Runs on a worker thread.
+   * an event without a history. Read on a worker thread, after the barrier.
    */
   public Future<HistoryPosition> current(EventDescriptor event) {
     if (!event.keepsHistory()) {
       return Future.succeededFuture(HistoryPosition.EMPTY);
     }
-    return vertx.executeBlocking(() -> recoverer.current(event.name()), false);
+    return flushEverywhere(event.name())
+        .compose(v -> vertx.executeBlocking(() -> recoverer.current(event.name()), false));
+  }
+
+  private Future<Void> flushEverywhere(String event) {
+    List<Future<?>> all = new ArrayList<>();
+    all.add(flush(event));
+    JsonObject body = new JsonObject().put("event", event);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(FLUSH_TIMEOUT_MS);
+    for (String node : others.get()) {
+      all.add(
+          vertx
+              .eventBus()
+              .request(flushAddress.apply(node), body, options)
+              .recover(e -> Future.succeededFuture()));
+    }
+    return Future.join(all).mapEmpty();
   }
 
   /** Publications recorded by this node. */
@@ -129,38 +203,62 @@ public final class History {
     return recorded.get();
   }
 
-  /** Publications this node published without recording them (the store failed or was slow). */
+  /** Publications of this node given up: published, never recorded. */
   public long unrecorded() {
     return unrecorded.get();
   }
 
-  private static final class Pending {
-    final HistoryEntry entry;
-    final Runnable publish;
-    Promise<Void> done;
+  private Appender appender(EventDescriptor event, String epoch) {
+    return appenders.computeIfAbsent(event.name(), n -> new Appender(event, epoch));
+  }
 
-    Pending(HistoryEntry entry, Runnable publish) {
-      this.entry = entry;
-      this.publish = publish;
+  private void gaveUp(int count, String event, String why) {
+    unrecorded.addAndGet(count);
+    long now = System.currentTimeMillis();
+    if (now - lastWarning > 10_000) {
+      lastWarning = now;
+      LOG.warn("{} publication(s) of '{}' not kept in its history: {}", count, event, why);
     }
   }
+
+  private record Pending(HistoryEntry entry, Promise<Void> done) {}
+
+  private record Waiter(long upTo, Promise<Void> done) {}
 
   /** One event's appends: one batch in flight, the rest queued. Confined to the context. */
   private final class Appender {
     private final EventDescriptor event;
     private final String epoch;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final List<Waiter> waiters = new ArrayList<>();
     private boolean busy;
+    private long added;
+    private long finished;
 
     Appender(EventDescriptor event, String epoch) {
       this.event = event;
       this.epoch = epoch;
     }
 
-    void add(Pending pending) {
-      queue.add(pending);
+    void add(HistoryEntry entry, Promise<Void> done) {
+      added++;
+      queue.add(new Pending(entry, done));
+      if (queue.size() > MAX_QUEUED) {
+        Pending oldest = queue.poll();
+        finished++;
+        gaveUp(1, event.name(), "more than " + MAX_QUEUED + " waiting");
+        oldest.done.fail("not recorded: more than " + MAX_QUEUED + " waiting");
+      }
       if (!busy) {
         next();
+      }
+    }
+
+    void flush(Promise<Void> done) {
+      if (finished >= added) {
+        done.complete();
+      } else {
+        waiters.add(new Waiter(added, done));
       }
     }
 
@@ -174,12 +272,12 @@ public final class History {
       while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
         batch.add(queue.poll());
       }
-      List<HistoryEntry> entries = batch.stream().map(p -> p.entry).toList();
-      boolean[] finished = new boolean[1];
+      List<HistoryEntry> entries = batch.stream().map(Pending::entry).toList();
+      boolean[] over = new boolean[1];
       long timer =
           vertx.setTimer(
               appendTimeoutMs,
-              t -> finish(batch, finished, "not stored within " + appendTimeoutMs + " ms"));
+              t -> finish(batch, over, "not stored within " + appendTimeoutMs + " ms"));
       Future<Void> append;
       try {
         append =
@@ -192,38 +290,32 @@ public final class History {
               context.runOnContext(
                   v -> {
                     vertx.cancelTimer(timer);
-                    finish(batch, finished, ar.succeeded() ? null : ar.cause().toString());
+                    finish(batch, over, ar.succeeded() ? null : ar.cause().toString());
                   }));
     }
 
-    /** Publishes the batch, once: stored, or given up on ({@code failure}). */
-    private void finish(List<Pending> batch, boolean[] finished, String failure) {
-      if (finished[0]) {
+    /** Ends the batch, once: stored, or given up ({@code failure}). */
+    private void finish(List<Pending> batch, boolean[] over, String failure) {
+      if (over[0]) {
         return;
       }
-      finished[0] = true;
+      over[0] = true;
+      finished += batch.size();
       if (failure == null) {
         recorded.addAndGet(batch.size());
+        batch.forEach(p -> p.done.complete());
       } else {
-        unrecorded.addAndGet(batch.size());
-        long now = System.currentTimeMillis();
-        if (now - lastWarning > 10_000) {
-          lastWarning = now;
-          LOG.warn(
-              "{} publication(s) of '{}' published without being kept in its history: {}",
-              batch.size(),
-              event.name(),
-              failure);
-        }
+        gaveUp(batch.size(), event.name(), failure);
+        batch.forEach(p -> p.done.fail("not recorded: " + failure));
       }
-      for (Pending pending : batch) {
-        try {
-          pending.publish.run();
-          pending.done.complete();
-        } catch (RuntimeException e) {
-          pending.done.fail(e);
-        }
-      }
+      waiters.removeIf(
+          w -> {
+            if (w.upTo <= finished) {
+              w.done.complete();
+              return true;
+            }
+            return false;
+          });
       next();
     }
   }

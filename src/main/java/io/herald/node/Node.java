@@ -20,6 +20,7 @@ import io.herald.auth.Accounts;
 import io.herald.auth.Auth;
 import io.herald.auth.RoleBook;
 import io.herald.auth.Tokens;
+import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
 import io.herald.cluster.ClusterMembers;
 import io.herald.cluster.Membership;
@@ -97,6 +98,7 @@ public final class Node implements Herald {
   private final List<String> deployments = new CopyOnWriteArrayList<>();
 
   private MessageConsumer<JsonObject> probes;
+  private MessageConsumer<JsonObject> historyFlushes;
 
   /** The https certificate, watched for renewals; null when the node serves plain HTTP. */
   private ServerTls tls;
@@ -113,7 +115,13 @@ public final class Node implements Herald {
     this.context = vertx.getOrCreateContext();
     this.events = new EventRegistry(vertx, membership);
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
-    this.history = new History(vertx, membership.historyLogs(), System::currentTimeMillis);
+    this.history =
+        new History(
+            vertx,
+            membership.historyLogs(),
+            membership::others,
+            Addresses::historyFlush,
+            System::currentTimeMillis);
     this.publisher = new Publisher(vertx, events, history, membership.nodeId());
     this.jobs =
         new JobManager(
@@ -177,8 +185,10 @@ public final class Node implements Herald {
   private Future<Void> start() {
     FileRoots roots = new FileRoots(settings.filesRoots());
     probes = Reachability.serve(vertx, nodeId());
+    historyFlushes = history.serve(Addresses.historyFlush(nodeId()));
     return probes
         .completion()
+        .compose(v -> historyFlushes.completion())
         .compose(v -> events.start())
         .compose(v -> CoreMethods.install(this))
         .compose(v -> clusterJobs.start())
@@ -324,6 +334,11 @@ public final class Node implements Herald {
               .compose(v -> methods.close())
               .compose(v -> auth.close())
               .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
+              .compose(
+                  v ->
+                      historyFlushes == null
+                          ? Future.succeededFuture()
+                          : historyFlushes.unregister())
               .compose(v -> events.stop())
               .andThen(
                   ar -> {

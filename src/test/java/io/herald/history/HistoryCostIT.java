@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
  * (publish → node 1's consumer), for an event without history and one with. Prints the figures;
  * asserts only that everything arrived, in order.
  *
- * <p>Measured on 2 shared cores (second pass, after a warm-up): without history a burst of 20,000
- * at ~117,000 msg/s, latency median 0.03 ms, p99 0.3 ms; with history ~99,000 msg/s (batches of up
- * to 1000 per round trip), median 0.31 ms, p99 4 ms (the ringbuffer's round trip with its backup).
+ * <p>Recording is off the publish path (publish, then record in the background): the figures of the
+ * two events should match, within the noise of a shared machine; the burst's recording finishes a
+ * little after its delivery.
  */
 class HistoryCostIT {
 
@@ -86,6 +86,12 @@ class HistoryCostIT {
         });
     TestNodes.await(all.future());
     double seconds = (System.nanoTime() - start) / 1e9;
+    if (event.keepsHistory()) {
+      TestNodes.await(n0.history().flush(event.name()));
+      System.out.printf(
+          "HistoryCostIT %s: the burst was all recorded %.0f ms after it started%n",
+          event.name(), (System.nanoTime() - start) / 1e6);
+    }
     registration.unregister();
     assertEquals(0, outOfOrder.get(), "in order");
     return BURST / seconds;

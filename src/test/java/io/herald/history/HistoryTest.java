@@ -1,6 +1,7 @@
 package io.herald.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.EventDescriptor;
@@ -11,7 +12,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,7 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Record, then publish: order, batching, and what happens when the store fails or hangs. */
+/**
+ * Recording: order, batching, the flush barrier, and what happens when the store fails or hangs.
+ */
 class HistoryTest {
 
   private static final EventDescriptor EVENT =
@@ -69,33 +71,31 @@ class HistoryTest {
     }
   }
 
+  private History history(HistoryLogs logs, long timeoutMs) {
+    return new History(
+        vertx, logs, List::of, id -> "unused." + id, System::currentTimeMillis, timeoutMs);
+  }
+
   @Test
-  void publishesOnlyOnceRecordedInOrderAndBatchesWhatWaits() {
+  void recordsInOrderOneBatchInFlightAndFlushWaitsForIt() {
     HeldLogs logs = new HeldLogs();
-    History history = new History(vertx, logs, System::currentTimeMillis, 60_000);
-    List<Long> published = Collections.synchronizedList(new ArrayList<>());
+    History history = history(logs, 60_000);
     List<Future<Void>> futures = new ArrayList<>();
     for (long i = 1; i <= 5; i++) {
-      long offset = i;
-      futures.add(
-          history.record(
-              EVENT,
-              new StreamPosition("n", offset),
-              "{\"i\":" + i + "}",
-              null,
-              () -> published.add(offset)));
+      futures.add(history.record(EVENT, new StreamPosition("n", i), "{\"i\":" + i + "}", null));
     }
     TestNodes.eventually(5_000, "first append", () -> logs.appends.size() == 1);
     assertEquals(List.of(1L), logs.appends.get(0), "the first publication goes alone");
-    assertEquals(List.of(), published, "nothing is published before it is recorded");
+    Future<Void> flushed = history.flush(EVENT.name());
     logs.completeAll();
     TestNodes.eventually(5_000, "second append", () -> logs.appends.size() == 2);
     assertEquals(List.of(2L, 3L, 4L, 5L), logs.appends.get(1), "what waited goes in one batch");
-    assertEquals(List.of(1L), published);
+    assertFalse(flushed.isComplete(), "2 to 5 were recorded before the flush, not stored yet");
     logs.completeAll();
+    TestNodes.await(flushed);
     futures.forEach(TestNodes::await);
-    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), published);
     assertEquals(5, history.recorded());
+    TestNodes.await(history.flush("test.other"));
     Recovery r = TestNodes.await(history.since(EVENT, HistoryPosition.of(Map.of("n", 2L))));
     assertTrue(r.recovered());
     assertEquals(3, r.missed().size());
@@ -103,30 +103,44 @@ class HistoryTest {
   }
 
   @Test
-  void aFailedOrHungStoreDelaysPublicationByAtMostTheTimeout() {
+  void aHungOrFailingStoreIsGivenUpAndLeavesAGap() {
     HeldLogs logs = new HeldLogs();
-    History history = new History(vertx, logs, System::currentTimeMillis, 300);
-    List<Long> published = Collections.synchronizedList(new ArrayList<>());
+    History history = history(logs, 300);
     long start = System.nanoTime();
-    Future<Void> first =
-        history.record(EVENT, new StreamPosition("n", 1), "{}", null, () -> published.add(1L));
-    TestNodes.await(first); // never completed by the store: published after the timeout
+    Future<Void> first = history.record(EVENT, new StreamPosition("n", 1), "{}", null);
+    Future<Void> flushed = history.flush(EVENT.name());
+    assertTrue(first.transform(ar -> Future.succeededFuture(ar.failed())).await(), "given up");
+    TestNodes.await(flushed);
     long tookMs = (System.nanoTime() - start) / 1_000_000;
-    assertTrue(tookMs >= 290 && tookMs < 3_000, "published after " + tookMs + " ms");
+    assertTrue(tookMs >= 290 && tookMs < 3_000, "given up after " + tookMs + " ms");
     logs.fail = true;
-    Future<Void> second =
-        history.record(EVENT, new StreamPosition("n", 2), "{}", null, () -> published.add(2L));
+    Future<Void> second = history.record(EVENT, new StreamPosition("n", 2), "{}", null);
     TestNodes.eventually(5_000, "second append", () -> logs.appends.size() == 2);
-    logs.completeAll();
+    logs.fail = false;
+    logs.pending.get(1).complete();
+    logs.fail = true;
+    Future<Void> third = history.record(EVENT, new StreamPosition("n", 3), "{}", null);
     TestNodes.await(second);
-    assertEquals(List.of(1L, 2L), published);
+    TestNodes.eventually(5_000, "third append", () -> logs.appends.size() == 3);
+    logs.completeAll();
+    assertTrue(third.transform(ar -> Future.succeededFuture(ar.failed())).await(), "failed");
     assertEquals(2, history.unrecorded());
-    assertEquals(0, history.recorded());
+    assertEquals(1, history.recorded());
+    // 1 and 3 were never stored (1's append failed late, after it was given up): once a later
+    // publication is, a client that saw 1 is told it cannot have all it missed.
+    logs.fail = false;
+    Future<Void> fourth = history.record(EVENT, new StreamPosition("n", 4), "{}", null);
+    TestNodes.eventually(5_000, "fourth append", () -> logs.appends.size() == 4);
+    logs.completeAll();
+    TestNodes.await(fourth);
+    Recovery r = TestNodes.await(history.since(EVENT, HistoryPosition.of(Map.of("n", 1L))));
+    assertFalse(r.recovered());
+    assertEquals(List.of(2L, 4L), r.missed().stream().map(m -> m.position().offset()).toList());
   }
 
   @Test
   void anEventWithoutHistoryRecoversNothing() {
-    History history = new History(vertx, new HeldLogs(), System::currentTimeMillis);
+    History history = history(new HeldLogs(), 60_000);
     EventDescriptor none = EventDescriptor.broadcast("test.none").build();
     HistoryPosition since = HistoryPosition.of(Map.of("n", 1L));
     Recovery r = TestNodes.await(history.since(none, since));
