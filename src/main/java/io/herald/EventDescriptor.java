@@ -24,6 +24,11 @@ import java.util.regex.Pattern;
  * @param noAuthRequired anyone may subscribe, before login too
  * @param ownerScoped its messages may name an owner ({@link EventMessage#owner}): a logged-in user
  *     without the roles may subscribe too and receives only the messages they own (their jobs)
+ * @param historySize how many of its latest publications the cluster keeps, per publishing node,
+ *     for clients that reconnect (see "History and recovery" in docs/PROTOCOL.md); 0 = no history.
+ *     Broadcast events only, and never a latest-value-only one
+ * @param historyTtlMs how long (ms) a publication stays in that history at most; set (at least 1)
+ *     exactly when {@code historySize} is, 0 otherwise
  */
 public record EventDescriptor(
     String name,
@@ -37,7 +42,15 @@ public record EventDescriptor(
     boolean hidden,
     boolean latestValueOnly,
     Placement placement,
-    boolean ownerScoped) {
+    boolean ownerScoped,
+    int historySize,
+    long historyTtlMs) {
+
+  /** The largest {@link #historySize}: a bound on the memory one event's history may take. */
+  public static final int MAX_HISTORY_SIZE = 100_000;
+
+  /** The longest {@link #historyTtlMs}: a week. */
+  public static final long MAX_HISTORY_TTL_MS = 7L * 24 * 3600 * 1000;
 
   public enum Kind {
     BROADCAST,
@@ -89,6 +102,33 @@ public record EventDescriptor(
     if (kind == Kind.BROADCAST && accepts != null) {
       throw new IllegalArgumentException("broadcast event '" + name + "' cannot take an argument");
     }
+    if (historySize < 0
+        || historySize > MAX_HISTORY_SIZE
+        || historyTtlMs < 0
+        || historyTtlMs > MAX_HISTORY_TTL_MS) {
+      throw new IllegalArgumentException(
+          "history of event '"
+              + name
+              + "': size from 0 to "
+              + MAX_HISTORY_SIZE
+              + " and an age of at most a week, not "
+              + historySize
+              + " / "
+              + historyTtlMs
+              + " ms");
+    }
+    if ((historySize == 0) != (historyTtlMs == 0)) {
+      throw new IllegalArgumentException(
+          "history of event '" + name + "': a size and an age, both or neither");
+    }
+    if (historySize > 0 && kind == Kind.SOURCE) {
+      throw new IllegalArgumentException(
+          "source event '" + name + "' cannot keep a history: only broadcast events do");
+    }
+    if (historySize > 0 && latestValueOnly) {
+      throw new IllegalArgumentException(
+          "latest-value-only event '" + name + "' cannot keep a history");
+    }
     description = description == null ? "" : description;
     roles = roles == null ? List.of() : List.copyOf(roles);
     accepts = TypedValues.normaliseSchema(accepts, "argument schema of event '" + name + "'");
@@ -127,7 +167,14 @@ public record EventDescriptor(
         .put("private", hidden)
         .put("latest_value_only", latestValueOnly)
         .put("placement", placement.name())
-        .put("owner_scoped", ownerScoped);
+        .put("owner_scoped", ownerScoped)
+        .put("history_size", historySize)
+        .put("history_ttl_ms", historyTtlMs);
+  }
+
+  /** Whether the cluster keeps a history of this event's publications. */
+  public boolean keepsHistory() {
+    return historySize > 0;
   }
 
   @SuppressWarnings("unchecked")
@@ -144,7 +191,9 @@ public record EventDescriptor(
         json.getBoolean("private", false),
         json.getBoolean("latest_value_only", false),
         Placement.valueOf(json.getString("placement", "HOST")),
-        json.getBoolean("owner_scoped", false));
+        json.getBoolean("owner_scoped", false),
+        json.getInteger("history_size", 0),
+        json.getLong("history_ttl_ms", 0L));
   }
 
   public static final class Builder {
@@ -160,6 +209,8 @@ public record EventDescriptor(
     private boolean latestValueOnly;
     private Placement placement = Placement.HOST;
     private boolean ownerScoped;
+    private int historySize;
+    private long historyTtlMs;
 
     private Builder(String name, Kind kind) {
       this.name = name;
@@ -220,6 +271,17 @@ public record EventDescriptor(
       return this;
     }
 
+    /**
+     * Keeps the last {@code size} publications of each publishing node, each for at most {@code
+     * ttlMs}, so that a client reconnecting within that window can recover what it missed (a
+     * broadcast event that is not latest-value-only). {@code (0, 0)}, the default: no history.
+     */
+    public Builder history(int size, long ttlMs) {
+      this.historySize = size;
+      this.historyTtlMs = ttlMs;
+      return this;
+    }
+
     public EventDescriptor build() {
       return new EventDescriptor(
           name,
@@ -233,7 +295,9 @@ public record EventDescriptor(
           hidden,
           latestValueOnly,
           placement,
-          ownerScoped);
+          ownerScoped,
+          historySize,
+          historyTtlMs);
     }
   }
 }

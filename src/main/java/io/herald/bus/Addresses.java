@@ -99,7 +99,28 @@ public final class Addresses {
    */
   public static final String ACCOUNTS_CHANGED = "herald.accounts.changed";
 
+  /**
+   * Event name → the epochs (node ids, space-separated) that keep a history log of it (see {@code
+   * io.herald.history.History}); each log is the ringbuffer {@link #historyLog}.
+   */
+  public static final String MAP_HISTORY_EPOCHS = "herald.history.epochs";
+
+  private static final String HISTORY_PREFIX = "herald.history/";
+
   private Addresses() {}
+
+  /**
+   * The ringbuffer that keeps node {@code epoch}'s publications of {@code event} (an event name has
+   * no {@code /}, so one event's logs never match another's {@link #historyLogs} pattern).
+   */
+  public static String historyLog(String event, String epoch) {
+    return HISTORY_PREFIX + event + "/" + epoch;
+  }
+
+  /** The configuration pattern of every {@link #historyLog} of {@code event}. */
+  public static String historyLogs(String event) {
+    return HISTORY_PREFIX + event + "/*";
+  }
 
   public static String event(String name) {
     return EVENT_PREFIX + name;
@@ -128,6 +149,14 @@ public final class Addresses {
   /** Where a node serves the questions of other nodes about its jobs. */
   public static String nodeJobs(String nodeId) {
     return "herald.node." + nodeId + ".jobs";
+  }
+
+  /**
+   * Where a node finishes recording its publications of an event in its history before another node
+   * reads it ({@code {"event"}} → {@code {}}, see {@code io.herald.history.History#serve}).
+   */
+  public static String historyFlush(String nodeId) {
+    return "herald.node." + nodeId + ".history";
   }
 
   /** Where a node serves probe requests ({@code {"address", "token"}}). */

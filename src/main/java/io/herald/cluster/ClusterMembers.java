@@ -67,6 +67,7 @@ public final class ClusterMembers extends VerticleBase {
                           .put("started", TypedValues.DATE_SCHEMA)
                           .put("version", new JsonObject().put("type", "string"))))
           .roles(Roles.CLUSTER_READ)
+          .history(100, 300_000)
           .build();
 
   private final Herald herald;

@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import io.herald.history.HistoryLogs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
@@ -36,6 +37,7 @@ public final class HazelcastMembership implements Membership {
   private final List<Consumer<String>> returnListeners = new CopyOnWriteArrayList<>();
   private final LostNodes lost = new LostNodes();
   private boolean listening;
+  private final HistoryLogs history;
 
   /**
    * @param manager the cluster manager {@code vertx} was built with, already joined
@@ -43,6 +45,7 @@ public final class HazelcastMembership implements Membership {
   public HazelcastMembership(Vertx vertx, HazelcastClusterManager manager) {
     this.vertx = vertx;
     this.manager = manager;
+    this.history = new HazelcastHistoryLogs(vertx, this::hazelcast);
   }
 
   private HazelcastInstance hazelcast() {
@@ -152,6 +155,11 @@ public final class HazelcastMembership implements Membership {
 
   private void returned(String node) {
     returnListeners.forEach(l -> l.accept(node));
+  }
+
+  @Override
+  public HistoryLogs historyLogs() {
+    return history;
   }
 
   @Override

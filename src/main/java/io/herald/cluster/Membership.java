@@ -1,5 +1,6 @@
 package io.herald.cluster;
 
+import io.herald.history.HistoryLogs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
@@ -61,6 +62,12 @@ public interface Membership {
 
   /** A cluster-wide map (a local one when standalone). */
   <K, V> Future<AsyncMap<K, V>> map(String name);
+
+  /**
+   * Where event histories are kept: ringbuffers replicated in the cluster (one backup), or this
+   * node's memory when standalone.
+   */
+  HistoryLogs historyLogs();
 
   /** A node without a cluster: a random id, no other members, Vert.x's local maps. */
   static Membership standalone(Vertx vertx) {

@@ -1,5 +1,6 @@
 package io.herald.cluster;
 
+import io.herald.history.HistoryLogs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
@@ -12,6 +13,7 @@ final class StandaloneMembership implements Membership {
 
   private final Vertx vertx;
   private final String nodeId = UUID.randomUUID().toString();
+  private final HistoryLogs history = new LocalHistoryLogs(System::currentTimeMillis);
 
   StandaloneMembership(Vertx vertx) {
     this.vertx = vertx;
@@ -50,6 +52,11 @@ final class StandaloneMembership implements Membership {
   @Override
   public long lostSince(String node) {
     return 0;
+  }
+
+  @Override
+  public HistoryLogs historyLogs() {
+    return history;
   }
 
   @Override

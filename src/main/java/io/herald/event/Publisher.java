@@ -8,6 +8,7 @@ import io.herald.Published;
 import io.herald.Registration;
 import io.herald.StreamPosition;
 import io.herald.bus.Addresses;
+import io.herald.history.History;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -23,17 +24,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * stream whose epoch is the node id: the n-th publication is at offset n, carried in {@link
  * Addresses#POSITION_HEADER}, so that a snapshot taken at a position can tell which messages it
  * already reflects.
+ *
+ * <p>A publication of an event that keeps a history ({@link EventDescriptor#keepsHistory}) is
+ * recorded in the cluster's {@link History} too, in the background (see there).
  */
 public final class Publisher {
 
   private final Vertx vertx;
   private final EventRegistry events;
+  private final History history;
   private final String epoch;
   private final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
 
-  public Publisher(Vertx vertx, EventRegistry events, String nodeId) {
+  public Publisher(Vertx vertx, EventRegistry events, History history, String nodeId) {
     this.vertx = vertx;
     this.events = events;
+    this.history = history;
     this.epoch = nodeId;
   }
 
@@ -66,9 +72,11 @@ public final class Publisher {
               if (message.owner() != null) {
                 options.addHeader(Addresses.OWNER_HEADER, message.owner());
               }
-              vertx
-                  .eventBus()
-                  .publish(Addresses.event(event), message.toFrame(event).encode(), options);
+              String frame = message.toFrame(event).encode();
+              vertx.eventBus().publish(Addresses.event(event), frame, options);
+              if (descriptor.keepsHistory()) {
+                history.record(descriptor, position, frame, message.owner());
+              }
               return Future.succeededFuture(position);
             });
   }

@@ -80,6 +80,7 @@ public final class JobMethods {
           .returns(JOB_SCHEMA)
           .roles(Roles.JOBS_READ)
           .ownerScoped(true)
+          .history(1000, 300_000)
           .build();
 
   private static final JsonObject ID_PARAM =

@@ -20,6 +20,7 @@ import io.herald.auth.Accounts;
 import io.herald.auth.Auth;
 import io.herald.auth.RoleBook;
 import io.herald.auth.Tokens;
+import io.herald.bus.Addresses;
 import io.herald.bus.Reachability;
 import io.herald.cluster.ClusterMembers;
 import io.herald.cluster.Membership;
@@ -30,6 +31,7 @@ import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
 import io.herald.event.Publisher;
 import io.herald.files.FileRoots;
+import io.herald.history.History;
 import io.herald.http.BridgeServices;
 import io.herald.http.BridgeVerticle;
 import io.herald.http.RedirectVerticle;
@@ -81,6 +83,7 @@ public final class Node implements Herald {
   private final EventRegistry events;
   private final MethodRegistry methods;
   private final Producers producers = new Producers();
+  private final History history;
   private final Publisher publisher;
   private final JobManager jobs;
   private final ClusterJobs clusterJobs;
@@ -97,6 +100,7 @@ public final class Node implements Herald {
   private final List<String> deployments = new CopyOnWriteArrayList<>();
 
   private MessageConsumer<JsonObject> probes;
+  private MessageConsumer<JsonObject> historyFlushes;
 
   /** The https certificate, watched for renewals; null when the node serves plain HTTP. */
   private ServerTls tls;
@@ -113,7 +117,14 @@ public final class Node implements Herald {
     this.context = vertx.getOrCreateContext();
     this.events = new EventRegistry(vertx, membership);
     this.methods = new MethodRegistry(vertx, settings.methodTimeoutMs());
-    this.publisher = new Publisher(vertx, events, membership.nodeId());
+    this.history =
+        new History(
+            vertx,
+            membership.historyLogs(),
+            membership::others,
+            Addresses::historyFlush,
+            System::currentTimeMillis);
+    this.publisher = new Publisher(vertx, events, history, membership.nodeId());
     this.jobs =
         new JobManager(
             vertx,
@@ -176,8 +187,10 @@ public final class Node implements Herald {
   private Future<Void> start() {
     FileRoots roots = new FileRoots(settings.filesRoots());
     probes = Reachability.serve(vertx, nodeId());
+    historyFlushes = history.serve(Addresses.historyFlush(nodeId()));
     return probes
         .completion()
+        .compose(v -> historyFlushes.completion())
         .compose(v -> events.start())
         .compose(v -> CoreMethods.install(this))
         .compose(v -> clusterJobs.start())
@@ -353,6 +366,11 @@ public final class Node implements Herald {
               .compose(v -> methods.close())
               .compose(v -> auth.close())
               .compose(v -> probes == null ? Future.succeededFuture() : probes.unregister())
+              .compose(
+                  v ->
+                      historyFlushes == null
+                          ? Future.succeededFuture()
+                          : historyFlushes.unregister())
               .compose(v -> events.stop())
               .andThen(
                   ar -> {
@@ -400,6 +418,14 @@ public final class Node implements Herald {
    */
   public int httpPort() {
     return httpPort;
+  }
+
+  /**
+   * The history of the events that keep one: what a reconnecting client missed ({@link
+   * History#since}), and where a new subscriber starts ({@link History#current}).
+   */
+  public History history() {
+    return history;
   }
 
   /** The live counts of {@code GET /api/status}. */

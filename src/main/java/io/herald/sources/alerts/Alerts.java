@@ -71,6 +71,7 @@ public final class Alerts {
           threshold (`alerts.*` settings).""")
           .returns(ALERT_SCHEMA)
           .roles(Roles.ALERT_READ)
+          .history(1000, 300_000)
           .build();
 
   private Alerts() {}
