@@ -6,6 +6,7 @@ import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
 import io.herald.event.Publisher;
+import io.herald.history.History;
 import io.herald.method.MethodRegistry;
 import io.herald.remote.SourceHost;
 import io.herald.status.NodeStats;
@@ -27,4 +28,5 @@ public record BridgeServices(
     NodeStats stats,
     Auth auth,
     Publisher publisher,
+    History history,
     BooleanSupplier draining) {}

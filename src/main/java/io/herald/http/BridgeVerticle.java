@@ -94,7 +94,8 @@ public final class BridgeVerticle extends VerticleBase {
             sources,
             node.producers(),
             node.stats(),
-            node.auth());
+            node.auth(),
+            node.history());
     stopFollowingAccounts =
         node.auth()
             .store()

@@ -310,6 +310,7 @@ public final class Node implements Herald {
             stats,
             auth,
             publisher,
+            history,
             () -> draining);
     Future<Void> chain = Future.succeededFuture();
     for (int i = 0; i < settings.httpInstances(); i++) {

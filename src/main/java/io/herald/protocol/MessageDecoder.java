@@ -67,7 +67,10 @@ public final class MessageDecoder {
       case "ping" -> new ClientMessage.Ping(optionalId(json));
       case "sub" ->
           new ClientMessage.Sub(
-              requiredId(json), requiredString(json, "name"), flag(json, "snapshot"));
+              requiredId(json),
+              requiredString(json, "name"),
+              flag(json, "snapshot"),
+              new ClientMessage.Resume(flag(json, "positions"), optionalString(json, "since")));
       case "unsub" -> new ClientMessage.Unsub(requiredId(json));
       case "method" ->
           new ClientMessage.Method(requiredId(json), requiredString(json, "method"), params(json));
@@ -102,6 +105,14 @@ public final class MessageDecoder {
       throw new Malformed(key + " must not be empty", json);
     }
     return s;
+  }
+
+  private static String optionalString(JsonObject json, String key) throws Malformed {
+    Object value = json.getValue(key);
+    if (value != null && !(value instanceof String)) {
+      throw new Malformed(key + " must be a string", json);
+    }
+    return (String) value;
   }
 
   private static boolean flag(JsonObject json, String key) throws Malformed {

@@ -333,7 +333,7 @@ public final class Connection implements Subscriber {
     } else if (message instanceof ClientMessage.Ping p) {
       send(ServerMessages.pong(p.id()));
     } else if (message instanceof ClientMessage.Sub s) {
-      subscriptions.subscribe(s.id(), s.name(), s.snapshot());
+      subscriptions.subscribe(s.id(), s.name(), s.snapshot(), s.resume());
     } else if (message instanceof ClientMessage.Unsub u) {
       subscriptions.unsubscribe(u.id());
     } else if (message instanceof ClientMessage.Method m) {

@@ -3,6 +3,7 @@ package io.herald.session;
 import io.herald.CallError;
 import io.herald.Caller;
 import io.herald.ErrorDict;
+import io.herald.protocol.ClientMessage;
 import io.herald.protocol.JsonRpc;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -164,13 +165,38 @@ final class JsonRpcSession {
   }
 
   /**
-   * {@code core.subscribe(name)}: the response is the new subscription's id once it is live (or the
-   * refusal); {@code name} as a legacy {@code sub}'s, {@code event} or {@code event:arg}.
+   * {@code core.subscribe(name[, options])}: the response is the new subscription's id once it is
+   * live (or the refusal); {@code name} as a legacy {@code sub}'s, {@code event} or {@code
+   * event:arg}. With {@code options} {@code {"positions": true}} or {@code {"since": "<position>"}}
+   * (as a legacy {@code sub}'s fields), every {@code collection_update} carries its {@code
+   * position}, and the response is {@code {"id", "position", "recovered"?}}.
    */
   private Future<Object> subscribe(JsonRpc.Request request) {
     JsonArray params = request.params();
     if (params.isEmpty() || !(params.getValue(0) instanceof String name)) {
       throw new CallError(ErrorDict.validation("core.subscribe.name", "Expected a string"));
+    }
+    ClientMessage.Resume resume = ClientMessage.Resume.NONE;
+    if (params.size() > 1) {
+      if (params.size() > 2 || !(params.getValue(1) instanceof JsonObject options)) {
+        throw new CallError(
+            ErrorDict.validation("core.subscribe.options", "Expected {\"positions\", \"since\"}"));
+      }
+      for (String key : options.fieldNames()) {
+        if (!key.equals("positions") && !key.equals("since")) {
+          throw new CallError(
+              ErrorDict.validation("core.subscribe.options." + key, "Unknown option"));
+        }
+      }
+      if (options.containsKey("positions") && !(options.getValue("positions") instanceof Boolean)
+          || options.containsKey("since") && !(options.getValue("since") instanceof String)) {
+        throw new CallError(
+            ErrorDict.validation(
+                "core.subscribe.options", "positions is a boolean, since a position string"));
+      }
+      resume =
+          new ClientMessage.Resume(
+              options.getBoolean("positions", false), options.getString("since"));
     }
     String id = UUID.randomUUID().toString();
     Promise<Object> answer = Promise.promise();
@@ -180,10 +206,12 @@ final class JsonRpcSession {
             id,
             name,
             false,
+            resume,
             new Subscription.Answer() {
               @Override
-              public void ready() {
-                answer.tryComplete(id);
+              public void ready(JsonObject details) {
+                answer.tryComplete(
+                    details == null ? id : new JsonObject().put("id", id).mergeIn(details));
               }
 
               @Override

@@ -4,6 +4,7 @@ import io.herald.auth.Auth;
 import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
+import io.herald.history.History;
 import io.herald.method.MethodRegistry;
 import io.herald.remote.SourceRouter;
 import io.herald.status.NodeStats;
@@ -18,4 +19,5 @@ public record SessionServices(
     SourceRouter sources,
     Producers producers,
     NodeStats stats,
-    Auth auth) {}
+    Auth auth,
+    History history) {}

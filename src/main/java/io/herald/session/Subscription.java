@@ -2,6 +2,7 @@ package io.herald.session;
 
 import io.herald.ErrorDict;
 import io.herald.EventDescriptor;
+import io.vertx.core.json.JsonObject;
 
 /**
  * One client subscription ({@code sub} id → name). {@link #release} is set once its stream has
@@ -18,13 +19,20 @@ final class Subscription {
   /** Its ready answer went out: from then on, an end is an end, not a refusal. */
   boolean readySent;
 
+  /** What its ready answer carries besides the id (see {@link Answer#ready}), or null. */
+  JsonObject readyDetails;
+
   /**
    * The first answer to a subscription: ready, or refused before it was live ({@code byRole}: its
    * caller may not hold it). On /websocket the legacy messages; on JSON-RPC the response to {@code
    * core.subscribe}.
    */
   interface Answer {
-    void ready();
+    /**
+     * Live; {@code details} (null for most) is what a subscription with positions learns at its
+     * ready: {@code position}, and {@code recovered} when it asked since a position.
+     */
+    void ready(JsonObject details);
 
     void refused(ErrorDict error, boolean byRole);
   }

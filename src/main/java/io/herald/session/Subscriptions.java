@@ -10,7 +10,12 @@ import io.herald.SnapshotProvider;
 import io.herald.StreamPosition;
 import io.herald.event.Argument;
 import io.herald.event.SourceSubscriber;
+import io.herald.history.History;
+import io.herald.history.HistoryPosition;
+import io.herald.history.Recovery;
+import io.herald.protocol.ClientMessage;
 import io.herald.protocol.JsonDepth;
+import io.herald.protocol.Positions;
 import io.herald.protocol.Schema;
 import io.herald.protocol.ServerMessages;
 import io.herald.stream.Attached;
@@ -121,14 +126,27 @@ final class Subscriptions {
 
   /** A legacy {@code sub}: answered with {@code ready}, or refused with {@code nosub}. */
   void subscribe(Object id, String name, boolean snapshot) {
+    subscribe(id, name, snapshot, ClientMessage.Resume.NONE);
+  }
+
+  /**
+   * A legacy {@code sub}: answered with {@code ready} (with {@code position} and {@code recovered}
+   * when it asked for them), or refused with {@code nosub}.
+   */
+  void subscribe(Object id, String name, boolean snapshot, ClientMessage.Resume resume) {
     subscribe(
         id,
         name,
         snapshot,
+        resume,
         new Subscription.Answer() {
           @Override
-          public void ready() {
-            send(ServerMessages.ready(id));
+          public void ready(JsonObject details) {
+            JsonObject ready = ServerMessages.ready(id);
+            if (details != null) {
+              ready.mergeIn(details);
+            }
+            send(ready);
           }
 
           /** Refused for its caller: the original's {@code result} with the error, then nosub. */
@@ -143,7 +161,12 @@ final class Subscriptions {
   }
 
   /** Subscribes {@code name} under {@code id}, replacing a subscription with the same id. */
-  void subscribe(Object id, String name, boolean snapshot, Subscription.Answer answer) {
+  void subscribe(
+      Object id,
+      String name,
+      boolean snapshot,
+      ClientMessage.Resume resume,
+      Subscription.Answer answer) {
     String key = key(id);
     Subscription sub = new Subscription(id, name, answer);
     Subscription previous = subscriptions.remove(key);
@@ -168,12 +191,14 @@ final class Subscriptions {
         return;
       }
       accepted =
-          snapshot
-              ? noSnapshot(name)
-              : services
-                  .hub()
-                  .subscribeWildcard(connection)
-                  .map(handle -> Attached.live(handle::release));
+          resume.asked()
+              ? noResume(name)
+              : snapshot
+                  ? noSnapshot(name)
+                  : services
+                      .hub()
+                      .subscribeWildcard(connection)
+                      .map(handle -> Attached.live(handle::release));
     } else {
       int colon = name.indexOf(':');
       String event = colon < 0 ? name : name.substring(0, colon);
@@ -182,7 +207,7 @@ final class Subscriptions {
           services
               .events()
               .lookup(event)
-              .compose(descriptor -> accept(sub, event, descriptor, arg, snapshot));
+              .compose(descriptor -> accept(sub, event, descriptor, arg, snapshot, resume));
     }
     accepted.onComplete(
         ar -> {
@@ -212,7 +237,7 @@ final class Subscriptions {
           if (!attached.open(
               () -> {
                 sub.readySent = true;
-                sub.answer.ready();
+                sub.answer.ready(sub.readyDetails);
               })) {
             end(
                 sub,
@@ -223,6 +248,120 @@ final class Subscriptions {
                         + "' moved faster than its snapshot could be read; subscribe again"));
           }
         });
+  }
+
+  private static Future<Attached> noResume(String name) {
+    return Future.failedFuture(
+        new CallError(
+            ErrorDict.validation(
+                name,
+                "positions and since are for one broadcast event, not * or an event source")));
+  }
+
+  /** A message of a subscription with positions: where it stands, its frame, whom it concerns. */
+  private record Positioned(StreamPosition position, byte[] frame, String owner) {}
+
+  /**
+   * A subscription with positions, and perhaps since a position: its place in the hub is taken
+   * first, the live messages held by a {@link CatchUp}; then what the client missed is read from
+   * the event's history (with {@code since}) or only where the history stands; opening sends the
+   * missed messages, {@code ready} (with {@code position}, and {@code recovered}), the held
+   * messages newer than what was read, and from then on the live stream — each message with the
+   * position the client has seen once it has it. The CatchUp stays in the path: it numbers every
+   * message.
+   */
+  private Future<Attached> resume(
+      Subscription sub, EventDescriptor descriptor, ClientMessage.Resume resume) {
+    HistoryPosition since;
+    try {
+      since = resume.since() == null ? null : HistoryPosition.parse(resume.since());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(
+          new CallError(
+              ErrorDict.validation(
+                  descriptor.name() + ".since", "not a position this server gave")));
+    }
+    HistoryPosition[] seen = {since == null ? HistoryPosition.EMPTY : since};
+    Caller viewer = caller.get();
+    CatchUp<Positioned> catchUp =
+        CatchUp.of(
+            m -> {
+              seen[0] = seen[0].with(m.position());
+              // History entries carry their owner; live ones were filtered by the hub already.
+              if (viewer.maySee(descriptor.roles(), m.owner())) {
+                sendEvent(Positions.stamp(m.frame(), seen[0].encode()), null);
+              }
+            },
+            CatchUp.MAX_HELD);
+    Subscriber held =
+        new Subscriber() {
+          @Override
+          public void deliver(byte[] frame, Object coalesceKey, String position) {
+            StreamPosition at = StreamPosition.parse(position);
+            catchUp.offer(at, new Positioned(at, frame, null));
+          }
+
+          @Override
+          public boolean mayReceive(EventDescriptor event, String owner) {
+            return connection.mayReceive(event, owner);
+          }
+        };
+    History history = services.history();
+    return services
+        .hub()
+        .subscribe(descriptor, held)
+        .compose(
+            membership ->
+                OnContext.on(
+                        context,
+                        since == null
+                            ? history
+                                .current(descriptor)
+                                .map(at -> new Recovery(List.of(), true, at))
+                            : history.since(descriptor, since))
+                    .transform(
+                        ar -> {
+                          if (ar.failed()) {
+                            membership.release();
+                            return Future.failedFuture(ar.cause());
+                          }
+                          Recovery recovery = ar.result();
+                          List<Positioned> missed = new ArrayList<>();
+                          recovery
+                              .missed()
+                              .forEach(
+                                  r ->
+                                      missed.add(
+                                          new Positioned(
+                                              r.position(),
+                                              r.frame().getBytes(StandardCharsets.UTF_8),
+                                              r.owner())));
+                          return Future.succeededFuture(
+                              new Attached() {
+                                @Override
+                                public boolean open(Runnable ready) {
+                                  return catchUp.open(
+                                      missed,
+                                      recovery.at().positions(),
+                                      () -> {
+                                        // Before the subscription, or missed and read: seen.
+                                        seen[0] = seen[0].merge(recovery.at());
+                                        JsonObject details =
+                                            new JsonObject().put("position", seen[0].encode());
+                                        if (since != null) {
+                                          details.put("recovered", recovery.recovered());
+                                        }
+                                        sub.readyDetails = details;
+                                        ready.run();
+                                      });
+                                }
+
+                                @Override
+                                public void release() {
+                                  membership.release();
+                                }
+                              });
+                        }));
   }
 
   private static Future<Attached> noSnapshot(String name) {
@@ -309,7 +448,12 @@ final class Subscriptions {
   }
 
   private Future<Attached> accept(
-      Subscription sub, String event, EventDescriptor descriptor, String rawArg, boolean snapshot) {
+      Subscription sub,
+      String event,
+      EventDescriptor descriptor,
+      String rawArg,
+      boolean snapshot,
+      ClientMessage.Resume resume) {
     if (descriptor == null) {
       return Future.failedFuture(
           new CallError(Errno.ENOENT, "Event '" + event + "' does not exist"));
@@ -325,6 +469,14 @@ final class Subscriptions {
         return Future.failedFuture(
             new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
       }
+      if (resume.asked()) {
+        return snapshot
+            ? Future.failedFuture(
+                new CallError(
+                    ErrorDict.validation(
+                        event, "A subscription asks for a snapshot or for positions, not both")))
+            : resume(sub, descriptor, resume);
+      }
       if (snapshot) {
         return subscribeWithSnapshot(descriptor);
       }
@@ -332,6 +484,9 @@ final class Subscriptions {
           .hub()
           .subscribe(descriptor, connection)
           .map(membership -> Attached.live(membership::release));
+    }
+    if (resume.asked()) {
+      return noResume(sub.collection);
     }
     if (snapshot) {
       return noSnapshot(sub.collection);

@@ -94,7 +94,8 @@ class ConnectionTest {
             null,
             null,
             stats,
-            anonymousAdmins(vertx));
+            anonymousAdmins(vertx),
+            null);
     server =
         await(
             vertx
