@@ -6,6 +6,7 @@ import io.herald.config.Settings;
 import io.herald.event.EventRegistry;
 import io.herald.event.Producers;
 import io.herald.method.MethodRegistry;
+import io.herald.ops.Operations;
 import io.herald.remote.SourceHost;
 import io.herald.status.NodeStats;
 import java.util.function.BooleanSupplier;
@@ -13,6 +14,7 @@ import java.util.function.BooleanSupplier;
 /**
  * What the node gives each of its bridge instances.
  *
+ * @param operations /metrics, /health and /ready
  * @param draining true once the node is stopping: new websockets are refused
  */
 public record BridgeServices(
@@ -23,5 +25,6 @@ public record BridgeServices(
     Producers producers,
     SourceHost sourceHost,
     NodeStats stats,
+    Operations operations,
     Auth auth,
     BooleanSupplier draining) {}
