@@ -8,9 +8,9 @@ import ch.qos.logback.core.encoder.EncoderBase;
 /**
  * The encoder of the node's log (logback.xml): {@code pattern} lines by default, or one JSON object
  * per line (logback's {@link JsonEncoder}: {@code timestamp}, {@code level}, {@code threadName},
- * {@code loggerName}, {@code formattedMessage}, {@code kvpList}, {@code throwable}) once {@link
- * #use} has been told {@code json} — the {@code log.format} setting, applied by {@link Main} as
- * soon as the settings are read. The few lines logged before that are pattern lines.
+ * {@code loggerName}, {@code formattedMessage}, {@code throwable}) once {@link #use} has been told
+ * {@code json} — the {@code log.format} setting, applied by {@link Main} as soon as the settings
+ * are read. The few lines logged before that are pattern lines.
  */
 public final class LogEncoder extends EncoderBase<ILoggingEvent> {
 
@@ -37,6 +37,7 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
     jsonEncoder.setWithSequenceNumber(false);
     jsonEncoder.setWithNanoseconds(false);
     jsonEncoder.setWithContext(false);
+    jsonEncoder.setWithMDC(false);
     jsonEncoder.setWithMessage(false);
     jsonEncoder.setWithArguments(false);
     jsonEncoder.setWithFormattedMessage(true);
