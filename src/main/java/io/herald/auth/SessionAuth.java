@@ -173,9 +173,10 @@ public final class SessionAuth {
       String note = LogLimiter.HOSTILE.acquire();
       if (note != null) {
         LOG.warn(
-            "login refused: {} from {}: too many failed logins from this address{}",
+            "login refused: {} from {} (session {}): too many failed logins from this address{}",
             mechanism,
             address,
+            session,
             note);
       }
       return auth.failed(address).map(false);
@@ -302,7 +303,11 @@ public final class SessionAuth {
           auth.attempted(SCRAM, Auth.THROTTLED);
           String note = LogLimiter.HOSTILE.acquire();
           if (note != null) {
-            LOG.warn("login refused: SCRAM from {}: too many failed logins{}", address, note);
+            LOG.warn(
+                "login refused: SCRAM from {} (session {}): too many failed logins{}",
+                address,
+                session,
+                note);
           }
           return auth.failed(address).map(v -> authError());
         }
