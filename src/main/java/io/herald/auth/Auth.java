@@ -53,6 +53,33 @@ public final class Auth {
     RANDOM.nextBytes(decoySecret);
   }
 
+  /** Told of every login attempt's outcome (the node's metrics); none by default. */
+  private volatile LoginObserver observer = (mechanism, outcome) -> {};
+
+  /** Outcomes of a login attempt, as the metrics name them. */
+  public static final String SUCCESS = "success";
+
+  public static final String FAILURE = "failure";
+  public static final String THROTTLED = "throttled";
+
+  /** Told of each login attempt's outcome. */
+  public interface LoginObserver {
+    /**
+     * @param mechanism {@code PASSWORD_PLAIN}, {@code API_KEY_PLAIN}, {@code TOKEN_PLAIN} or {@code
+     *     API_KEY_SCRAM}
+     * @param outcome {@link #SUCCESS}, {@link #FAILURE} or {@link #THROTTLED}
+     */
+    void attempted(String mechanism, String outcome);
+  }
+
+  public void observe(LoginObserver observer) {
+    this.observer = observer;
+  }
+
+  void attempted(String mechanism, String outcome) {
+    observer.attempted(mechanism, outcome);
+  }
+
   public AccountStore store() {
     return store;
   }

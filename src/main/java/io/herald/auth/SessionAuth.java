@@ -3,6 +3,7 @@ package io.herald.auth;
 import io.herald.CallError;
 import io.herald.Caller;
 import io.herald.ErrorDict;
+import io.herald.util.LogLimiter;
 import io.herald.util.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -47,6 +48,9 @@ public final class SessionAuth {
       List.of(Login.PASSWORD_PLAIN, Login.API_KEY_PLAIN, Login.TOKEN_PLAIN, "SCRAM");
 
   private static final long MAX_TOKEN_TTL_SECONDS = 86_400;
+
+  /** SCRAM login, as the metrics name its mechanism. */
+  private static final String SCRAM = "API_KEY_SCRAM";
 
   private final Auth auth;
   private final Context context;
@@ -165,24 +169,34 @@ public final class SessionAuth {
   /** Runs {@code check} unless the address is throttled; true and logged in when it holds. */
   private Future<Boolean> attempt(String mechanism, String username, Check check) {
     if (!auth.allows(address)) {
-      LOG.warn(
-          "login refused: {} from {}: too many failed logins from this address",
-          mechanism,
-          address);
+      auth.attempted(mechanism, Auth.THROTTLED);
+      String note = LogLimiter.HOSTILE.acquire();
+      if (note != null) {
+        LOG.warn(
+            "login refused: {} from {} (session {}): too many failed logins from this address{}",
+            mechanism,
+            address,
+            session,
+            note);
+      }
       return auth.failed(address).map(false);
     }
     return OnContext.on(context, check.run())
         .compose(
             result -> {
               if (result == null) {
+                auth.attempted(mechanism, Auth.FAILURE);
                 LOG.warn(
-                    "login failed: {}{} from {}",
+                    "login failed: {}{} from {} (session {})",
                     mechanism,
                     username == null ? "" : " as '" + username + "'",
-                    address);
+                    address,
+                    session);
                 return OnContext.on(context, auth.failed(address)).map(false);
               }
-              return Future.succeededFuture(succeed(result));
+              boolean ok = succeed(result);
+              auth.attempted(mechanism, ok ? Auth.SUCCESS : Auth.FAILURE);
+              return Future.succeededFuture(ok);
             });
   }
 
@@ -286,19 +300,30 @@ public final class SessionAuth {
           throw new ScramExchange.Invalid("CLIENT_FINAL_MESSAGE before CLIENT_FIRST_MESSAGE");
         }
         if (!auth.allows(address)) {
-          LOG.warn("login refused: SCRAM from {}: too many failed logins", address);
+          auth.attempted(SCRAM, Auth.THROTTLED);
+          String note = LogLimiter.HOSTILE.acquire();
+          if (note != null) {
+            LOG.warn(
+                "login refused: SCRAM from {} (session {}): too many failed logins{}",
+                address,
+                session,
+                note);
+          }
           return auth.failed(address).map(v -> authError());
         }
         String serverFinal = exchange.finish(rfc);
         Login result = serverFinal == null ? null : auth.scramLogin(exchange.principal());
         if (result == null || !succeed(result)) {
+          auth.attempted(SCRAM, Auth.FAILURE);
           LOG.warn(
-              "login failed: API_KEY_SCRAM as '{}' (key {}) from {}",
+              "login failed: API_KEY_SCRAM as '{}' (key {}) from {} (session {})",
               exchange.principal().username(),
               exchange.principal().apiKeyId(),
-              address);
+              address,
+              session);
           return OnContext.on(context, auth.failed(address)).map(v -> authError());
         }
+        auth.attempted(SCRAM, Auth.SUCCESS);
         return Future.succeededFuture(
             new JsonObject()
                 .put("response_type", "SCRAM_RESPONSE")

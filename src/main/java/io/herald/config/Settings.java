@@ -491,6 +491,28 @@ public final class Settings {
         .toList();
   }
 
+  /**
+   * {@code metrics.enabled}: whether {@code GET /metrics} is served and Vert.x collects metrics.
+   */
+  public boolean metricsEnabled() {
+    return (Boolean) get("metrics.enabled");
+  }
+
+  /**
+   * {@code metrics.token}: the bearer token {@code GET /metrics} requires, or "" for none (open to
+   * whoever reaches the HTTP port).
+   */
+  public String metricsToken() {
+    return (String) get("metrics.token");
+  }
+
+  /**
+   * {@code log.format}: {@code pattern} (human-readable lines) or {@code json} (one object a line).
+   */
+  public String logFormat() {
+    return (String) get("log.format");
+  }
+
   public long shutdownGraceMs() {
     return integer("shutdown.grace-ms");
   }

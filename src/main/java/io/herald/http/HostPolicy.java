@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  *
  * A request without {@code Host} (HTTP/1.0; a browser always sends one) is not affected.
  */
-final class HostPolicy {
+public final class HostPolicy {
 
   static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]");
 
@@ -80,7 +80,7 @@ final class HostPolicy {
    * Whether {@code host} (a bind address) is a loopback one: {@code localhost} or a loopback IP
    * literal. No name is looked up.
    */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     String h = host.trim().toLowerCase(Locale.ROOT);
     if (h.equals("localhost")) {
       return true;

@@ -15,6 +15,7 @@ final class HttpRoutes {
     router
         .get("/api/status")
         .handler(ctx -> ctx.json(node.stats().toJson().put("node", node.membership().nodeId())));
+    OpsRoutes.mount(router, node.operations());
     // The same object as core.get_events.
     router.get("/api/events").handler(ctx -> ctx.json(node.events().catalogue()));
     // The catalogue is read per request: events registered on any node since show at once.

@@ -241,6 +241,19 @@ public final class JobManager {
                     : Future.succeededFuture(Filters.apply(all, filters, options)));
   }
 
+  /** How many jobs this engine holds in each state (every state present), for the metrics. */
+  public Future<java.util.Map<JobState, Integer>> countsByState() {
+    return call(
+        () -> {
+          java.util.Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
+          for (JobState state : JobState.values()) {
+            counts.put(state, 0);
+          }
+          jobs.values().forEach(e -> counts.merge(e.job.state, 1, Integer::sum));
+          return counts;
+        });
+  }
+
   /**
    * Every job as an {@code added} message, read on the engine's context together with the
    * publication position.

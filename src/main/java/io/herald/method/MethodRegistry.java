@@ -174,6 +174,11 @@ public final class MethodRegistry {
     }
   }
 
+  /** Whether {@code method} is registered on this node. */
+  public boolean has(String method) {
+    return local.containsKey(method);
+  }
+
   /** The methods registered on this node. */
   public java.util.List<MethodDescriptor> descriptors() {
     return local.values().stream().map(Registered::descriptor).toList();

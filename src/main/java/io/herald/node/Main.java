@@ -40,6 +40,7 @@ public final class Main {
       } finally {
         bootstrap.close().await();
       }
+      LogEncoder.use(settings.logFormat());
       Node node = Node.start(settings).await();
       LOG.info(
           "Herald node {} ready in {} ms: {}://{}:{}{} (cluster '{}': {}{}), transport {}",

@@ -43,6 +43,9 @@ import io.herald.jobs.JobManager;
 import io.herald.jobs.JobMethods;
 import io.herald.method.CoreMethods;
 import io.herald.method.MethodRegistry;
+import io.herald.ops.Health;
+import io.herald.ops.HeraldMetrics;
+import io.herald.ops.Operations;
 import io.herald.remote.SourceHost;
 import io.herald.sources.alerts.AlertConfig;
 import io.herald.sources.alerts.Alerts;
@@ -89,6 +92,15 @@ public final class Node implements Herald {
   private final ClusterJobs clusterJobs;
   private final SourceHost sourceHost;
   private final Auth auth;
+
+  /** {@code GET /metrics}: Herald's metrics, the JVM's and (when its Vert.x has them) Vert.x's. */
+  private final HeraldMetrics metrics;
+
+  /** The node's start finished: it has joined, serves, and runs its verticles ({@code /ready}). */
+  private volatile boolean started;
+
+  /** Its HTTP server listens. */
+  private volatile boolean serving;
 
   /** The environment ({@code System::getenv}; a test's map): {@code HERALD_ADMIN_PASSWORD}. */
   private final Function<String, String> env;
@@ -155,6 +167,11 @@ public final class Node implements Herald {
                 settings.loginFailureWindowMs(),
                 RoleBook.parse(settings.customRoles())),
             System::currentTimeMillis);
+    this.metrics =
+        new HeraldMetrics(
+            runtime.registry(), membership.nodeId(), stats, events, methods, jobs, membership);
+    stats.observer = metrics;
+    auth.observe(metrics);
   }
 
   /**
@@ -207,7 +224,8 @@ public final class Node implements Herald {
         .compose(v -> deployRedirect())
         .compose(
             v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
-        .compose(v -> deployUserVerticles());
+        .compose(v -> deployUserVerticles())
+        .onSuccess(v -> started = true);
   }
 
   /**
@@ -308,6 +326,7 @@ public final class Node implements Herald {
             producers,
             sourceHost,
             stats,
+            operations(),
             auth,
             publisher,
             history,
@@ -321,7 +340,34 @@ public final class Node implements Herald {
                 return deploy(bridge).onSuccess(v2 -> httpPort = bridge.port());
               });
     }
-    return chain;
+    return chain.onSuccess(v -> serving = true);
+  }
+
+  /** {@code /metrics}, {@code /health} and {@code /ready} of this node. */
+  private Operations operations() {
+    if (settings.metricsEnabled()
+        && settings.metricsToken().isEmpty()
+        && !io.herald.http.HostPolicy.isLoopback(settings.httpHost())) {
+      LOG.warn(
+          "GET /metrics is open to whoever reaches {}:{} (metrics.token is empty)",
+          settings.httpHost(),
+          settings.httpPort());
+    }
+    return new Operations(
+        settings.metricsEnabled(),
+        settings.metricsToken(),
+        metrics::scrape,
+        Health.liveness(vertx),
+        Health.readiness(
+            vertx,
+            new Health.Inputs(
+                membership,
+                settings.clustered(),
+                producers,
+                List.of(RealtimeSource.DESCRIPTOR.name(), TailFollowSource.DESCRIPTOR.name()),
+                () -> started,
+                () -> serving && !draining,
+                () -> draining)));
   }
 
   /**
@@ -378,6 +424,7 @@ public final class Node implements Herald {
                     if (tls != null) {
                       tls.close();
                     }
+                    metrics.close();
                   });
     }
     return closing;
@@ -427,6 +474,16 @@ public final class Node implements Herald {
    */
   public History history() {
     return history;
+  }
+
+  /** The node's metrics registry (Prometheus). */
+  public io.micrometer.prometheusmetrics.PrometheusMeterRegistry metricsRegistry() {
+    return metrics.registry();
+  }
+
+  /** Whether the node's start has finished. */
+  public boolean started() {
+    return started;
   }
 
   /** The live counts of {@code GET /api/status}. */

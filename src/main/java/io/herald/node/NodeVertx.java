@@ -4,6 +4,8 @@ import io.herald.cluster.HazelcastConfigs;
 import io.herald.cluster.HazelcastMembership;
 import io.herald.cluster.Membership;
 import io.herald.config.Settings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -11,26 +13,65 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Vert.x instance a node runs on, and its view of the cluster, as the settings ask for them.
+ * The Vert.x instance a node runs on, its view of the cluster, and the Prometheus registry its
+ * Vert.x reports its own metrics to (null when Vert.x collects none: the node's metrics then go to
+ * a registry of the node's own), as the settings ask for them.
  */
-public record NodeVertx(Vertx vertx, Membership membership) {
+public record NodeVertx(Vertx vertx, Membership membership, PrometheusMeterRegistry registry) {
+
+  /** A Vert.x that collects no metrics of its own. */
+  public NodeVertx(Vertx vertx, Membership membership) {
+    this(vertx, membership, null);
+  }
 
   /**
    * A standalone Vert.x when {@code cluster.enabled} is false, else a clustered one joined through
-   * Hazelcast.
+   * Hazelcast; with {@code metrics.enabled}, reporting its metrics to a new Prometheus registry.
    */
   public static Future<NodeVertx> create(Settings settings) {
+    PrometheusMeterRegistry registry =
+        settings.metricsEnabled() ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
     if (!settings.clustered()) {
-      Vertx vertx = Vertx.vertx(options(settings));
-      return Future.succeededFuture(new NodeVertx(vertx, Membership.standalone(vertx)));
+      Vertx vertx = builder(options(settings), registry).build();
+      return Future.succeededFuture(new NodeVertx(vertx, Membership.standalone(vertx), registry));
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastConfigs.build(settings));
-    return clustered(settings, manager)
-        .map(vertx -> new NodeVertx(vertx, new HazelcastMembership(vertx, manager)));
+    return clustered(settings, manager, registry)
+        .map(vertx -> new NodeVertx(vertx, new HazelcastMembership(vertx, manager), registry));
+  }
+
+  /**
+   * Vert.x's metrics (HTTP server, event bus, pools, Netty) on {@code registry}, when there is one.
+   * Labels that take client- or event-chosen values (addresses, paths, remote ends) are left out:
+   * every label stays bounded.
+   */
+  private static io.vertx.core.VertxBuilder builder(
+      VertxOptions options, PrometheusMeterRegistry registry) {
+    if (registry == null) {
+      return Vertx.builder().with(options);
+    }
+    options.setMetricsOptions(
+        new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setLabels(
+                EnumSet.of(
+                    Label.HTTP_METHOD,
+                    Label.HTTP_CODE,
+                    Label.EB_SIDE,
+                    Label.EB_FAILURE,
+                    Label.POOL_TYPE,
+                    Label.POOL_NAME,
+                    Label.CLIENT_NAME,
+                    Label.NAMESPACE)));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
   }
 
   /**
@@ -63,9 +104,14 @@ public record NodeVertx(Vertx vertx, Membership membership) {
 
   /** A clustered Vert.x on {@code manager}, its event bus as {@link #busOptions} says. */
   public static Future<Vertx> clustered(Settings settings, HazelcastClusterManager manager) {
+    return clustered(settings, manager, null);
+  }
+
+  /** As {@link #clustered(Settings, HazelcastClusterManager)}, its metrics on {@code registry}. */
+  public static Future<Vertx> clustered(
+      Settings settings, HazelcastClusterManager manager, PrometheusMeterRegistry registry) {
     EventBusOptions bus = busOptions(settings);
-    return Vertx.builder()
-        .with(options(settings).setEventBusOptions(bus))
+    return builder(options(settings).setEventBusOptions(bus), registry)
         .withClusterManager(manager)
         .buildClustered();
   }

@@ -12,6 +12,7 @@ import io.herald.protocol.CloseCode;
 import io.herald.protocol.MessageDecoder;
 import io.herald.protocol.ServerMessages;
 import io.herald.subscription.Subscriber;
+import io.herald.util.LogLimiter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -22,6 +23,7 @@ import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -57,6 +59,20 @@ public final class Connection implements Subscriber {
 
   /** The JSON-RPC side of a connection at /api/current; null on /websocket. */
   private final JsonRpcSession jsonRpc;
+
+  /** The client's address, for the log. */
+  private final String address;
+
+  /** When it opened (nanoseconds, {@code System.nanoTime}). */
+  private final long opened = System.nanoTime();
+
+  /** The close this side sent ({@link #terminate}), or null: then the client's close tells. */
+  private CloseCode closedWith;
+
+  /** Messages refused as malformed (or by the rate limit): logged once, counted at the close. */
+  private int malformed;
+
+  private int refused;
 
   private long lastSeen;
   private int callsInFlight;
@@ -96,20 +112,20 @@ public final class Connection implements Subscriber {
         new Outbound(
             Outbound.Socket.of(ws),
             services.settings().maxPendingBytes(),
-            () -> terminate(CloseCode.SLOW_CONSUMER));
+            () -> terminate(CloseCode.SLOW_CONSUMER),
+            services.stats());
     services.stats().connections.incrementAndGet();
+    endpointCount().incrementAndGet();
+    this.address = ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().hostAddress();
     this.assembler = new MessageAssembler(services.settings().maxMessageBytes());
     // Its own clock: the injected one is the idle timeout's (tests count its reads).
     this.rateLimit = RateLimit.of(services.settings(), System::nanoTime);
     this.auth =
         new SessionAuth(
-            services.auth(),
-            ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().hostAddress(),
-            ws.headers().get("Origin"),
-            session,
-            this::callerChanged);
+            services.auth(), address, ws.headers().get("Origin"), session, this::callerChanged);
     this.subscriptions = new Subscriptions(services, this, outbound, context, auth::caller, wire);
     restrictUntilLogin();
+    LOG.info("connection open: session {} at {} from {}", session, endpoint(), address);
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
     ws.exceptionHandler(
@@ -120,6 +136,12 @@ public final class Connection implements Subscriber {
           terminate(closeCodeFor(e));
           cleanup();
         });
+  }
+
+  /** The code of the client's close frame, or null when none came. */
+  private Integer clientCode() {
+    Short code = ws.closeStatusCode();
+    return code == null ? null : Integer.valueOf(code);
   }
 
   /**
@@ -159,6 +181,9 @@ public final class Connection implements Subscriber {
   public void terminate(CloseCode code) {
     if (closed) {
       return;
+    }
+    if (closedWith == null) {
+      closedWith = code;
     }
     ws.close(code.code, code.reason);
     // Deferred: terminate can be called from inside a fan-out loop over the hub's index.
@@ -255,6 +280,7 @@ public final class Connection implements Subscriber {
     if (rateLimit.admit()) {
       return null;
     }
+    refused++;
     if (rateLimit.persistent()) {
       terminate(CloseCode.RATE_LIMITED);
     }
@@ -284,7 +310,7 @@ public final class Connection implements Subscriber {
       try {
         jsonRpc.onText(text);
       } catch (RuntimeException e) {
-        LOG.error("session {}: failed to handle {}", session, text, e);
+        failed(text, e);
         terminate(CloseCode.INTERNAL_ERROR);
       }
       return;
@@ -296,6 +322,7 @@ public final class Connection implements Subscriber {
       terminate(CloseCode.INVALID_JSON);
       return;
     } catch (MessageDecoder.Malformed e) {
+      malformed(e.getMessage());
       if (admitted(null)) {
         send(ServerMessages.malformed(e.getMessage(), e.offending));
       }
@@ -307,7 +334,7 @@ public final class Connection implements Subscriber {
     try {
       handle(message);
     } catch (RuntimeException e) {
-      LOG.error("session {}: failed to handle {}", session, text, e);
+      failed(text, e);
       terminate(CloseCode.INTERNAL_ERROR);
     }
   }
@@ -317,6 +344,7 @@ public final class Connection implements Subscriber {
     if (rateLimit.admit()) {
       return true;
     }
+    refused++;
     send(rateLimit.refusal(message));
     if (rateLimit.persistent()) {
       terminate(CloseCode.RATE_LIMITED);
@@ -383,16 +411,72 @@ public final class Connection implements Subscriber {
             });
   }
 
-  /** The {@code auth.*} calls here, any other through the method registry, as the caller. */
+  /**
+   * The {@code auth.*} calls here, any other through the method registry, as the caller; each
+   * call's outcome and time go to the node's metrics.
+   */
   Future<MethodRegistry.Result> dispatch(String method, JsonArray params, Object messageId) {
-    return SessionAuth.METHODS.contains(method)
-        ? auth.call(method, params).map(value -> new MethodRegistry.Result(value, false))
-        : services.methods().call(method, params, session, auth.caller(), messageId);
+    long start = System.nanoTime();
+    Future<MethodRegistry.Result> result;
+    try {
+      result =
+          SessionAuth.METHODS.contains(method)
+              ? auth.call(method, params).map(value -> new MethodRegistry.Result(value, false))
+              : services.methods().call(method, params, session, auth.caller(), messageId);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.andThen(
+        ar ->
+            services
+                .stats()
+                .observer
+                .called(method, ar.failed() ? ar.cause() : null, System.nanoTime() - start));
   }
 
   /** Calls {@code method} as {@code caller} (the session's own work, e.g. waiting for a job). */
   Future<Object> invokeAs(String method, JsonArray params, Caller caller) {
     return services.methods().call(method, params, session, caller);
+  }
+
+  // --- what the log says ---
+
+  /** The endpoint, as the log and the metrics name it. */
+  private String endpoint() {
+    return jsonRpc != null ? "/api/current" : "/websocket";
+  }
+
+  private AtomicInteger endpointCount() {
+    return jsonRpc != null
+        ? services.stats().jsonRpcConnections
+        : services.stats().legacyConnections;
+  }
+
+  /**
+   * A message that is not a valid one: the connection's first is logged (within the process-wide
+   * {@link LogLimiter#HOSTILE} budget), the others are counted and their number logged at the
+   * close. Never a line per message.
+   */
+  void malformed(String reason) {
+    if (malformed++ == 0) {
+      String note = LogLimiter.HOSTILE.acquire();
+      if (note != null) {
+        LOG.warn(
+            "session {} from {}: malformed message: {} (further ones are counted, not logged){}",
+            session,
+            address,
+            LogLimiter.clip(reason, 200),
+            note);
+      }
+    }
+  }
+
+  /** Handling a message failed: logged within {@link LogLimiter#HOSTILE}, the text clipped. */
+  private void failed(String text, RuntimeException e) {
+    String note = LogLimiter.HOSTILE.acquire();
+    if (note != null) {
+      LOG.error("session {}: failed to handle {}{}", session, LogLimiter.clip(text, 500), note, e);
+    }
   }
 
   // --- the end ---
@@ -409,6 +493,26 @@ public final class Connection implements Subscriber {
     subscriptions.cancelAll();
     outbound.clear();
     services.stats().connections.decrementAndGet();
+    endpointCount().decrementAndGet();
+    Integer code = closedWith != null ? Integer.valueOf(closedWith.code) : clientCode();
+    String reason = closedWith != null ? closedWith.reason : ws.closeReason();
+    services.stats().observer.disconnected(code);
+    LOG.info(
+        "connection closed: session {} at {} from {}: code {}{} after {} s{}",
+        session,
+        endpoint(),
+        address,
+        code == null ? "none (no close frame)" : code,
+        reason == null || reason.isEmpty()
+            ? ""
+            : " ("
+                + (closedWith != null ? "by the server: " : "")
+                + LogLimiter.clip(reason, 123)
+                + ")",
+        (System.nanoTime() - opened) / 1_000_000_000L,
+        malformed + refused == 0
+            ? ""
+            : ", " + malformed + " malformed and " + refused + " refused messages");
     onClosed.accept(this);
   }
 }

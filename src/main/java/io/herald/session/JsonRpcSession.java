@@ -42,6 +42,7 @@ final class JsonRpcSession {
     try {
       message = JsonRpc.parse(text, connection.maxJsonDepth());
     } catch (JsonRpc.ParseError e) {
+      connection.malformed(e.getMessage());
       if (admitted(null)) {
         connection.send(
             JsonRpc.errorResponse(null, JsonRpc.error(JsonRpc.PARSE_ERROR, e.getMessage(), null)));
@@ -113,6 +114,7 @@ final class JsonRpcSession {
   /** The response to one item (null for a notification); never fails. */
   private Future<JsonObject> handle(Object item) {
     if (item instanceof JsonRpc.Invalid invalid) {
+      connection.malformed(invalid.error().getString("message"));
       return Future.succeededFuture(JsonRpc.errorResponse(invalid.id(), invalid.error()));
     }
     JsonRpc.Request request = (JsonRpc.Request) item;

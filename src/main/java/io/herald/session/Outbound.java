@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import io.herald.status.NodeStats;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -68,12 +69,21 @@ final class Outbound {
   private final Socket ws;
   private final long maxPendingBytes;
   private final Runnable onOverflow;
+
+  /** The node's counts of frames delivered, coalesced and dropped, and of bytes waiting. */
+  private final NodeStats stats;
+
   private final Map<Object, byte[]> pending = new LinkedHashMap<>();
   private long pendingBytes;
   private boolean overflowed;
 
   Outbound(Socket ws, long maxPendingBytes, Runnable onOverflow) {
+    this(ws, maxPendingBytes, onOverflow, new NodeStats());
+  }
+
+  Outbound(Socket ws, long maxPendingBytes, Runnable onOverflow, NodeStats stats) {
     this.ws = ws;
+    this.stats = stats;
     this.maxPendingBytes = maxPendingBytes;
     this.onOverflow = onOverflow;
     ws.drainHandler(this::drain);
@@ -83,15 +93,22 @@ final class Outbound {
     // Closed: the peer's close frame has arrived but the close handler has not run yet. The socket
     // would throw.
     if (overflowed || ws.isClosed()) {
+      stats.dropped.increment();
       return;
     }
     if (pending.isEmpty() && !ws.writeQueueFull()) {
       ws.write(frame);
+      stats.delivered.increment();
       return;
     }
     Object key = coalesceKey != null ? coalesceKey : new Object();
     byte[] replaced = pending.put(key, frame);
-    pendingBytes += frame.length - (replaced == null ? 0 : replaced.length);
+    long added = frame.length - (replaced == null ? 0 : replaced.length);
+    pendingBytes += added;
+    stats.queuedBytes.addAndGet(added);
+    if (replaced != null) {
+      stats.coalesced.increment();
+    }
     if (pendingBytes > maxPendingBytes) {
       overflowed = true;
       clear();
@@ -99,7 +116,10 @@ final class Outbound {
     }
   }
 
+  /** Discards the waiting frames (counted as dropped). */
   void clear() {
+    stats.dropped.add(pending.size());
+    stats.queuedBytes.addAndGet(-pendingBytes);
     pending.clear();
     pendingBytes = 0;
   }
@@ -113,7 +133,9 @@ final class Outbound {
       byte[] frame = it.next();
       it.remove();
       pendingBytes -= frame.length;
+      stats.queuedBytes.addAndGet(-frame.length);
       ws.write(frame);
+      stats.delivered.increment();
     }
   }
 }

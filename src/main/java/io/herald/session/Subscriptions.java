@@ -183,7 +183,7 @@ final class Subscriptions {
       return;
     }
     subscriptions.put(key, sub);
-    services.stats().subscriptions.incrementAndGet();
+    services.stats().subscribed(name);
     Future<Attached> accepted;
     if ("*".equals(name)) {
       if (!mayHold(caller.get(), null)) {
@@ -565,7 +565,7 @@ final class Subscriptions {
    */
   private void finish(Subscription sub, ErrorDict error, boolean byRole) {
     if (subscriptions.remove(key(sub.id), sub)) {
-      services.stats().subscriptions.decrementAndGet();
+      services.stats().unsubscribed(sub.collection);
       forgetSource(sub);
       sub.cancel();
       if (sub.readySent) {
@@ -586,7 +586,7 @@ final class Subscriptions {
   }
 
   private void drop(Subscription sub) {
-    services.stats().subscriptions.decrementAndGet();
+    services.stats().unsubscribed(sub.collection);
     forgetSource(sub);
     sub.cancel();
   }

@@ -233,4 +233,29 @@ class OutboundTest {
     socket.drain(100);
     assertEquals(List.of("abcdefghij"), socket.texts());
   }
+
+  /** The node's counts (GET /metrics): delivered, coalesced, dropped, and the bytes waiting. */
+  @Test
+  void countsWhatItDeliversCoalescesAndDropsAndTheBytesWaiting() {
+    io.herald.status.NodeStats stats = new io.herald.status.NodeStats();
+    Outbound out = new Outbound(socket, 10, () -> overflows++, stats);
+    out.send(frame("a"), null);
+    socket.room = 0;
+    out.send(frame("bb"), "k");
+    out.send(frame("ccc"), "k"); // replaces bb in place
+    out.send(frame("dd"), null);
+    assertEquals(1, stats.delivered.sum());
+    assertEquals(1, stats.coalesced.sum());
+    assertEquals(5, stats.queuedBytes.get(), "ccc and dd wait");
+    socket.drain(1);
+    assertEquals(2, stats.delivered.sum());
+    assertEquals(2, stats.queuedBytes.get(), "dd waits");
+    out.send(frame("eeeeeeeeee"), null); // 12 bytes waiting > 10: overflow, both discarded
+    assertEquals(1, overflows);
+    assertEquals(2, stats.dropped.sum());
+    assertEquals(0, stats.queuedBytes.get());
+    out.send(frame("f"), null); // after the overflow: dropped
+    assertEquals(3, stats.dropped.sum());
+    assertEquals(2, stats.delivered.sum());
+  }
 }
