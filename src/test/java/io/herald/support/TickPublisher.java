@@ -52,7 +52,10 @@ public final class TickPublisher extends VerticleBase {
     long every = Long.parseLong(System.getenv().getOrDefault("HERALD_TEST_TICK_MS", "50"));
     return herald
         .registerEvent(
-            EventDescriptor.broadcast(EVENT).description("Test ticks of every node.").build())
+            EventDescriptor.broadcast(EVENT)
+                .description("Test ticks of every node.")
+                .history(10_000, 600_000)
+                .build())
         .recover(
             e ->
                 e instanceof CallError c && c.error.errno() == Errno.EEXIST
