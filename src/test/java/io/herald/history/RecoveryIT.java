@@ -25,8 +25,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Recovery after a reconnect, through real websockets on a three-node cluster: a client subscribed
  * with positions loses its connection while events flow, reconnects to another node with {@code
  * since} and gets exactly what it missed — no gap, no duplicate — then {@code ready} with {@code
- * recovered: true} and the live stream; also after the node it was on (the publisher) crashed; a
- * position older than the history is {@code recovered: false}.
+ * recovered: true} and the live stream; also after the node it was on stopped cleanly, and after
+ * the publisher crashed; a position older than the history is {@code recovered: false}.
  */
 @ExtendWith(VertxExtension.class)
 class RecoveryIT {
@@ -103,13 +103,16 @@ class RecoveryIT {
         List<Integer> live = new ArrayList<>();
         position = read(onB, 5, live);
         assertEquals(range(21, 25), live);
+        // B, the client's node, stops cleanly: its websockets are closed with 1012.
+        TestNodes.await(b.close());
+        assertEquals(1012, onB.awaitClose());
       }
       publish(a, 26, 30);
 
       // 3. A, the publisher, dies (as kill -9 would: no goodbye); its publications the client
       // missed
       // are still in the history, which A's death does not lose.
-      cluster.awaitSafe(1);
+      cluster.awaitSafe(2);
       cluster.crash(0);
       try (WsClient onC = WsClient.connect(cluster.vertx(2), "onC", c.httpPort())) {
         onC.send(Messages.sub("t", EVENT).put("since", position));

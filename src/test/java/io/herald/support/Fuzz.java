@@ -42,6 +42,9 @@ public final class Fuzz {
     return new JsonObject()
         .put("http.handshake-timeout-ms", 1000)
         .put("limits.rate-limit-close-after-ms", 1000)
+        // The shipped rate limit (the tests' nodes are otherwise generous): floods must meet it.
+        .put("limits.messages-per-second", 100)
+        .put("limits.message-burst", 200)
         .put("ws.idle-timeout-ms", 5000)
         .put("ws.ping-interval-ms", 1000)
         .put("jobs.history-size", 100);

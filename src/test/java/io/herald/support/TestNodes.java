@@ -72,11 +72,15 @@ public final class TestNodes {
    * linger (counts drop at once), no alert engine (alerts raised by this host's real load would
    * reach unrelated subscribers), and — for the tests of everything but security, which do not log
    * in — connections that have not logged in hold {@code FULL_ADMIN}; the security tests override
-   * it. Cheap password hashing.
+   * it. Cheap password hashing; a generous message rate limit.
    */
   static JsonObject defaults() {
     return new JsonObject()
         .put("auth.anonymous-roles", "FULL_ADMIN")
+        // Tests send bursts of hundreds of calls to check other things; the rate limit's own tests
+        // (LimitsIT, FuzzIT) set it back.
+        .put("limits.messages-per-second", 100_000)
+        .put("limits.message-burst", 100_000)
         .put("auth.pbkdf2-iterations", 4096)
         .put("http.port", 0)
         .put("http.host", "127.0.0.1")
