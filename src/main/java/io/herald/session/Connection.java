@@ -7,10 +7,7 @@ import io.herald.EventDescriptor;
 import io.herald.auth.SessionAuth;
 import io.herald.method.MethodRegistry;
 import io.herald.protocol.BoundedReplies;
-import io.herald.protocol.ClientMessage;
 import io.herald.protocol.CloseCode;
-import io.herald.protocol.MessageDecoder;
-import io.herald.protocol.ServerMessages;
 import io.herald.subscription.Subscriber;
 import io.herald.util.LogLimiter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -57,8 +54,10 @@ public final class Connection implements Subscriber {
   private final SessionAuth auth;
   private final Wire wire;
 
-  /** The JSON-RPC side of a connection at /api/current; null on /websocket. */
+  /** The dialect: JSON-RPC at /api/current, else the legacy protocol (the other one is null). */
   private final JsonRpcSession jsonRpc;
+
+  private final LegacySession legacy;
 
   /** The client's address, for the log. */
   private final String address;
@@ -103,6 +102,7 @@ public final class Connection implements Subscriber {
       boolean jsonRpc) {
     this.wire = jsonRpc ? Wire.JSON_RPC : Wire.LEGACY;
     this.jsonRpc = jsonRpc ? new JsonRpcSession(this) : null;
+    this.legacy = jsonRpc ? null : new LegacySession(this);
     this.ws = ws;
     this.services = services;
     this.onClosed = onClosed;
@@ -305,80 +305,22 @@ public final class Connection implements Subscriber {
     }
   }
 
+  /** A complete text message, handled by the connection's dialect. */
   private void onText(String text) {
-    if (jsonRpc != null) {
-      try {
+    try {
+      if (jsonRpc != null) {
         jsonRpc.onText(text);
-      } catch (RuntimeException e) {
-        failed(text, e);
-        terminate(CloseCode.INTERNAL_ERROR);
+      } else {
+        legacy.onText(text);
       }
-      return;
-    }
-    ClientMessage message;
-    try {
-      message = MessageDecoder.decode(text, services.settings().maxJsonDepth());
-    } catch (MessageDecoder.InvalidJson e) {
-      terminate(CloseCode.INVALID_JSON);
-      return;
-    } catch (MessageDecoder.Malformed e) {
-      malformed(e.getMessage());
-      if (admitted(null)) {
-        send(ServerMessages.malformed(e.getMessage(), e.offending));
-      }
-      return;
-    }
-    if (!admitted(message)) {
-      return;
-    }
-    try {
-      handle(message);
     } catch (RuntimeException e) {
       failed(text, e);
       terminate(CloseCode.INTERNAL_ERROR);
     }
   }
 
-  /** Whether the message is within the rate limit; if not it is answered, not handled. */
-  private boolean admitted(ClientMessage message) {
-    if (rateLimit.admit()) {
-      return true;
-    }
-    refused++;
-    send(rateLimit.refusal(message));
-    if (rateLimit.persistent()) {
-      terminate(CloseCode.RATE_LIMITED);
-    }
-    return false;
-  }
-
-  private void handle(ClientMessage message) {
-    if (message instanceof ClientMessage.Connect c) {
-      send(
-          ServerMessages.PROTOCOL_VERSION.equals(c.version())
-              ? ServerMessages.connected(session)
-              : ServerMessages.failed());
-    } else if (message instanceof ClientMessage.Ping p) {
-      send(ServerMessages.pong(p.id()));
-    } else if (message instanceof ClientMessage.Sub s) {
-      subscriptions.subscribe(s.id(), s.name(), s.snapshot(), s.resume());
-    } else if (message instanceof ClientMessage.Unsub u) {
-      subscriptions.unsubscribe(u.id());
-    } else if (message instanceof ClientMessage.Method m) {
-      call(m);
-    }
-  }
-
-  // --- methods ---
-
-  private void call(ClientMessage.Method m) {
-    invoke(m.method(), m.params(), m.id())
-        .onComplete(
-            ar ->
-                send(
-                    ar.succeeded()
-                        ? ServerMessages.result(m.id(), ar.result().value())
-                        : ServerMessages.error(m.id(), CallError.toErrorDict(ar.cause()))));
+  String session() {
+    return session;
   }
 
   /**

@@ -1,10 +1,5 @@
 package io.herald.session;
 
-import io.herald.Errno;
-import io.herald.ErrorDict;
-import io.herald.protocol.ClientMessage;
-import io.herald.protocol.ServerMessages;
-import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -77,21 +72,5 @@ final class RateLimit {
         + " messages per second (bursts of "
         + burst
         + "); this message was not handled";
-  }
-
-  /**
-   * The answer to a refused message: a {@code method} gets its {@code result} with ETOOMANYREFS, a
-   * {@code sub} its {@code nosub} with ETOOMANYREFS, anything else (or a message that is not even
-   * valid, {@code message} null) DDP's {@code error}.
-   */
-  JsonObject refusal(ClientMessage message) {
-    String reason = reason();
-    if (message instanceof ClientMessage.Method m) {
-      return ServerMessages.error(m.id(), ErrorDict.of(Errno.ETOOMANYREFS, reason));
-    }
-    if (message instanceof ClientMessage.Sub s) {
-      return ServerMessages.nosub(s.id(), s.name(), ErrorDict.of(Errno.ETOOMANYREFS, reason));
-    }
-    return ServerMessages.malformed(reason, null);
   }
 }

@@ -69,15 +69,17 @@ class RateLimitTest {
   @Test
   void refusalsAnswerMethodsAndSubsByIdAndTheRestWithError() {
     RateLimit limit = new RateLimit(100, 200, 5000, now::get);
-    JsonObject result = limit.refusal(new ClientMessage.Method(7, "core.ping", new JsonArray()));
+    String reason = limit.reason();
+    JsonObject result =
+        LegacySession.refusal(new ClientMessage.Method(7, "core.ping", new JsonArray()), reason);
     assertEquals("result", result.getString("msg"));
     assertEquals(7, result.getValue("id"));
     assertEquals("ETOOMANYREFS", result.getJsonObject("error").getString("errname"));
-    JsonObject nosub = limit.refusal(new ClientMessage.Sub("s", "x.y"));
+    JsonObject nosub = LegacySession.refusal(new ClientMessage.Sub("s", "x.y"), reason);
     assertEquals("nosub", nosub.getString("msg"));
     assertEquals("x.y", nosub.getString("collection"));
     assertEquals("ETOOMANYREFS", nosub.getJsonObject("error").getString("errname"));
-    JsonObject error = limit.refusal(new ClientMessage.Ping("p"));
+    JsonObject error = LegacySession.refusal(new ClientMessage.Ping("p"), reason);
     assertEquals("error", error.getString("msg"));
     assertTrue(error.getString("reason").startsWith("Rate limit exceeded"));
   }
