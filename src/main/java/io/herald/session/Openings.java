@@ -65,28 +65,35 @@ final class Openings {
    * Snapshot, then stream: the subscription's place in the hub is taken first, its messages held by
    * a {@link CatchUp}; then the snapshot is read; opening sends its items as {@code added}, {@code
    * ready}, the held messages newer than the snapshot, and from then on the live stream — no gap
-   * and no duplicate.
+   * and no duplicate. With {@code positions}, {@code ready} carries where the snapshot stands and
+   * every later message the position the client has seen (the CatchUp then stays in the path).
    */
-  Future<Attached> snapshot(EventDescriptor descriptor) {
+  Future<Attached> snapshot(Subscription sub, EventDescriptor descriptor, boolean positions) {
     SnapshotProvider provider = services.producers().snapshot(descriptor.name());
     if (provider == null) {
       return Subscriptions.noSnapshot(descriptor.name());
     }
     CatchUp<Runnable> catchUp = CatchUp.of(Runnable::run, CatchUp.MAX_HELD);
-    // A held message is not sent when, by the time it would be, the connection gets the event
-    // through another of
-    // its subscriptions: it has had it already.
+    HistoryPosition[] seen = {HistoryPosition.EMPTY};
     Subscriber held =
         new Subscriber() {
           @Override
           public void deliver(byte[] frame, Object coalesceKey, String position) {
+            StreamPosition at = StreamPosition.parse(position);
             catchUp.offer(
-                StreamPosition.parse(position),
-                () -> {
-                  if (!services.hub().receives(descriptor, connection)) {
-                    sendEvent(frame, coalesceKey);
-                  }
-                });
+                at,
+                positions
+                    ? () -> {
+                      seen[0] = seen[0].with(at);
+                      sendEvent(Positions.stamp(frame, seen[0].encode()), null);
+                    }
+                    : () -> {
+                      // Not sent when, by then, the connection gets the event through another of
+                      // its subscriptions: it has had it already.
+                      if (!services.hub().receives(descriptor, connection)) {
+                        sendEvent(frame, coalesceKey);
+                      }
+                    });
           }
 
           @Override
@@ -125,10 +132,21 @@ final class Openings {
                               new Attached() {
                                 @Override
                                 public boolean open(Runnable ready) {
-                                  if (!catchUp.open(items, snapshot.positions(), ready)) {
+                                  Runnable readyAt =
+                                      positions
+                                          ? () -> {
+                                            seen[0] = HistoryPosition.of(snapshot.positions());
+                                            sub.readyDetails =
+                                                new JsonObject().put("position", seen[0].encode());
+                                            ready.run();
+                                          }
+                                          : ready;
+                                  if (!catchUp.open(items, snapshot.positions(), readyAt)) {
                                     return false;
                                   }
-                                  membership.moveTo(connection);
+                                  if (!positions) {
+                                    membership.moveTo(connection);
+                                  }
                                   return true;
                                 }
 

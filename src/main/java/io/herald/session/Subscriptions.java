@@ -276,16 +276,17 @@ final class Subscriptions {
         return Future.failedFuture(
             new CallError(ErrorDict.validation(event, "This event does not accept arguments")));
       }
-      if (resume.asked()) {
-        return snapshot
+      if (snapshot) {
+        return resume.since() != null
             ? Future.failedFuture(
                 new CallError(
                     ErrorDict.validation(
-                        event, "A subscription asks for a snapshot or for positions, not both")))
-            : openings.resume(sub, descriptor, resume);
+                        event,
+                        "A subscription asks for a snapshot or for what it missed, not both")))
+            : openings.snapshot(sub, descriptor, resume.positions());
       }
-      if (snapshot) {
-        return openings.snapshot(descriptor);
+      if (resume.asked()) {
+        return openings.resume(sub, descriptor, resume);
       }
       return services
           .hub()

@@ -151,7 +151,8 @@ class RecoveryIT {
             List.of(
                 Messages.sub("x1", EVENT).put("since", "not-a-position"),
                 Messages.sub("x2", "*").put("positions", true),
-                Messages.sub("x3", EVENT).put("positions", true).put("snapshot", true))) {
+                Messages.sub("x3", EVENT).put("since", position).put("snapshot", true),
+                Messages.sub("x5", "reporting.realtime").put("positions", true))) {
           c.send(bad);
           JsonObject nosub = c.next(m -> "nosub".equals(m.getString("msg")));
           assertEquals(bad.getString("id"), nosub.getString("id"));
@@ -159,6 +160,56 @@ class RecoveryIT {
         }
         c.send(Messages.sub("x4", EVENT).put("since", 7));
         assertEquals("error", c.next().getString("msg"), "since must be a string");
+      }
+    } finally {
+      TestNodes.await(node.close());
+    }
+  }
+
+  /**
+   * A snapshot with positions: the current jobs, then ready with where the snapshot stands, then
+   * positioned messages; a reconnect since the last one recovers the job events missed meanwhile.
+   */
+  @Test
+  void aSnapshotWithPositionsIsAPlaceToRecoverFrom(Vertx vertx) {
+    Node node = TestNodes.standalone(vertx);
+    try {
+      String position;
+      try (WsClient c = WsClient.connect(vertx, node.httpPort())) {
+        long done =
+            c.call(1, "core.bulk", new JsonArray().add("core.ping").add(new JsonArray()))
+                .getLong("result");
+        c.call(2, "core.job_wait", new JsonArray().add(done));
+        c.send(Messages.subSnapshot("j", "core.get_jobs").put("positions", true));
+        JsonObject item = c.next();
+        assertEquals("added", item.getString("msg"), item.encode());
+        assertEquals(done, item.getLong("id"));
+        JsonObject ready = c.next();
+        assertEquals("ready", ready.getString("msg"), ready.encode());
+        position = ready.getString("position");
+        assertNotNull(position);
+        long next =
+            c.call(3, "core.bulk", new JsonArray().add("core.ping").add(new JsonArray()))
+                .getLong("result");
+        JsonObject ended = c.next(Messages.jobIn(next, "SUCCESS"));
+        position = ended.getString("position");
+        assertNotNull(position, "messages after the snapshot carry positions: " + ended.encode());
+      }
+      long missed;
+      try (WsClient other = WsClient.connect(vertx, node.httpPort())) {
+        missed =
+            other
+                .call(1, "core.bulk", new JsonArray().add("core.ping").add(new JsonArray()))
+                .getLong("result");
+        other.call(2, "core.job_wait", new JsonArray().add(missed));
+      }
+      try (WsClient c = WsClient.connect(vertx, node.httpPort())) {
+        c.send(Messages.sub("j", "core.get_jobs").put("since", position));
+        JsonObject ready = c.next(m -> "ready".equals(m.getString("msg")));
+        assertEquals(true, ready.getBoolean("recovered"), ready.encode());
+        assertTrue(
+            c.history().stream().anyMatch(r -> Messages.jobIn(missed, "SUCCESS").test(r.msg())),
+            "the missed job's end was recovered");
       }
     } finally {
       TestNodes.await(node.close());
