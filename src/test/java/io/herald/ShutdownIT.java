@@ -56,4 +56,32 @@ class ShutdownIT {
       TestNodes.await(closing);
     }
   }
+
+  @Test
+  void theDrainClosesIdleSocketsAndKeepsOneWithACallInFlightUntilItIsAnswered(Vertx vertx)
+      throws InterruptedException {
+    Node herald =
+        TestNodes.standalone(
+            vertx, new JsonObject().put("shutdown.grace-ms", 10_000).put("shutdown.drain-ms", 500));
+    Promise<Object> slow = Promise.promise();
+    TestNodes.await(
+        herald.registerMethod(new MethodDescriptor("test.slow", "", null, call -> slow.future())));
+    try (WsClient busy = WsClient.connect(vertx, herald.httpPort());
+        WsClient idle = WsClient.connect(vertx, herald.httpPort())) {
+      busy.send(method(1, "test.slow", new JsonArray()));
+      TestNodes.eventually(5000, "call in flight", () -> herald.stats().callsInFlight.get() == 1);
+
+      Future<Void> closing = herald.close();
+      assertEquals(1012, idle.awaitClose(), "the idle socket is closed within the drain");
+      Thread.sleep(1000); // twice the drain period: the busy socket is still open
+      assertTrue(!closing.isComplete(), "the node waits for the call in flight");
+      assertEquals(1, herald.stats().connections.get(), "the socket with a call in flight is open");
+
+      slow.complete("done");
+      assertEquals(
+          new JsonObject().put("msg", "result").put("id", 1).put("result", "done"), busy.next());
+      assertEquals(1012, busy.awaitClose());
+      TestNodes.await(closing);
+    }
+  }
 }

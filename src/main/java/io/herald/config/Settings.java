@@ -517,6 +517,14 @@ public final class Settings {
     return integer("shutdown.grace-ms");
   }
 
+  /**
+   * {@code shutdown.drain-ms}, cut to {@code shutdown.grace-ms}: the period over which a stopping
+   * node closes its websockets, in batches spread evenly over it (0: all at once).
+   */
+  public long shutdownDrainMs() {
+    return Math.min(integer("shutdown.drain-ms"), shutdownGraceMs());
+  }
+
   public boolean alertsEnabled() {
     return (Boolean) get("alerts.enabled");
   }

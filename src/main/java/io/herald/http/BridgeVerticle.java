@@ -12,6 +12,7 @@ import io.herald.session.SessionServices;
 import io.herald.stream.CatchUp;
 import io.herald.subscription.SubscriptionHub;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
@@ -210,7 +211,84 @@ public final class BridgeVerticle extends VerticleBase {
             isJsonRpcPath(ws.path())));
   }
 
-  /** Closes every websocket with 1012 (service restart), then the server. */
+  /**
+   * The node is stopping (it already refuses new websockets): closes this instance's websockets
+   * with 1012 (service restart) in batches spread evenly over {@code periodMs}, so that their
+   * clients reconnect to the other nodes a few at a time rather than all in the same instant. At
+   * each tick (every {@code periodMs / connections}, between {@value #MIN_DRAIN_TICK_MS} and
+   * {@value #MAX_DRAIN_TICK_MS} ms) as many connections are closed, the oldest first, as leave open
+   * at most the share of the period still to run; at the end of the period every connection left is
+   * closed. A connection with a method call in flight is passed over: it stays open until {@link
+   * #stop} (the node first waits for the calls in flight, up to {@code shutdown.grace-ms}).
+   * Completes at the end of the period (at once when there is no connection or the period is 0).
+   */
+  public Future<Void> drain(long periodMs) {
+    Promise<Void> drained = Promise.promise();
+    context.runOnContext(
+        v -> {
+          int total = open();
+          if (total == 0 || periodMs <= 0) {
+            closeIdle(0);
+            drained.complete();
+            return;
+          }
+          long start = System.nanoTime();
+          long tick =
+              Math.max(
+                  MIN_DRAIN_TICK_MS, Math.min(MAX_DRAIN_TICK_MS, periodMs / Math.max(1, total)));
+          vertx.setPeriodic(
+              tick,
+              id -> {
+                long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                if (elapsed >= periodMs) {
+                  vertx.cancelTimer(id);
+                  closeIdle(0);
+                  drained.complete();
+                } else {
+                  // ceil(total * (1 - elapsed / period)): the share of the period still to run
+                  closeIdle((int) ((total * (periodMs - elapsed) + periodMs - 1) / periodMs));
+                }
+              });
+        });
+    return drained.future();
+  }
+
+  /** The drain's shortest and longest ticks. */
+  static final long MIN_DRAIN_TICK_MS = 10;
+
+  static final long MAX_DRAIN_TICK_MS = 100;
+
+  /** The connections this side has not closed. */
+  private int open() {
+    int open = 0;
+    for (Connection c : connections) {
+      if (!c.closing()) {
+        open++;
+      }
+    }
+    return open;
+  }
+
+  /**
+   * Closes connections with 1012, the oldest first, passing over those with a call in flight, until
+   * at most {@code keep} are open.
+   */
+  private void closeIdle(int keep) {
+    int open = open();
+    for (Connection c : new ArrayList<>(connections)) {
+      if (open <= keep) {
+        return;
+      }
+      if (!c.closing() && c.callsInFlight() == 0) {
+        c.terminate(CloseCode.SERVICE_RESTART);
+        open--;
+      }
+    }
+  }
+
+  /**
+   * Closes every websocket left (see {@link #drain}) with 1012 (service restart), then the server.
+   */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);

@@ -118,6 +118,10 @@ public final class Node implements Herald {
   private ServerTls tls;
 
   private volatile boolean draining;
+
+  /** The HTTP server's instances, drained when the node stops. */
+  private final List<BridgeVerticle> bridges = new CopyOnWriteArrayList<>();
+
   private volatile int httpPort;
   private Future<Void> closing;
 
@@ -337,7 +341,12 @@ public final class Node implements Herald {
           chain.compose(
               v -> {
                 BridgeVerticle bridge = new BridgeVerticle(services, tls);
-                return deploy(bridge).onSuccess(v2 -> httpPort = bridge.port());
+                return deploy(bridge)
+                    .onSuccess(
+                        v2 -> {
+                          httpPort = bridge.port();
+                          bridges.add(bridge);
+                        });
               });
     }
     return chain.onSuccess(v -> serving = true);
@@ -396,18 +405,29 @@ public final class Node implements Herald {
   }
 
   /**
-   * Stops the node, once (later calls get the same future): it accepts no new connections, waits
-   * (at most {@code shutdown.grace-ms}) for the method calls in flight to finish, then its
-   * unfinished jobs end FAILED and its job history goes to a survivor; its verticles stop in
-   * reverse order (it withdraws from {@code cluster.nodes}, every websocket is closed with 1012,
-   * the features and the source host stop); then its methods, probes and registry listener go. Its
-   * Vert.x is left running.
+   * Stops the node, once (later calls get the same future): it accepts no new connections (and
+   * {@code /ready} answers 503), closes its websockets with 1012 in batches spread over {@code
+   * shutdown.drain-ms} (passing over those with a call in flight), waits (until {@code
+   * shutdown.grace-ms} after the start of the stop) for the method calls in flight to finish, then
+   * its unfinished jobs end FAILED and its job history goes to a survivor; its verticles stop in
+   * reverse order (it withdraws from {@code cluster.nodes}, every websocket left is closed with
+   * 1012, the features and the source host stop); then its methods, probes and registry listener
+   * go. Its Vert.x is left running.
    */
   public synchronized Future<Void> close() {
     if (closing == null) {
       draining = true;
+      long deadline = System.currentTimeMillis() + settings.shutdownGraceMs();
+      long drainMs = settings.shutdownDrainMs();
+      LOG.info(
+          "draining: closing {} websocket(s) with 1012 over {} ms, refusing new ones",
+          stats.connections.get(),
+          drainMs);
       closing =
-          callsFinished(System.currentTimeMillis() + settings.shutdownGraceMs())
+          Future.all(bridges.stream().map(b -> b.drain(drainMs)).toList())
+              .<Void>mapEmpty()
+              .recover(e -> Future.succeededFuture())
+              .compose(v -> callsFinished(deadline))
               .compose(v -> clusterJobs.handOver())
               .compose(v -> undeployAll())
               .compose(v -> methods.close())

@@ -174,6 +174,16 @@ public final class Connection implements Subscriber {
     }
   }
 
+  /** This side closed it ({@link #terminate}), or it is closed. */
+  public boolean closing() {
+    return closed || closedWith != null;
+  }
+
+  /** The client's method calls that have not been answered yet. */
+  public int callsInFlight() {
+    return callsInFlight;
+  }
+
   /**
    * Closes with {@code code}; what the connection holds is released on the next tick, not after the
    * close handshake.

@@ -72,7 +72,9 @@ public final class TestNodes {
    * linger (counts drop at once), no alert engine (alerts raised by this host's real load would
    * reach unrelated subscribers), and — for the tests of everything but security, which do not log
    * in — connections that have not logged in hold {@code FULL_ADMIN}; the security tests override
-   * it. Cheap password hashing; a generous message rate limit.
+   * it. Cheap password hashing; a generous message rate limit; a stopping node closes its
+   * websockets at once (DrainIT and ShutdownIT test the drain spread over {@code
+   * shutdown.drain-ms}).
    */
   static JsonObject defaults() {
     return new JsonObject()
@@ -85,6 +87,8 @@ public final class TestNodes {
         .put("http.port", 0)
         .put("http.host", "127.0.0.1")
         .put("bus.consumer-linger-ms", 0)
+        // Nodes of the tests stop with clients still connected, many times a run.
+        .put("shutdown.drain-ms", 0)
         .put("alerts.enabled", false);
   }
 
