@@ -150,7 +150,9 @@ test("node B stopped (SIGSTOP): the heartbeat notices and the client moves on to
   });
   clients.push(client);
   const closes = [];
+  const logins = [];
   client.on("close", (c) => closes.push(c));
+  client.on("login", (l) => logins.push({ ...l, at: Date.now() }));
   await client.connect();
   assert.equal(client.url, B.url);
 
@@ -174,6 +176,9 @@ test("node B stopped (SIGSTOP): the heartbeat notices and the client moves on to
   assert.match(closes[0].reason, /heartbeat/);
   assert.equal(closes[0].willReconnect, true);
 
+  await until("logged in on C", () => logins.length >= 2, 10_000);
+  assert.equal(logins[1].url, C.url);
+  const loggedInMs = logins[1].at - stoppedAt;
   await until("ready again, on C", () => readies.length >= 2 && client.state === "ready", 30_000);
   const readyMs = Date.now() - stoppedAt;
   assert.equal(client.url, C.url);
@@ -181,6 +186,6 @@ test("node B stopped (SIGSTOP): the heartbeat notices and the client moves on to
   const mark = ticks.last(C.id);
   await until("live ticks of C on C", () => ticks.last(C.id) >= mark + 10, 10_000);
   assert.equal(await client.call("core.ping"), "pong");
-  summary.silent = { noticed_ms: noticedMs, ready_again_ms: readyMs, close: closes[0], log: client._log.lines };
+  summary.silent = { noticed_ms: noticedMs, logged_in_on_c_ms: loggedInMs, ready_again_ms: readyMs, close: closes[0], log: client._log.lines };
   client.close();
 });

@@ -544,6 +544,7 @@ export class HeraldClient {
       throw new CallError({ errname: "AUTH_ERR", error: 13, reason: `login as ${what} refused` }, "login");
     }
     this._user = params && answer.user_info ? answer.user_info.username : creds.username;
+    this._debug(`logged in on ${this.url}`);
     this._emit("login", { url: this.url, user: this._user });
   }
 
@@ -679,6 +680,7 @@ export class HeraldClient {
     const info = { position: m.position, recovered: m.recovered, resubscribed: Boolean(wire.resubscribe) };
     wire.lastReady = info;
     wire.everReady = true;
+    this._debug(`'${wire.name}' ready${m.recovered === undefined ? "" : ` (recovered: ${m.recovered})`}`);
     for (const sub of wire.subs) {
       sub._resolve({ position: m.position, recovered: m.recovered });
       this._callback(sub, "onReady", info);
