@@ -680,11 +680,13 @@ export class HeraldClient {
     const info = { position: m.position, recovered: m.recovered, resubscribed: Boolean(wire.resubscribe) };
     wire.lastReady = info;
     wire.everReady = true;
+    const forced = wire.forceResync;
+    wire.forceResync = false;
     this._debug(`'${wire.name}' ready${m.recovered === undefined ? "" : ` (recovered: ${m.recovered})`}`);
     for (const sub of wire.subs) {
       sub._resolve({ position: m.position, recovered: m.recovered });
       this._callback(sub, "onReady", info);
-      if (m.recovered === false) {
+      if (m.recovered === false || forced) {
         this._callback(sub, "onResync", { reason: "not-recovered", position: m.position });
       }
     }
@@ -711,6 +713,15 @@ export class HeraldClient {
         return;
       }
       this._sendSub(wire, false);
+      return;
+    }
+    if (error && wire.positions && wire.position !== undefined && error.reason.includes(".since:")) {
+      // A position this cluster does not know (e.g. from before a restart of the whole cluster):
+      // start again from now, and say that something may be missing.
+      this._debug(`'${wire.name}': the position was refused: subscribing from now`);
+      wire.position = undefined;
+      wire.forceResync = true;
+      this._sendSub(wire, wire.resubscribe);
       return;
     }
     wire.state = "ended";
