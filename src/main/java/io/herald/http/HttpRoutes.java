@@ -36,6 +36,8 @@ final class HttpRoutes {
                     .putHeader("X-Content-Type-Options", "nosniff")
                     .putHeader("Content-Security-Policy", PAGE_CSP)
                     .end(EventsPage.html(EventsPage.markdown(node.events().catalogue()))));
+    // The JavaScript client, for browsers and Node.js.
+    router.get(ClientScript.PATH).handler(ClientScript::handle);
     // Services outside the JVM publish with an API key.
     new PublishApi(node).mount(router);
   }
