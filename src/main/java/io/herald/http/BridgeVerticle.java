@@ -112,6 +112,9 @@ public final class BridgeVerticle extends VerticleBase {
         new HttpServerOptions()
             .setHost(settings.httpHost())
             .setPort(settings.httpPort())
+            // HTTP/1.1 and websockets only: a request offering h2c (java.net.http's default) is
+            // answered in HTTP/1.1; accepting the upgrade left some answers unsent.
+            .setHttp2ClearTextEnabled(false)
             .setMaxWebSocketFrameSize(settings.maxMessageBytes())
             .setMaxWebSocketMessageSize(settings.maxMessageBytes())
             .setPerMessageWebSocketCompressionSupported(settings.compression())

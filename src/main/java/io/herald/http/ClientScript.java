@@ -24,8 +24,8 @@ final class ClientScript {
   static final String CONTENT_TYPE = "text/javascript; charset=utf-8";
   static final String CACHE_CONTROL = "public, max-age=3600, must-revalidate";
 
-  private static final Buffer BODY = Buffer.buffer(load());
-  private static final String ETAG = etag(BODY.getBytes());
+  private static final byte[] BODY = load();
+  private static final String ETAG = etag(BODY);
 
   private ClientScript() {}
 
@@ -41,7 +41,9 @@ final class ClientScript {
       ctx.response().setStatusCode(304).end();
       return;
     }
-    ctx.response().end(BODY);
+    // A buffer per answer: a written buffer's bytes are consumed, one shared would be empty the
+    // second time.
+    ctx.response().end(Buffer.buffer(BODY));
   }
 
   private static byte[] load() {

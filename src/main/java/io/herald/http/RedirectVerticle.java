@@ -42,7 +42,8 @@ public final class RedirectVerticle extends VerticleBase {
             .createHttpServer(
                 new HttpServerOptions()
                     .setHost(settings.httpHost())
-                    .setPort(settings.httpTlsRedirectPort()))
+                    .setPort(settings.httpTlsRedirectPort())
+                    .setHttp2ClearTextEnabled(false))
             .requestHandler(
                 request -> {
                   if (!hosts.allows(request.authority())) {

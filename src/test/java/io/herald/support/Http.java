@@ -15,8 +15,14 @@ import java.time.Duration;
  */
 public final class Http {
 
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  /**
+   * A client per request: no pooled keep-alive connection is reused, which a node may close (idle
+   * connections are closed after {@code http.handshake-timeout-ms}) just as it is, nor one to a
+   * node gone whose port a new node got.
+   */
+  private static HttpClient client() {
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
 
   /** An answer: its status, its content type and its body. */
   public record Page(int status, String contentType, String body) {}
@@ -26,11 +32,12 @@ public final class Http {
   public static Page get(int port, String uri) {
     try {
       HttpResponse<String> response =
-          CLIENT.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + uri))
-                  .timeout(Duration.ofMillis(WsClient.WAIT_MS))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+          client()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + uri))
+                      .timeout(Duration.ofMillis(WsClient.WAIT_MS))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       return new Page(
           response.statusCode(),
           response.headers().firstValue("content-type").orElse(null),
