@@ -136,6 +136,14 @@ try {
     await page.getByRole("button", { name: "Start checksum" }).click();
     await page.locator("#checksum-outcome.error").waitFor();
     summary.checksumError = await page.locator("#checksum-outcome").textContent();
+
+    step("the failed job raised an alert: dismiss it");
+    const alert = page.locator("#alerts li", { hasText: "outside the readable roots" });
+    await alert.waitFor();
+    summary.alert = await alert.textContent();
+    await alert.getByRole("button", { name: /^Dismiss alert/ }).click();
+    await alert.waitFor({ state: "detached" });
+    summary.alertDismissed = true;
   }
 
   step("filter the event log");

@@ -112,6 +112,8 @@ class ConsoleIT {
       assertEquals(100.0, summary.getDouble("jobProgress"), summary.encode());
       assertEquals("100 %", summary.getString("jobPercentText"), summary.encode());
       assertTrue(summary.getString("checksumError").contains("EACCES"), summary.encode());
+      assertTrue(summary.getString("alert").startsWith("WARNING"), summary.encode());
+      assertTrue(summary.getBoolean("alertDismissed"), summary.encode());
 
       JsonArray visible = summary.getJsonArray("logVisible");
       assertFalse(visible.isEmpty(), summary.encode());
