@@ -5,8 +5,8 @@
 // Environment: HERALD_CONSOLE_URL (the page), HERALD_PASSWORD (admin's), HERALD_FILE (a file to
 // checksum), HERALD_SCREENSHOTS (a directory), HERALD_SUMMARY (a JSON file), HERALD_CHROMIUM
 // (default /usr/bin/chromium); for the reconnect check HERALD_RECONNECT_SIGNAL (a file this
-// script creates once logged in: the test then kills the page's node) and HERALD_OTHER_NODE (the
-// host:port the page must reconnect to).
+// script creates once logged in: the test then kills the page's node), HERALD_EXPECT_NODES (how many nodes the page must list
+// first; default 1).
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,8 @@ try {
 
   step("the node is listed");
   await page.locator("#nodes tbody tr[data-node-id]").first().waitFor();
+  const expectNodes = Number(process.env.HERALD_EXPECT_NODES || 1);
+  await page.waitForFunction((n) => document.querySelectorAll("#nodes tbody tr[data-node-id]").length >= n, expectNodes);
   summary.nodes = await page.locator("#nodes tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.nodeId));
 
   step("the realtime charts draw samples");
@@ -144,14 +146,15 @@ try {
     await alert.getByRole("button", { name: /^Dismiss alert/ }).click();
     await alert.waitFor({ state: "detached" });
     summary.alertDismissed = true;
+
+    step("filter the event log (the job's events)");
+    await page.locator("#log li").first().waitFor();
+    await page.getByLabel("Filter").fill(process.env.HERALD_LOG_FILTER || "core.get_jobs");
+    summary.logVisible = await page.locator("#log li:visible").evaluateAll((ls) => ls.map((l) => l.textContent));
+    summary.logHidden = await page.locator("#log li:not(:visible)").count();
+    await page.getByLabel("Filter").fill("");
   }
 
-  step("filter the event log");
-  await page.locator("#log li").first().waitFor();
-  await page.getByLabel("Filter").fill(process.env.HERALD_LOG_FILTER || "core.get_jobs");
-  summary.logVisible = await page.locator("#log li:visible").evaluateAll((ls) => ls.map((l) => l.textContent));
-  summary.logHidden = await page.locator("#log li:not(:visible)").count();
-  await page.getByLabel("Filter").fill("");
   // Enough samples for the charts to show a line.
   await page.waitForFunction(() => Number(document.querySelector('canvas[data-chart="cpu"]').dataset.samples) >= 8);
   await shot(page, "console");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.Node;
 import io.herald.support.Http;
+import io.herald.support.NodeProcess;
 import io.herald.support.NodeScripts;
 import io.herald.support.TestNodes;
 import io.vertx.core.Vertx;
@@ -15,16 +16,20 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console every node serves at {@code GET /}, in a real headless browser: Debian's Chromium
@@ -131,5 +136,88 @@ class ConsoleIT {
     } finally {
       TestNodes.await(node.close());
     }
+  }
+
+  /**
+   * Two node processes: the page, on node A with both listed, loses A to SIGKILL, says it is
+   * reconnecting, then that it reconnected to B, and its charts carry on.
+   */
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void reconnectsToAnotherNode(@TempDir Path dir) throws Exception {
+    String cluster = "herald-console-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    int[] members = NodeProcess.freePorts(2);
+    String memberList = "127.0.0.1:" + members[0] + ",127.0.0.1:" + members[1];
+    int portA = NodeProcess.freePort();
+    int portB = NodeProcess.freePort();
+    List<NodeProcess> nodes = new ArrayList<>();
+    try {
+      nodes.add(
+          NodeProcess.start(portA, env(cluster, memberList, members[0], portB), dir.resolve("a")));
+      nodes.add(
+          NodeProcess.start(portB, env(cluster, memberList, members[1], portA), dir.resolve("b")));
+      Path summaryFile = dir.resolve("summary.json");
+      Path signal = dir.resolve("kill-a");
+      Map<String, String> env = new HashMap<>();
+      env.put("HERALD_CONSOLE_URL", "http://127.0.0.1:" + portA + "/");
+      env.put("HERALD_PASSWORD", CLUSTER_PASSWORD);
+      env.put("HERALD_EXPECT_NODES", "2");
+      env.put("HERALD_RECONNECT_SIGNAL", signal.toString());
+      env.put("HERALD_SCREENSHOTS", SCREENSHOTS.toString());
+      env.put("HERALD_SUMMARY", summaryFile.toString());
+      CompletableFuture<NodeScripts.Result> run =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return NodeScripts.run(List.of("node", "console-browser.mjs"), env, 180);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      // The script signals once the page lists both nodes: then node A dies.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+      while (!Files.exists(signal) && !run.isDone() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      if (Files.exists(signal)) {
+        nodes.get(0).kill();
+      }
+      NodeScripts.Result result = run.get(200, TimeUnit.SECONDS);
+      System.out.printf("[ConsoleIT] reconnect:%n%s%n", result.stdout());
+      assertEquals(0, result.exit(), "the browser script failed:\n" + result);
+      JsonObject summary = new JsonObject(Files.readString(summaryFile));
+      assertEquals(2, summary.getJsonArray("nodes").size(), summary.encode());
+      assertTrue(summary.getString("reconnecting").contains("reconnecting"), summary.encode());
+      assertEquals("127.0.0.1:" + portB, summary.getString("reconnectedNode"), summary.encode());
+      assertTrue(summary.getString("reconnected").startsWith("Reconnected to"), summary.encode());
+      assertEquals(new JsonArray(), summary.getJsonArray("pageErrors"), summary.encode());
+      assertTrue(Files.size(SCREENSHOTS.resolve("reconnected.png")) > 10_000);
+    } finally {
+      for (NodeProcess node : nodes) {
+        node.close();
+      }
+    }
+  }
+
+  private static final String CLUSTER_PASSWORD = "console-admin-secret";
+
+  /** A node of the cluster that accepts the pages of the other node (its origin). */
+  private static Map<String, String> env(
+      String cluster, String members, int memberPort, int otherHttpPort) {
+    return Map.of(
+        "HERALD_CLUSTER_NAME",
+        cluster,
+        "HERALD_CLUSTER_MEMBERS",
+        members,
+        "HERALD_CLUSTER_PORT",
+        Integer.toString(memberPort),
+        "HERALD_ALERTS_ENABLED",
+        "false",
+        "HERALD_AUTH_ANONYMOUS_ROLES",
+        "",
+        "HERALD_HTTP_ALLOWED_ORIGINS",
+        "http://127.0.0.1:" + otherHttpPort,
+        "HERALD_ADMIN_PASSWORD",
+        CLUSTER_PASSWORD);
   }
 }
