@@ -206,6 +206,26 @@ export class HeraldClient {
     return this._urls[this._urlIndex];
   }
 
+  /** The websocket URLs of the nodes, in the order they are tried. */
+  get urls() {
+    return this._urls.slice();
+  }
+
+  /**
+   * Replaces the list of nodes to connect to (e.g. with the nodes `cluster.nodes` lists): the next
+   * reconnect tries the URL after the current one in the new list (the first when the current one
+   * is not in it). The open connection is kept.
+   * @param {string[]} urls
+   */
+  setUrls(urls) {
+    if (!Array.isArray(urls) || urls.length === 0) {
+      throw new TypeError("HeraldClient.setUrls: a non-empty list of websocket URLs is required");
+    }
+    const index = urls.indexOf(this.url);
+    this._urls = urls.slice();
+    this._urlIndex = index >= 0 ? index : this._urls.length - 1;
+  }
+
   /** Adds a listener; returns a function that removes it. */
   on(event, fn) {
     if (!this._listeners.has(event)) this._listeners.set(event, new Set());

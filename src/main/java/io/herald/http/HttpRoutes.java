@@ -38,6 +38,8 @@ final class HttpRoutes {
                     .end(EventsPage.html(EventsPage.markdown(node.events().catalogue()))));
     // The JavaScript client, for browsers and Node.js.
     router.get(ClientScript.PATH).handler(ClientScript::handle);
+    // The web console: GET / and /console/*, built on herald.js.
+    ConsoleAssets.mount(router);
     // Services outside the JVM publish with an API key.
     new PublishApi(node).mount(router);
   }
