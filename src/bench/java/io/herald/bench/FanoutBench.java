@@ -858,6 +858,12 @@ public final class FanoutBench {
           p.environment.put("HERALD_HTTP_NATIVE_TRANSPORT", "false");
           yield p;
         }
+        case "herald-nometrics" -> {
+          // A/B of the node's metrics: Herald with Vert.x's Micrometer metrics off.
+          Peer p = heraldPeer(bench, "herald-nometrics", false, herald);
+          p.environment.put("HERALD_METRICS_ENABLED", "false");
+          yield p;
+        }
         case "raw" ->
             jvm(
                 new Peer(bench, "raw-vertx", false, "/ws", null, false, 200),
@@ -887,7 +893,7 @@ public final class FanoutBench {
             throw new IllegalArgumentException(
                 "unknown peer "
                     + name
-                    + " (known: herald, herald-cluster, herald-nio, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
+                    + " (known: herald, herald-cluster, herald-nio, herald-nometrics, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
     }
 
@@ -924,6 +930,8 @@ public final class FanoutBench {
       p.environment.put("HERALD_VERTICLES", HeraldBenchPublisher.class.getName());
       // The peers serve anonymous subscribers (nchan has no login either): same work per message.
       p.environment.put("HERALD_AUTH_ANONYMOUS_ROLES", "FULL_ADMIN");
+      // Every subscriber of the harness comes from 127.0.0.1: lift the per-address connection cap.
+      p.environment.put("HERALD_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "1000000");
       // The harness's sockets never talk after subscribing: keep them (pongs aside) past Herald's
       // 60 s.
       p.environment.put("HERALD_WS_IDLE_TIMEOUT_MS", "3600000");
