@@ -498,6 +498,11 @@ public final class Settings {
     return (Boolean) get("metrics.enabled");
   }
 
+  /** {@code metrics.vertx}: Vert.x's own metrics on the registry too (with metrics.enabled). */
+  public boolean metricsVertx() {
+    return metricsEnabled() && (Boolean) get("metrics.vertx");
+  }
+
   /**
    * {@code metrics.token}: the bearer token {@code GET /metrics} requires, or "" for none (open to
    * whoever reaches the HTTP port).

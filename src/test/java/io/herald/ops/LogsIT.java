@@ -37,7 +37,15 @@ class LogsIT {
     int port = NodeProcess.freePort();
     try (NodeProcess node =
         NodeProcess.start(
-            port, Map.of("HERALD_LOG_FORMAT", "json", "HERALD_CLUSTER_ENABLED", "false"), dir)) {
+            port,
+            Map.of(
+                "HERALD_LOG_FORMAT",
+                "json",
+                "HERALD_CLUSTER_ENABLED",
+                "false",
+                "HERALD_METRICS_VERTX",
+                "true"),
+            dir)) {
       String session;
       try (WsClient client = WsClient.connect(vertx, port)) {
         client.send(new JsonObject().put("msg", "connect").put("version", "1"));
