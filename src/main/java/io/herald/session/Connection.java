@@ -423,11 +423,15 @@ public final class Connection implements Subscriber {
     }
   }
 
-  /** Handling a message failed: logged within {@link LogLimiter#HOSTILE}, the text clipped. */
+  /**
+   * Handling a message failed: logged within {@link LogLimiter#HOSTILE}, with the message's size
+   * but never its text (a login's carries a password or a key).
+   */
   private void failed(String text, RuntimeException e) {
     String note = LogLimiter.HOSTILE.acquire();
     if (note != null) {
-      LOG.error("session {}: failed to handle {}{}", session, LogLimiter.clip(text, 500), note, e);
+      LOG.error(
+          "session {}: failed to handle a message of {} chars{}", session, text.length(), note, e);
     }
   }
 
