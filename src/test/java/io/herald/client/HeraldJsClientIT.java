@@ -9,7 +9,6 @@ import io.herald.support.Http;
 import io.herald.support.NodeProcess;
 import io.herald.support.NodeScripts;
 import io.herald.support.TestNodes;
-import io.herald.support.TickPublisher;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -24,7 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,20 +112,11 @@ class HeraldJsClientIT {
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void reconnectsRecoversAndNoticesASilentNode(@TempDir Path dir) throws Exception {
-    String cluster = "herald-js-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    int[] ports = NodeProcess.freePorts(3);
-    String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
-    List<NodeProcess> nodes = new ArrayList<>();
+    // Security as shipped: the client logs in (again after each reconnect).
+    List<NodeProcess> nodes =
+        NodeProcess.startTickCluster(
+            dir, 3, Map.of("HERALD_AUTH_ANONYMOUS_ROLES", "", "HERALD_ADMIN_PASSWORD", PASSWORD));
     try {
-      nodes.add(
-          NodeProcess.start(
-              NodeProcess.freePort(), env(cluster, members, ports[0]), dir.resolve("a")));
-      CompletableFuture<NodeProcess> b =
-          NodeProcess.startAsync(env(cluster, members, ports[1]), dir.resolve("b"));
-      CompletableFuture<NodeProcess> c =
-          NodeProcess.startAsync(env(cluster, members, ports[2]), dir.resolve("c"));
-      nodes.add(b.get(90, TimeUnit.SECONDS));
-      nodes.add(c.get(90, TimeUnit.SECONDS));
       Map<String, String> env = new HashMap<>();
       String impl = globalWebSocket == null ? "ws" : "global";
       env.put("HERALD_WS", impl);
@@ -205,26 +194,5 @@ class HeraldJsClientIT {
       }
     }
     return out.toString();
-  }
-
-  private static Map<String, String> env(String cluster, String members, int memberPort) {
-    return Map.of(
-        "HERALD_CLUSTER_NAME",
-        cluster,
-        "HERALD_CLUSTER_MEMBERS",
-        members,
-        "HERALD_CLUSTER_PORT",
-        Integer.toString(memberPort),
-        "HERALD_VERTICLES",
-        TickPublisher.class.getName(),
-        "HERALD_TEST_TICK_MS",
-        "20",
-        "HERALD_ALERTS_ENABLED",
-        "false",
-        // Security as shipped: the client logs in (again after each reconnect).
-        "HERALD_AUTH_ANONYMOUS_ROLES",
-        "",
-        "HERALD_ADMIN_PASSWORD",
-        PASSWORD);
   }
 }

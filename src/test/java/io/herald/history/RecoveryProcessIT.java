@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,20 +38,8 @@ class RecoveryProcessIT {
   @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void aClientWhoseNodeWasKilledRecoversOnAnotherNode(Vertx vertx, @TempDir Path dir)
       throws Exception {
-    String cluster = "herald-rec-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-    int[] ports = NodeProcess.freePorts(3);
-    String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
-    List<NodeProcess> nodes = new ArrayList<>();
+    List<NodeProcess> nodes = NodeProcess.startTickCluster(dir, 3, Map.of());
     try {
-      nodes.add(
-          NodeProcess.start(
-              NodeProcess.freePort(), env(cluster, members, ports[0]), dir.resolve("n1")));
-      CompletableFuture<NodeProcess> second =
-          NodeProcess.startAsync(env(cluster, members, ports[1]), dir.resolve("n2"));
-      CompletableFuture<NodeProcess> third =
-          NodeProcess.startAsync(env(cluster, members, ports[2]), dir.resolve("n3"));
-      nodes.add(second.get(90, TimeUnit.SECONDS));
-      nodes.add(third.get(90, TimeUnit.SECONDS));
       NodeProcess n1 = nodes.get(0);
       NodeProcess n3 = nodes.get(2);
       List<String> ids = List.of(n1.nodeId(), nodes.get(1).nodeId(), n3.nodeId());
@@ -134,21 +121,5 @@ class RecoveryProcessIT {
     for (int i = 1; i < seqs.size(); i++) {
       assertEquals(seqs.get(i - 1) + 1, seqs.get(i), what + " at " + i + ": " + seqs);
     }
-  }
-
-  private static Map<String, String> env(String cluster, String members, int memberPort) {
-    return Map.of(
-        "HERALD_CLUSTER_NAME",
-        cluster,
-        "HERALD_CLUSTER_MEMBERS",
-        members,
-        "HERALD_CLUSTER_PORT",
-        Integer.toString(memberPort),
-        "HERALD_VERTICLES",
-        TickPublisher.class.getName(),
-        "HERALD_TEST_TICK_MS",
-        "20",
-        "HERALD_ALERTS_ENABLED",
-        "false");
   }
 }
