@@ -161,9 +161,20 @@ try {
 
   if (signal) {
     step("the page's node goes away: the page reconnects to another node");
+    // Every state the status line passes through, recorded in the page: "reconnecting" may last a few
+    // milliseconds only (the first backoff can be that short), too short for a poll to see.
+    await page.evaluate(() => {
+      const line = document.querySelector("#connection");
+      window.__reconnecting = null;
+      new MutationObserver(() => {
+        if (line.dataset.state === "reconnecting" && window.__reconnecting === null) {
+          window.__reconnecting = line.textContent;
+        }
+      }).observe(line, { attributes: true, childList: true, characterData: true, subtree: true });
+    });
     writeFileSync(signal, "kill");
-    await page.locator('#connection[data-state="reconnecting"]').waitFor({ timeout: 30_000 });
-    summary.reconnecting = await page.locator("#connection").textContent();
+    await page.waitForFunction(() => window.__reconnecting !== null, null, { timeout: 30_000 });
+    summary.reconnecting = await page.evaluate(() => window.__reconnecting);
     await page.locator('#connection[data-reconnected="true"][data-state="ready"]').waitFor({ timeout: 60_000 });
     summary.reconnected = await page.locator("#connection").textContent();
     summary.reconnectedNode = await page.locator("#connection").getAttribute("data-node");

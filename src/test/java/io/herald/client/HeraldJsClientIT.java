@@ -8,6 +8,7 @@ import io.herald.node.Node;
 import io.herald.support.Http;
 import io.herald.support.NodeProcess;
 import io.herald.support.NodeScripts;
+import io.herald.support.SampleFile;
 import io.herald.support.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -16,13 +17,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,11 +61,9 @@ class HeraldJsClientIT {
   void basics(Vertx vertx) throws Exception {
     Path data = TestNodes.freshDir().toAbsolutePath();
     Path logs = Files.createDirectories(data.resolve("logs"));
-    byte[] content = new byte[2 * 1024 * 1024];
-    new Random(12).nextBytes(content);
-    Path file = Files.write(logs.resolve("sample.bin"), content).toRealPath();
-    String expected =
-        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    SampleFile sample = SampleFile.write(logs, "sample.bin", 2 * 1024 * 1024, 12);
+    Path file = sample.path();
+    String expected = sample.sha256();
 
     Node node =
         TestNodes.secured(

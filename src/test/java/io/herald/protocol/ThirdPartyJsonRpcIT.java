@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.Node;
 import io.herald.support.NodeScripts;
+import io.herald.support.SampleFile;
 import io.herald.support.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -13,11 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -48,11 +46,9 @@ class ThirdPartyJsonRpcIT {
     Path data = TestNodes.freshDir().toAbsolutePath();
     Path logs = Files.createDirectories(data.resolve("logs"));
     // Large enough for the job to report progress on its way.
-    byte[] content = new byte[512 * 1024];
-    new Random(11).nextBytes(content);
-    Path file = Files.write(logs.resolve("sample.log"), content).toRealPath();
-    String expected =
-        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    SampleFile sample = SampleFile.write(logs, "sample.log", 512 * 1024, 11);
+    Path file = sample.path();
+    String expected = sample.sha256();
 
     Node node = TestNodes.secured(vertx, new JsonObject().put("data.dir", data.toString()));
     try {
