@@ -16,7 +16,10 @@ final class Subscription {
   /** Where its first answer goes. */
   final Answer answer;
 
-  /** Its ready answer went out: from then on, an end is an end, not a refusal. */
+  /**
+   * Its ready answer went out: from then on an end is an end, not a refusal, and a change of caller
+   * may end it (before, the subscription's own setup checks the caller when it completes).
+   */
   boolean readySent;
 
   /** What its ready answer carries besides the id (see {@link Answer#ready}), or null. */
@@ -41,9 +44,6 @@ final class Subscription {
    * The event, once looked up (null for {@code *}): what the caller's roles are checked against.
    */
   EventDescriptor descriptor;
-
-  /** Ready was (or is about to be) sent: from now on a change of caller may end it. */
-  boolean accepted;
 
   boolean cancelled;
   Runnable release;

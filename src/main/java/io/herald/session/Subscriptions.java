@@ -92,7 +92,7 @@ final class Subscriptions {
    */
   void recheck(Caller now) {
     for (Subscription sub : new ArrayList<>(subscriptions.values())) {
-      if (sub.accepted && !mayHold(now, sub.descriptor)) {
+      if (sub.readySent && !mayHold(now, sub.descriptor)) {
         end(sub, now.refusal());
       }
     }
@@ -224,7 +224,6 @@ final class Subscriptions {
             refuse(sub, caller.get().refusal());
             return;
           }
-          sub.accepted = true;
           sub.release = attached::release;
           if (!attached.open(
               () -> {
