@@ -119,7 +119,10 @@ public final class BridgeVerticle extends VerticleBase {
             .setMaxWebSocketMessageSize(settings.maxMessageBytes())
             .setPerMessageWebSocketCompressionSupported(settings.compression())
             .setPerFrameWebSocketCompressionSupported(settings.compression())
-            .setAcceptBacklog(4096);
+            .setAcceptBacklog(4096)
+            // Every response is written on its connection's event loop: no cross-thread write
+            // queue (4.7 KB of heap each, kept as long as an upgraded websocket lives).
+            .setStrictThreadMode(true);
     if (tls != null) {
       options.setSsl(true).setKeyCertOptions(tls.keyCert());
     }

@@ -1,6 +1,8 @@
 package io.herald.http;
 
 import io.herald.ops.Operations;
+import io.herald.util.OnContext;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -40,8 +42,9 @@ final class OpsRoutes {
           .end("Unauthorized: /metrics needs \"Authorization: Bearer <metrics.token>\"\n");
       return;
     }
-    ops.scrape()
-        .get()
+    // answered on the request's event loop (strict thread mode): the job counts may come back on
+    // a cluster thread
+    OnContext.on(Vertx.currentContext(), ops.scrape().get())
         .onComplete(
             ar -> {
               if (ar.failed()) {

@@ -127,8 +127,8 @@ final class PublishApi {
     String address = address(ctx);
     if (!node.auth().allows(address)) {
       LOG.warn("publish refused from {}: too many failed logins from this address", address);
-      node.auth()
-          .failed(address)
+      // answered on the request's event loop (strict thread mode)
+      OnContext.on(ctx.vertx().getOrCreateContext(), node.auth().failed(address))
           .onComplete(
               v -> {
                 ctx.response()
@@ -332,7 +332,7 @@ final class PublishApi {
                 answer(ctx, refusal.status, refusal.body);
                 return;
               }
-              publishInOrder(entries, 0, new JsonArray())
+              OnContext.on(context, publishInOrder(entries, 0, new JsonArray()))
                   .onComplete(
                       done -> {
                         JsonArray positions = done.result();

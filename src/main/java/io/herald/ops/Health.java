@@ -3,6 +3,7 @@ package io.herald.ops;
 import io.herald.bus.Addresses;
 import io.herald.cluster.Membership;
 import io.herald.event.Producers;
+import io.herald.util.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -95,8 +96,12 @@ public final class Health {
       return;
     }
     Future<AsyncMap<String, Object>> map = in.membership().map(Addresses.MAP_NODES);
-    map.compose(m -> m.get(in.membership().nodeId()))
-        .timeout(CLUSTER_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+    // completed on the check's event loop: /ready is answered there (strict thread mode), and a
+    // cluster map answers on a cluster thread
+    OnContext.on(
+            Vertx.currentContext(),
+            map.compose(m -> m.get(in.membership().nodeId()))
+                .timeout(CLUSTER_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS))
         .onComplete(
             ar -> {
               if (ar.succeeded() && ar.result() != null) {

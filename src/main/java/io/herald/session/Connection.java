@@ -108,9 +108,11 @@ public final class Connection implements Subscriber {
     this.onClosed = onClosed;
     this.clock = clock;
     this.lastSeen = clock.getAsLong();
+    // Before anything is written: every write to the socket is made on this event loop.
+    boolean direct = DirectWrites.apply(ws);
     this.outbound =
         new Outbound(
-            Outbound.Socket.of(ws),
+            Outbound.Socket.of(ws, direct && !services.settings().compression()),
             services.settings().maxPendingBytes(),
             () -> terminate(CloseCode.SLOW_CONSUMER),
             services.stats());

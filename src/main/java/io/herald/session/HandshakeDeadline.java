@@ -6,8 +6,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,24 +37,12 @@ public final class HandshakeDeadline {
 
   private static final Logger LOG = LoggerFactory.getLogger(HandshakeDeadline.class);
 
-  static final String INTERNAL = "io.vertx.core.internal.http.WebSocketInternal";
+  static final String INTERNAL = VertxInternals.WEBSOCKET_INTERNAL;
 
   /** {@code ChannelHandlerContext channelHandlerContext()} of a Vert.x websocket, or null. */
-  static final MethodHandle CONTEXT = resolve();
+  static final MethodHandle CONTEXT = VertxInternals.CHANNEL_CONTEXT;
 
   private HandshakeDeadline() {}
-
-  private static MethodHandle resolve() {
-    try {
-      return MethodHandles.publicLookup()
-          .findVirtual(
-              Class.forName(INTERNAL),
-              "channelHandlerContext",
-              MethodType.methodType(ChannelHandlerContext.class));
-    } catch (ReflectiveOperationException e) {
-      return null;
-    }
-  }
 
   /**
    * {@code options} with the deadline, a write-idle timeout of {@code ms}; unchanged if websockets
@@ -78,12 +64,11 @@ public final class HandshakeDeadline {
     if (CONTEXT == null) {
       return;
     }
-    ChannelPipeline pipeline;
-    try {
-      pipeline = ((ChannelHandlerContext) CONTEXT.invoke(ws)).pipeline();
-    } catch (Throwable e) {
-      throw new IllegalStateException("cannot reach the websocket's channel", e);
+    ChannelHandlerContext ctx = VertxInternals.channelContext(ws);
+    if (ctx == null) {
+      throw new IllegalStateException("cannot reach the websocket's channel");
     }
+    ChannelPipeline pipeline = ctx.pipeline();
     if (pipeline.get(IdleStateHandler.class) != null) {
       pipeline.remove(IdleStateHandler.class);
     }

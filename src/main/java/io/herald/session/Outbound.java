@@ -38,8 +38,18 @@ final class Outbound {
     /** Calls {@code onDrain} each time the write buffer falls back below its low-water mark. */
     void drainHandler(Runnable onDrain);
 
-    /** A websocket, written through {@link TextFrames}. */
-    static Socket of(ServerWebSocket ws) {
+    /**
+     * A websocket: through {@link SharedFrameSocket} (one frame buffer per event per event loop)
+     * when {@code shared} and it can be, else through {@link TextFrames}. {@code shared}: its
+     * writes are direct ({@link DirectWrites}) and it is not compressed.
+     */
+    static Socket of(ServerWebSocket ws, boolean shared) {
+      Socket socket = shared ? SharedFrameSocket.of(ws) : null;
+      return socket != null ? socket : framed(ws);
+    }
+
+    /** A websocket, written through {@link TextFrames}: Vert.x encodes each frame. */
+    static Socket framed(ServerWebSocket ws) {
       return new Socket() {
         @Override
         public boolean writeQueueFull() {

@@ -1,0 +1,141 @@
+package io.herald.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.VoidChannelPromise;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.http.ServerWebSocket;
+
+/**
+ * A websocket written below Vert.x's frame encoding: each event's text frame, header and payload,
+ * is built once per event loop, and the same buffer goes to every socket of the loop.
+ *
+ * <p>A server-to-client frame is not masked, so an event's frame is the same bytes for every
+ * subscriber. Vert.x's write path would, for every socket, wrap the payload in a frame object and
+ * have Netty's encoder allocate a buffer and copy header and payload into it. Here the fan-out
+ * writes the same {@code byte[]} to its sockets one after the other on one event loop: the first
+ * write builds the frame in a direct buffer, kept per thread while the same array comes; each
+ * socket gets a retained duplicate of it (a view, no copy), written and flushed on the context of
+ * Vert.x's connection handler, which lies after the websocket encoder (a {@code ByteBuf} passes it
+ * unchanged). The frame last built on a thread is kept until the next one, or until the thread
+ * ends.
+ *
+ * <p>Only over {@link DirectWrites}: then Vert.x's own writes (answers, pings, the close frame) go
+ * straight to the channel too, so that all of a socket's writes reach it in the order they are
+ * made, on its event loop; {@code writeQueueFull()} is Netty's channel past its high-water mark,
+ * which is what the slow-consumer policy of {@link Outbound} reads. Not used with per-message
+ * compression, which needs Vert.x's per-socket encoder. Confined to the socket's event loop.
+ */
+final class SharedFrameSocket implements Outbound.Socket {
+
+  /**
+   * {@code -Dio.herald.session.perSocketFrames=true}: Vert.x's per-socket frame encoding for every
+   * socket, for the benchmark's A/B of this path (peer {@code herald-framed}); not a setting.
+   */
+  static final boolean DISABLED = Boolean.getBoolean("io.herald.session.perSocketFrames");
+
+  /** The frame last built on this thread, and the payload it was built from. */
+  private static final FastThreadLocal<LastFrame> LAST =
+      new FastThreadLocal<>() {
+        @Override
+        protected LastFrame initialValue() {
+          return new LastFrame();
+        }
+
+        @Override
+        protected void onRemoval(LastFrame last) {
+          last.release(); // the event loop's thread ends (Netty removes its thread locals then)
+        }
+      };
+
+  private final ServerWebSocket ws;
+  private final ChannelHandlerContext ctx;
+
+  /** A write failure means the channel is closing: ignored, as Vert.x's write path does. */
+  private final VoidChannelPromise ignoreFailure;
+
+  private SharedFrameSocket(ServerWebSocket ws, ChannelHandlerContext ctx) {
+    this.ws = ws;
+    this.ctx = ctx;
+    this.ignoreFailure = new VoidChannelPromise(ctx.channel(), false);
+  }
+
+  /**
+   * The shared-frame socket over {@code ws}, whose writes {@link DirectWrites#apply} made direct;
+   * null when it cannot be one.
+   */
+  static Outbound.Socket of(ServerWebSocket ws) {
+    ChannelHandlerContext ctx = DISABLED ? null : VertxInternals.channelContext(ws);
+    return ctx == null ? null : new SharedFrameSocket(ws, ctx);
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return ws.writeQueueFull();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return ws.isClosed();
+  }
+
+  @Override
+  public void write(byte[] frame) {
+    ByteBuf shared = LAST.get().frameFor(frame, ctx.alloc());
+    ctx.writeAndFlush(shared.retainedDuplicate(), ignoreFailure);
+  }
+
+  @Override
+  public void drainHandler(Runnable onDrain) {
+    ws.drainHandler(v -> onDrain.run());
+  }
+
+  /** Builds a final, unmasked text frame around {@code payload} in a new direct buffer. */
+  static ByteBuf encode(byte[] payload, ByteBufAllocator alloc) {
+    int n = payload.length;
+    int header = n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
+    ByteBuf frame = alloc.directBuffer(header + n);
+    frame.writeByte(0x81); // FIN, text
+    if (n <= 125) {
+      frame.writeByte(n);
+    } else if (n <= 0xFFFF) {
+      frame.writeByte(126);
+      frame.writeShort(n);
+    } else {
+      frame.writeByte(127);
+      frame.writeLong(n);
+    }
+    frame.writeBytes(payload);
+    return frame;
+  }
+
+  /**
+   * One thread's last frame. The payload array is held too, so that its identity cannot be taken by
+   * a new array while the frame is kept.
+   */
+  private static final class LastFrame {
+    private byte[] payload;
+    private ByteBuf frame;
+
+    ByteBuf frameFor(byte[] p, ByteBufAllocator alloc) {
+      if (p != payload) {
+        ByteBuf built = encode(p, alloc);
+        if (frame != null) {
+          frame.release(); // the duplicates still being written hold their own references
+        }
+        frame = built;
+        payload = p;
+      }
+      return frame;
+    }
+
+    void release() {
+      if (frame != null) {
+        frame.release();
+        frame = null;
+        payload = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.herald.session;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.http.ServerWebSocket;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * The Netty channel under a Vert.x websocket, reached through Vert.x's internal interface {@value
+ * #WEBSOCKET_INTERNAL} (its public {@code channelHandlerContext()}), by name: the classes that need
+ * the channel ({@link HandshakeDeadline}, {@link DirectWrites}, {@link SharedFrameSocket}) degrade
+ * to Vert.x's public behaviour when it is gone, and their tests fail then.
+ */
+final class VertxInternals {
+
+  static final String WEBSOCKET_INTERNAL = "io.vertx.core.internal.http.WebSocketInternal";
+
+  /** {@code ChannelHandlerContext channelHandlerContext()} of a Vert.x websocket, or null. */
+  static final MethodHandle CHANNEL_CONTEXT = resolve();
+
+  private VertxInternals() {}
+
+  private static MethodHandle resolve() {
+    try {
+      return MethodHandles.publicLookup()
+          .findVirtual(
+              Class.forName(WEBSOCKET_INTERNAL, false, ServerWebSocket.class.getClassLoader()),
+              "channelHandlerContext",
+              MethodType.methodType(ChannelHandlerContext.class));
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The context of Vert.x's connection handler, the last of {@code ws}'s pipeline; null when this
+   * Vert.x does not expose it or {@code ws} is not Vert.x's. Writes through it must be made on the
+   * channel's event loop.
+   */
+  static ChannelHandlerContext channelContext(ServerWebSocket ws) {
+    if (CHANNEL_CONTEXT == null || !CHANNEL_CONTEXT.type().parameterType(0).isInstance(ws)) {
+      return null;
+    }
+    try {
+      return (ChannelHandlerContext) CHANNEL_CONTEXT.invoke(ws);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+}
