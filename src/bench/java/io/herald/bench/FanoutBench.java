@@ -243,6 +243,15 @@ public final class FanoutBench {
 
   /** Every rate x repetition of one N, the peers interleaved (A B C, then B C A ...). */
   void measurePoints(List<Peer> batch, int n, List<Integer> rates) throws Exception {
+    points.addAll(measureInterleaved(batch, n, rates));
+  }
+
+  /**
+   * The peers get n subscribers each, then every rate x repetition is measured, the peers
+   * interleaved; the points, not added to the run's.
+   */
+  List<Point> measureInterleaved(List<Peer> batch, int n, List<Integer> rates) throws Exception {
+    List<Point> measured = new ArrayList<>();
     List<List<WebSocket>> sockets = new ArrayList<>();
     for (Peer peer : batch) {
       sockets.add(subscribeMeasuringMemory(peer, n));
@@ -251,7 +260,7 @@ public final class FanoutBench {
     for (int rate : rates) {
       for (int rep = 0; rep < reps; rep++) {
         for (int i = 0; i < batch.size(); i++) {
-          points.add(
+          measured.add(
               measure(batch.get((i + rep) % batch.size()), n, rate, warmMs, measureMs, true));
         }
       }
@@ -260,6 +269,7 @@ public final class FanoutBench {
       closeAll(list);
     }
     Thread.sleep(2500);
+    return measured;
   }
 
   void runScenario(String name) throws Exception {
@@ -413,6 +423,24 @@ public final class FanoutBench {
   void closeAll(List<WebSocket> sockets) throws Exception {
     Future<?> all = onLoop(() -> Future.join(sockets.stream().map(ws -> ws.close()).toList()));
     all.toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Records what the subscribers receive of run {@code stats.run} while {@code start} runs and
+   * until {@code untilNanos} (plus 400 ms for the last deliveries).
+   */
+  <S extends RunStats> S record(S stats, java.util.concurrent.Callable<?> start, long untilNanos)
+      throws Exception {
+    onLoop(() -> current = stats);
+    start.call();
+    sleepUntil(untilNanos);
+    Thread.sleep(400);
+    onLoop(
+        () -> {
+          current = null;
+          return null;
+        });
+    return stats;
   }
 
   // --- one measurement ---
@@ -890,7 +918,7 @@ public final class FanoutBench {
   }
 
   /** What the generator saw of one run; touched on the generator's event loop only. */
-  static final class RunStats {
+  static class RunStats {
     final long run;
     final long winStart;
     final long winEnd;
@@ -993,6 +1021,19 @@ public final class FanoutBench {
         boolean awaitsReady,
         long settleMs)
         throws IOException {
+      this(bench, label, isHerald, path, subscribe, awaitsReady, settleMs, freePort(), freePort());
+    }
+
+    Peer(
+        FanoutBench bench,
+        String label,
+        boolean isHerald,
+        String path,
+        String subscribe,
+        boolean awaitsReady,
+        long settleMs,
+        int wsPort,
+        int controlPort) {
       this.bench = bench;
       this.label = label;
       this.isHerald = isHerald;
@@ -1000,8 +1041,8 @@ public final class FanoutBench {
       this.subscribe = subscribe;
       this.awaitsReady = awaitsReady;
       this.settleMs = settleMs;
-      this.wsPort = freePort();
-      this.controlPort = freePort();
+      this.wsPort = wsPort;
+      this.controlPort = controlPort;
     }
 
     static Peer of(String name, FanoutBench bench) throws Exception {
@@ -1154,6 +1195,32 @@ public final class FanoutBench {
 
     List<Long> pids() {
       return List.of(process.pid());
+    }
+
+    /**
+     * Polls a Herald node's {@code GET /ready} every 10 ms; the System.nanoTime() it answered 200.
+     */
+    long awaitReady() throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      HttpRequest ready =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + wsPort + "/ready"))
+              .timeout(Duration.ofSeconds(2))
+              .build();
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(label + " exited, see its log");
+        }
+        try {
+          if (bench.control.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode()
+              == 200) {
+            return System.nanoTime();
+          }
+        } catch (IOException notYet) {
+          // not listening yet
+        }
+        Thread.sleep(10);
+      }
+      throw new IllegalStateException(label + " not ready within 90 s");
     }
 
     long rss() throws IOException {
