@@ -61,19 +61,85 @@ public final class FanoutBench {
   static final long CLK_TCK = 100;
   static final long PAGE = 4096;
 
+  /** The GC comparison's peers (BENCH_SUITE=gc) and their collectors. */
+  static final Map<String, String> GC_FLAGS =
+      Map.of(
+          "herald-serial", "Serial",
+          "herald-parallel", "Parallel",
+          "herald-g1", "G1",
+          "herald-shenandoah", "Shenandoah",
+          "herald-zgc", "Z");
+
+  static final List<String> GC_PEERS =
+      List.of("herald-serial", "herald-parallel", "herald-g1", "herald-shenandoah", "herald-zgc");
+
   // --- settings ---
-  final List<String> peerNames =
-      list(env("BENCH_PEERS", "herald,herald-cluster,raw,sockjs,ws,nchan"));
-  final List<Integer> ns =
-      list(env("BENCH_N", "100,1000")).stream().map(Integer::parseInt).toList();
-  final List<Integer> rates =
-      list(env("BENCH_RATES", "5000,20000")).stream().map(Integer::parseInt).toList();
+  /**
+   * {@code targets}: issue 13's targets 1-6 in one run; {@code gc}: the collectors side by side.
+   */
+  final String suite = env("BENCH_SUITE", "");
+
+  final List<String> scenarios =
+      list(env("BENCH_SCENARIOS", suite.equals("targets") ? "heap,cold,hop,slow" : ""));
+  final List<String> peerNames = list(env("BENCH_PEERS", defaultPeers()));
+  final List<Load> loads = loads();
   final int reps = Integer.parseInt(env("BENCH_REPS", "3"));
   final long warmMs = Long.parseLong(env("BENCH_WARM_MS", "1000"));
   final long warmupMs = Long.parseLong(env("BENCH_WARMUP_MS", "30000"));
   final long measureMs = Long.parseLong(env("BENCH_MEASURE_MS", "4000"));
   final Path out = ROOT.resolve(env("BENCH_OUT", "target/bench"));
   final boolean threads = !env("BENCH_THREADS", "").isEmpty();
+
+  /** Websockets the generator may hold at once (its file descriptors: 20,000 on this machine). */
+  final int maxSockets = Integer.parseInt(env("BENCH_MAX_SOCKETS", "19000"));
+
+  final Targets targets = new Targets();
+
+  /** The scenarios' own sections of the report. */
+  final StringBuilder sections = new StringBuilder();
+
+  /** One point of W1: N subscribers, delivered messages a second. */
+  record Load(int n, int rate) {}
+
+  String defaultPeers() {
+    return switch (suite) {
+      case "targets" -> "herald,herald-cluster,ws,nchan";
+      case "gc" -> String.join(",", GC_PEERS);
+      default -> scenarios.isEmpty() ? "herald,herald-cluster,raw,sockjs,ws,nchan" : "herald";
+    };
+  }
+
+  /**
+   * BENCH_POINTS ({@code N@RATE,...}); else the suite's; else BENCH_N x BENCH_RATES (none when only
+   * scenarios were asked for).
+   */
+  List<Load> loads() {
+    String explicit = env("BENCH_POINTS", "");
+    if (explicit.isEmpty()) {
+      explicit =
+          switch (suite) {
+            case "targets" -> "1000@20000,1000@35000,5000@35000";
+            case "gc" -> "1000@20000,5000@35000";
+            default -> "";
+          };
+    }
+    if (!explicit.isEmpty()) {
+      return list(explicit).stream()
+          .map(p -> p.split("@"))
+          .map(p -> new Load(Integer.parseInt(p[0]), Integer.parseInt(p[1])))
+          .toList();
+    }
+    if (!scenarios.isEmpty() && env("BENCH_N", "").isEmpty() && env("BENCH_RATES", "").isEmpty()) {
+      return List.of();
+    }
+    List<Load> cross = new ArrayList<>();
+    for (String n : list(env("BENCH_N", "100,1000"))) {
+      for (String rate : list(env("BENCH_RATES", "5000,20000"))) {
+        cross.add(new Load(Integer.parseInt(n), Integer.parseInt(rate)));
+      }
+    }
+    return cross;
+  }
 
   final Vertx vertx =
       Vertx.vertx(
@@ -138,29 +204,109 @@ public final class FanoutBench {
       peer.launch(out.resolve("logs"));
       peers.add(peer);
     }
-    warmUp();
-    for (int n : ns) {
-      List<List<WebSocket>> sockets = new ArrayList<>();
-      for (Peer peer : peers) {
-        sockets.add(subscribeMeasuringMemory(peer, n));
+    warmUp(peers);
+    for (int n : loadNs()) {
+      for (List<Peer> batch : batches(n)) {
+        measurePoints(batch, n, ratesOf(n));
       }
-      settle(n);
-      for (int rate : rates) {
-        for (int rep = 0; rep < reps; rep++) {
-          // Interleaved, A B C then B C A ...: no peer always follows the same one.
-          for (int i = 0; i < peers.size(); i++) {
-            points.add(
-                measure(peers.get((i + rep) % peers.size()), n, rate, warmMs, measureMs, true));
-          }
-        }
-      }
-      for (List<WebSocket> list : sockets) {
-        closeAll(list);
-      }
-      Thread.sleep(2500);
+    }
+    for (String scenario : scenarios) {
+      runScenario(scenario);
     }
     String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
     report(loadBefore, loadAfter, (System.nanoTime() - started) / 1_000_000_000L);
+  }
+
+  /**
+   * The peers in groups whose N subscribers each the generator can hold at once
+   * (BENCH_MAX_SOCKETS): usually one group; at N = 5000 with four peers, two.
+   */
+  List<List<Peer>> batches(int n) {
+    int perBatch = Math.max(1, maxSockets / n);
+    int count = (peers.size() + perBatch - 1) / Math.max(1, perBatch);
+    List<List<Peer>> batches = new ArrayList<>();
+    for (int b = 0; b < count; b++) {
+      batches.add(new ArrayList<>());
+    }
+    for (int i = 0; i < peers.size(); i++) {
+      batches.get(i % count).add(peers.get(i));
+    }
+    if (count > 1) {
+      log(
+          "N=%d: the generator holds at most %d sockets: peers measured in %s",
+          n,
+          maxSockets,
+          batches.stream().map(b -> b.stream().map(p -> p.label).toList().toString()).toList());
+    }
+    return batches;
+  }
+
+  /** Every rate x repetition of one N, the peers interleaved (A B C, then B C A ...). */
+  void measurePoints(List<Peer> batch, int n, List<Integer> rates) throws Exception {
+    points.addAll(measureInterleaved(batch, n, rates));
+  }
+
+  /**
+   * The peers get n subscribers each, then every rate x repetition is measured, the peers
+   * interleaved; the points, not added to the run's.
+   */
+  List<Point> measureInterleaved(List<Peer> batch, int n, List<Integer> rates) throws Exception {
+    List<Point> measured = new ArrayList<>();
+    List<List<WebSocket>> sockets = new ArrayList<>();
+    for (Peer peer : batch) {
+      sockets.add(subscribeMeasuringMemory(peer, n));
+    }
+    settle(batch, n, rates.get(rates.size() - 1));
+    for (int rate : rates) {
+      for (int rep = 0; rep < reps; rep++) {
+        for (int i = 0; i < batch.size(); i++) {
+          measured.add(
+              measure(batch.get((i + rep) % batch.size()), n, rate, warmMs, measureMs, true));
+        }
+      }
+    }
+    for (List<WebSocket> list : sockets) {
+      closeAll(list);
+    }
+    Thread.sleep(2500);
+    return measured;
+  }
+
+  void runScenario(String name) throws Exception {
+    log("scenario %s ...", name);
+    switch (name) {
+      case "heap" -> new HeapPerConnection(this).run();
+      case "cold" -> new ColdStart(this).run();
+      case "hop" -> new ClusterHop(this).run();
+      case "slow" -> new SlowReader(this).run();
+      default ->
+          throw new IllegalArgumentException(
+              "unknown scenario " + name + " (known: heap, cold, hop, slow)");
+    }
+  }
+
+  /** The first peer of the run with this label, or null. */
+  Peer peer(String label) {
+    return peers.stream().filter(p -> p.label.equals(label)).findFirst().orElse(null);
+  }
+
+  /**
+   * The W1 points of a peer at (n, rate): those of the run if it measured them, else {@code reps}
+   * measured now with n fresh subscribers (a scenario's reference).
+   */
+  List<Point> reference(Peer peer, int n, int rate) throws Exception {
+    List<Point> ps = select(peer.label, n, rate);
+    if (!ps.isEmpty()) {
+      return ps;
+    }
+    List<WebSocket> sockets = connect(peer, n);
+    settle(List.of(peer), n, rate);
+    for (int rep = 0; rep < reps; rep++) {
+      points.add(measure(peer, n, rate, warmMs, measureMs, true));
+    }
+    closeAll(sockets);
+    Thread.sleep(1000);
+    return select(peer.label, n, rate);
   }
 
   // --- subscribers ---
@@ -271,12 +417,30 @@ public final class FanoutBench {
     }
   }
 
+  /**
+   * Closes the sockets and waits (up to 60 s) until they are closed: their descriptors are free.
+   */
   void closeAll(List<WebSocket> sockets) throws Exception {
+    Future<?> all = onLoop(() -> Future.join(sockets.stream().map(ws -> ws.close()).toList()));
+    all.toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Records what the subscribers receive of run {@code stats.run} while {@code start} runs and
+   * until {@code untilNanos} (plus 400 ms for the last deliveries).
+   */
+  <S extends RunStats> S record(S stats, java.util.concurrent.Callable<?> start, long untilNanos)
+      throws Exception {
+    onLoop(() -> current = stats);
+    start.call();
+    sleepUntil(untilNanos);
+    Thread.sleep(400);
     onLoop(
         () -> {
-          sockets.forEach(ws -> ws.close());
+          current = null;
           return null;
         });
+    return stats;
   }
 
   // --- one measurement ---
@@ -344,8 +508,8 @@ public final class FanoutBench {
    * minutes into the run, and a JVM pinned to one core has a single C2 thread, whose bursts (up to
    * half a second for one method) would land in the windows.
    */
-  void warmUp() throws Exception {
-    for (Peer peer : peers) {
+  void warmUp(List<Peer> warming) throws Exception {
+    for (Peer peer : warming) {
       List<WebSocket> sockets = connect(peer, 10);
       long deadline = System.nanoTime() + warmupMs * 1_000_000;
       int rounds = 0;
@@ -368,9 +532,9 @@ public final class FanoutBench {
   /**
    * A short run of every peer at once with the N subscribers, before the measured points of that N.
    */
-  void settle(int n) throws Exception {
-    double rate = Math.min(rates.get(rates.size() - 1), 40_000.0 / peers.size()) / n;
-    for (Peer peer : peers) {
+  void settle(List<Peer> batch, int n, int lastRate) throws Exception {
+    double rate = Math.min(lastRate, 40_000.0 / batch.size()) / n;
+    for (Peer peer : batch) {
       peer.startRun(++runIds, rate, 2500);
     }
     Thread.sleep(2800);
@@ -389,7 +553,7 @@ public final class FanoutBench {
     return total == 0 ? 0 : 100.0 * compiler / total;
   }
 
-  Sample sample(Peer peer) throws IOException {
+  Sample sample(Peer peer) throws Exception {
     Sample s = new Sample();
     s.nanos = System.nanoTime();
     for (long pid : peer.pids()) {
@@ -409,6 +573,7 @@ public final class FanoutBench {
       }
     }
     s.machineBusy = machineBusyTicks();
+    s.extra = peer.extraSample();
     return s;
   }
 
@@ -524,8 +689,8 @@ public final class FanoutBench {
             "p99.9",
             "loss%",
             "other%"));
-    for (int n : ns) {
-      for (int rate : rates) {
+    for (int n : loadNs()) {
+      for (int rate : ratesOf(n)) {
         for (Peer peer : peers) {
           List<Point> ps = select(peer.label, n, rate);
           if (ps.isEmpty()) {
@@ -606,8 +771,8 @@ public final class FanoutBench {
         if (peer.isHerald) {
           continue;
         }
-        for (int n : ns) {
-          for (int rate : rates) {
+        for (int n : loadNs()) {
+          for (int rate : ratesOf(n)) {
             List<Point> hs = select(h.label, n, rate);
             List<Point> ps = select(peer.label, n, rate);
             if (hs.isEmpty() || ps.isEmpty()) {
@@ -627,8 +792,19 @@ public final class FanoutBench {
         }
       }
     }
+    o.append(sections);
+    o.append("\nloadavg before: ").append(loadBefore).append("   after: ").append(loadAfter);
+    o.append("\n\n").append(targets.summary(this));
     System.out.print(o);
     System.out.flush();
+  }
+
+  List<Integer> loadNs() {
+    return loads.stream().map(Load::n).distinct().toList();
+  }
+
+  List<Integer> ratesOf(int n) {
+    return loads.stream().filter(l -> l.n() == n).map(Load::rate).distinct().toList();
   }
 
   List<Point> select(String label, int n, int rate) {
@@ -736,10 +912,13 @@ public final class FanoutBench {
     long genNs;
     long allPeers;
     long machineBusy;
+
+    /** A peer's own counters ({@link Peer#extraSample}), or null. */
+    long[] extra;
   }
 
   /** What the generator saw of one run; touched on the generator's event loop only. */
-  static final class RunStats {
+  static class RunStats {
     final long run;
     final long winStart;
     final long winEnd;
@@ -778,6 +957,9 @@ public final class FanoutBench {
     final double p99;
     final double p999;
     final double lossPct;
+    final Sample a;
+    final Sample b;
+    final RunStats stats;
 
     Point(
         String peer,
@@ -791,6 +973,9 @@ public final class FanoutBench {
       this.peer = peer;
       this.n = n;
       this.target = target;
+      this.a = a;
+      this.b = b;
+      this.stats = s;
       double wallS = (b.nanos - a.nanos) / 1e9;
       long serverTicks = b.serverUser + b.serverSys - a.serverUser - a.serverSys;
       this.deliveredPerSec = s.inWindow / (windowMs / 1000.0);
@@ -836,6 +1021,19 @@ public final class FanoutBench {
         boolean awaitsReady,
         long settleMs)
         throws IOException {
+      this(bench, label, isHerald, path, subscribe, awaitsReady, settleMs, freePort(), freePort());
+    }
+
+    Peer(
+        FanoutBench bench,
+        String label,
+        boolean isHerald,
+        String path,
+        String subscribe,
+        boolean awaitsReady,
+        long settleMs,
+        int wsPort,
+        int controlPort) {
       this.bench = bench;
       this.label = label;
       this.isHerald = isHerald;
@@ -843,11 +1041,11 @@ public final class FanoutBench {
       this.subscribe = subscribe;
       this.awaitsReady = awaitsReady;
       this.settleMs = settleMs;
-      this.wsPort = freePort();
-      this.controlPort = freePort();
+      this.wsPort = wsPort;
+      this.controlPort = controlPort;
     }
 
-    static Peer of(String name, FanoutBench bench) throws IOException {
+    static Peer of(String name, FanoutBench bench) throws Exception {
       String herald = "{\"msg\":\"sub\",\"id\":\"b\",\"name\":\"" + BenchPayload.EVENT + "\"}";
       return switch (name) {
         case "herald" -> heraldPeer(bench, "herald", false, herald);
@@ -858,6 +1056,8 @@ public final class FanoutBench {
           p.environment.put("HERALD_HTTP_NATIVE_TRANSPORT", "false");
           yield p;
         }
+        case "herald-g1", "herald-parallel", "herald-serial", "herald-shenandoah", "herald-zgc" ->
+            gcPeer(bench, name, herald);
         case "herald-nometrics" -> {
           // A/B of the node's metrics: Herald with Vert.x's Micrometer metrics off.
           Peer p = heraldPeer(bench, "herald-nometrics", false, herald);
@@ -893,8 +1093,25 @@ public final class FanoutBench {
             throw new IllegalArgumentException(
                 "unknown peer "
                     + name
-                    + " (known: herald, herald-cluster, herald-nio, herald-nometrics, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
+                    + " (known: herald, herald-cluster, herald-nio, herald-nometrics, herald-g1, herald-parallel,"
+                    + " herald-serial, herald-shenandoah, herald-zgc, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
+    }
+
+    /**
+     * The herald peer with one collector, {@code -XX:+Use<GC>GC} (pinned to one CPU the JVM would
+     * pick Serial); null when this JDK has not that collector.
+     */
+    static Peer gcPeer(FanoutBench bench, String name, String sub) throws Exception {
+      String flag = "-XX:+Use" + GC_FLAGS.get(name) + "GC";
+      Process check = new ProcessBuilder(JAVA, flag, "-version").redirectErrorStream(true).start();
+      check.getInputStream().readAllBytes();
+      if (check.waitFor() != 0) {
+        return null;
+      }
+      Peer p = heraldPeer(bench, name, false, sub);
+      p.command.add(p.command.indexOf(JAVA) + 1, flag);
+      return p;
     }
 
     static Peer heraldPeer(FanoutBench bench, String label, boolean clustered, String sub)
@@ -980,6 +1197,32 @@ public final class FanoutBench {
       return List.of(process.pid());
     }
 
+    /**
+     * Polls a Herald node's {@code GET /ready} every 10 ms; the System.nanoTime() it answered 200.
+     */
+    long awaitReady() throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      HttpRequest ready =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + wsPort + "/ready"))
+              .timeout(Duration.ofSeconds(2))
+              .build();
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(label + " exited, see its log");
+        }
+        try {
+          if (bench.control.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode()
+              == 200) {
+            return System.nanoTime();
+          }
+        } catch (IOException notYet) {
+          // not listening yet
+        }
+        Thread.sleep(10);
+      }
+      throw new IllegalStateException(label + " not ready within 90 s");
+    }
+
     long rss() throws IOException {
       long rss = 0;
       for (long pid : pids()) {
@@ -994,6 +1237,11 @@ public final class FanoutBench {
 
     long heapAfterGc() throws Exception {
       return new JsonObject(bench.get(controlPort, "/gc")).getLong("heap");
+    }
+
+    /** Counters of the peer's own taken with each CPU sample (the cluster hop's wire bytes). */
+    long[] extraSample() throws Exception {
+      return null;
     }
 
     void stop() {
