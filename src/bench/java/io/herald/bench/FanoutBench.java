@@ -1056,6 +1056,12 @@ public final class FanoutBench {
           p.environment.put("HERALD_HTTP_NATIVE_TRANSPORT", "false");
           yield p;
         }
+        case "herald-framed" -> {
+          // A/B of the shared-frame path: Vert.x's per-socket frame encoding for every socket.
+          Peer p = heraldPeer(bench, "herald-framed", false, herald);
+          p.command.add(p.command.indexOf(JAVA) + 1, "-Dio.herald.session.perSocketFrames=true");
+          yield p;
+        }
         case "herald-g1", "herald-parallel", "herald-serial", "herald-shenandoah", "herald-zgc" ->
             gcPeer(bench, name, herald);
         case "herald-nometrics" -> {
@@ -1093,7 +1099,7 @@ public final class FanoutBench {
             throw new IllegalArgumentException(
                 "unknown peer "
                     + name
-                    + " (known: herald, herald-cluster, herald-nio, herald-nometrics, herald-g1, herald-parallel,"
+                    + " (known: herald, herald-cluster, herald-nio, herald-nometrics, herald-framed, herald-g1, herald-parallel,"
                     + " herald-serial, herald-shenandoah, herald-zgc, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
     }
