@@ -269,6 +269,13 @@ public final class Settings {
     return integer("ws.max-message-bytes");
   }
 
+  /**
+   * {@code http.warmup-ms}: the longest the delivery path's warm-up may delay readiness (0: none).
+   */
+  public long warmupMs() {
+    return integer("http.warmup-ms");
+  }
+
   /** {@code http.native-transport}: Netty's native transport where it loads, else NIO. */
   public boolean nativeTransport() {
     return (Boolean) get("http.native-transport");

@@ -7,6 +7,7 @@ import io.herald.protocol.CloseCode;
 import io.herald.remote.RemoteSources;
 import io.herald.remote.SourceRouter;
 import io.herald.session.Connection;
+import io.herald.session.DeliveryWarmup;
 import io.herald.session.HandshakeDeadline;
 import io.herald.session.SessionServices;
 import io.herald.stream.CatchUp;
@@ -179,6 +180,13 @@ public final class BridgeVerticle extends VerticleBase {
                 tls.serve(s);
               }
             });
+  }
+
+  /**
+   * Warms this instance's delivery path up ({@link DeliveryWarmup}), for at most {@code budgetMs}.
+   */
+  public Future<DeliveryWarmup.Report> warmUp(long budgetMs) {
+    return DeliveryWarmup.run(vertx, context, hub, node.membership().nodeId(), budgetMs);
   }
 
   /** The status of a request whose Host the node does not answer to (RFC 9110 §15.5.20). */

@@ -229,7 +229,28 @@ public final class Node implements Herald {
         .compose(
             v -> deploy(new ClusterMembers(this, membership, settings.clusterHost(), httpPort)))
         .compose(v -> deployUserVerticles())
+        .compose(v -> warmUp())
         .onSuccess(v -> started = true);
+  }
+
+  /** The delivery path's warm-up ({@code http.warmup-ms}), before the node says it is ready. */
+  private Future<Void> warmUp() {
+    // one instance is enough: the JIT's code is shared by every event loop
+    return bridges
+        .get(0)
+        .warmUp(settings.warmupMs())
+        .onSuccess(
+            r -> {
+              if (r.ms() > 0) {
+                LOG.info(
+                    "delivery path warmed up in {} ms: {} frames on {} events{}",
+                    r.ms(),
+                    r.frames(),
+                    r.events(),
+                    r.quiet() ? "" : " (stopped at http.warmup-ms, the JIT still compiling)");
+              }
+            })
+        .mapEmpty();
   }
 
   /**

@@ -86,6 +86,9 @@ public final class TestNodes {
         .put("auth.pbkdf2-iterations", 4096)
         .put("http.port", 0)
         .put("http.host", "127.0.0.1")
+        // in-process nodes start by the hundred: no warm-up (node processes have it, and
+        // DeliveryWarmupTest)
+        .put("http.warmup-ms", 0)
         .put("bus.consumer-linger-ms", 0)
         // Nodes of the tests stop with clients still connected, many times a run.
         .put("shutdown.drain-ms", 0)
