@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.node.Node;
+import io.herald.session.Connection;
 import io.herald.support.RawWebSocket;
 import io.herald.support.TestNodes;
 import io.herald.support.WsClient;
@@ -15,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -163,6 +165,38 @@ class SlowConsumerIT {
       TestNodes.eventually(
           5000, "slow connection released", () -> herald.stats().subscriptions.get() == 1);
     }
+  }
+
+  /**
+   * A client that never reads again cannot take the 4001 close frame either (it is queued behind
+   * what it did not read), and Vert.x's closing timeout starts only once that frame is written: the
+   * node drops the TCP connection itself {@code Connection.CLOSE_GRACE_MS} after its close. What
+   * the client finds when it reads at last is what the kernel had taken, then the end of the stream
+   * without a close frame (with the connection left open, it would be the close frame).
+   */
+  @Test
+  void aClientThatNeverReadsAgainHasItsConnectionDroppedAfterTheCloseGrace() throws Exception {
+    RawWebSocket slow = stalledSubscriber(FIREHOSE, 0);
+    int seq = 0;
+    while (herald.stats().connections.get() == 1) {
+      assertTrue(seq < 20_000, "the stalled client was not closed");
+      herald.publish(FIREHOSE, event(++seq)).await();
+    }
+    Thread.sleep(Connection.CLOSE_GRACE_MS + 2000);
+    slow.socket().setSoTimeout(10_000);
+    RawWebSocket.Frame frame;
+    try {
+      while ((frame = slow.nextFrame()).opcode() != RawWebSocket.OP_CLOSE) {
+        assertEquals(RawWebSocket.OP_TEXT, frame.opcode());
+      }
+      throw new AssertionError("the close frame came: the connection was not dropped");
+    } catch (UncheckedIOException end) {
+      assertTrue(
+          end.getCause() instanceof java.io.EOFException
+              || end.getCause() instanceof java.net.SocketException,
+          "the stream ended: " + end.getCause());
+    }
+    slow.close();
   }
 
   @Test

@@ -15,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
@@ -37,6 +38,13 @@ import org.slf4j.LoggerFactory;
 public final class Connection implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+  /**
+   * How long a client has to take the close frame this side sent (and what is queued before it)
+   * before its TCP connection is dropped: Vert.x's own closing timeout.
+   */
+  public static final long CLOSE_GRACE_MS =
+      new HttpServerOptions().getWebSocketClosingTimeout() * 1000L;
 
   private final ServerWebSocket ws;
   private final SessionServices services;
@@ -196,6 +204,23 @@ public final class Connection implements Subscriber {
     }
     if (closedWith == null) {
       closedWith = code;
+      // Vert.x's closing timeout starts only once the close frame is written: a client that stopped
+      // reading (its buffers full, the frame stuck behind them) would keep its TCP connection open
+      // for ever.
+      context
+          .owner()
+          .setTimer(
+              CLOSE_GRACE_MS,
+              id -> {
+                if (VertxInternals.abort(ws)) {
+                  LOG.info(
+                      "session {}: the client did not take its close frame ({}) within {} ms:"
+                          + " connection dropped",
+                      session,
+                      code.code,
+                      CLOSE_GRACE_MS);
+                }
+              });
     }
     ws.close(code.code, code.reason);
     // Deferred: terminate can be called from inside a fan-out loop over the hub's index.

@@ -28,10 +28,9 @@ import org.slf4j.LoggerFactory;
  * (pings come every {@code ws.ping-interval-ms}; a slow consumer's writes do not complete), and its
  * liveness is the connection's own idle timeout (4000). So {@link #lift} removes the handler from
  * the upgraded channel. That takes Vert.x's internal interface {@value #INTERNAL} (its public
- * {@code channelHandlerContext()}), reached by name like {@code TextFrames}' frame class (the
- * second internal Herald uses). Should it move, the node runs without the deadline (and says so at
- * start) rather than with websockets closed by it; {@code HandshakeDeadlineTest} fails then, and
- * {@code LimitsIT} checks both sides on a real node.
+ * {@code channelHandlerContext()}), reached by name ({@link VertxInternals}). Should it move, the
+ * node runs without the deadline (and says so at start) rather than with websockets closed by it;
+ * {@code HandshakeDeadlineTest} fails then, and {@code LimitsIT} checks both sides on a real node.
  */
 public final class HandshakeDeadline {
 

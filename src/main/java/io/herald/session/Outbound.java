@@ -15,9 +15,10 @@ import java.util.Map;
  * {@code maxPendingBytes} the connection is closed through {@code onOverflow}: memory per
  * connection is bounded by Netty's mark plus that limit.
  *
- * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to: each write wraps the same
- * array ({@link TextFrames}), so an event is encoded once per node, not once per socket. Confined
- * to the connection's event loop.
+ * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to, so an event is encoded
+ * once per node, not once per socket; its websocket frame is built once per event loop ({@link
+ * SharedFrameSocket}), or once per socket by Vert.x over the same array ({@link TextFrames}) when
+ * compression is on. Confined to the connection's event loop.
  */
 final class Outbound {
 

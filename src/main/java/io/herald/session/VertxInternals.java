@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.http.ServerWebSocket;
 import java.lang.invoke.MethodHandle;
@@ -39,7 +40,27 @@ final class VertxInternals {
    * channel's event loop.
    */
   static ChannelHandlerContext channelContext(ServerWebSocket ws) {
-    if (CHANNEL_CONTEXT == null || !CHANNEL_CONTEXT.type().parameterType(0).isInstance(ws)) {
+    return CHANNEL_CONTEXT == null ? null : reach(ws);
+  }
+
+  /**
+   * Drops {@code ws}'s TCP connection if it is still open, whatever it still has to send; returns
+   * whether it did. For a client that does not take its close frame ({@link Connection}). Called on
+   * the channel's event loop. The close bypasses the pipeline: Vert.x's handler would turn it into
+   * one more graceful close, waiting for the same stuck close frame.
+   */
+  static boolean abort(ServerWebSocket ws) {
+    ChannelHandlerContext ctx = channelContext(ws);
+    if (ctx == null || !ctx.channel().isOpen()) {
+      return false;
+    }
+    Channel.Unsafe unsafe = ctx.channel().unsafe();
+    unsafe.close(unsafe.voidPromise());
+    return true;
+  }
+
+  private static ChannelHandlerContext reach(ServerWebSocket ws) {
+    if (!CHANNEL_CONTEXT.type().parameterType(0).isInstance(ws)) {
       return null;
     }
     try {

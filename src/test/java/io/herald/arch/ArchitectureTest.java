@@ -78,9 +78,8 @@ class ArchitectureTest {
   }
 
   /**
-   * No class depends on a Vert.x internal at compile time. (The zero-copy text frame of {@code
-   * io.herald.session.TextFrames} reaches its internal class by name; TextFramesTest fails when it
-   * moves.)
+   * No class depends on a Vert.x internal at compile time. (TextFrames, VertxInternals and
+   * DirectWrites reach theirs by name; their tests fail when one moves.)
    */
   @Test
   void noVertxInternals() {
