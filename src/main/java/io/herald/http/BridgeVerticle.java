@@ -41,6 +41,7 @@ public final class BridgeVerticle extends VerticleBase {
   private HttpServer server;
   private SubscriptionHub hub;
   private SourceRouter sources;
+  private SessionServices services;
   private long heartbeatTimer;
   private Runnable stopFollowingAccounts = () -> {};
 
@@ -87,7 +88,7 @@ public final class BridgeVerticle extends VerticleBase {
                 node.sourceHost(),
                 node.stats(),
                 settings.methodTimeoutMs()));
-    SessionServices services =
+    services =
         new SessionServices(
             settings,
             node.events(),
@@ -186,7 +187,7 @@ public final class BridgeVerticle extends VerticleBase {
    * Warms this instance's delivery path up ({@link DeliveryWarmup}), for at most {@code budgetMs}.
    */
   public Future<DeliveryWarmup.Report> warmUp(long budgetMs) {
-    return DeliveryWarmup.run(vertx, context, hub, node.membership().nodeId(), budgetMs);
+    return DeliveryWarmup.run(vertx, context, services, node.membership().nodeId(), budgetMs);
   }
 
   /** The status of a request whose Host the node does not answer to (RFC 9110 §15.5.20). */

@@ -47,6 +47,7 @@ import io.herald.ops.Health;
 import io.herald.ops.HeraldMetrics;
 import io.herald.ops.Operations;
 import io.herald.remote.SourceHost;
+import io.herald.session.DeliveryWarmup;
 import io.herald.sources.alerts.AlertConfig;
 import io.herald.sources.alerts.Alerts;
 import io.herald.sources.alerts.HostMetrics;
@@ -98,6 +99,8 @@ public final class Node implements Herald {
 
   /** The node's start finished: it has joined, serves, and runs its verticles ({@code /ready}). */
   private volatile boolean started;
+
+  private volatile DeliveryWarmup.Report warmup = new DeliveryWarmup.Report(0, 0, 0, false);
 
   /** Its HTTP server listens. */
   private volatile boolean serving;
@@ -233,6 +236,11 @@ public final class Node implements Herald {
         .onSuccess(v -> started = true);
   }
 
+  /** What the delivery path's warm-up did at start (zeros when {@code http.warmup-ms} is 0). */
+  public DeliveryWarmup.Report warmup() {
+    return warmup;
+  }
+
   /** The delivery path's warm-up ({@code http.warmup-ms}), before the node says it is ready. */
   private Future<Void> warmUp() {
     // one instance is enough: the JIT's code is shared by every event loop
@@ -241,6 +249,7 @@ public final class Node implements Herald {
         .warmUp(settings.warmupMs())
         .onSuccess(
             r -> {
+              warmup = r;
               if (r.ms() > 0) {
                 LOG.info(
                     "delivery path warmed up in {} ms: {} frames on {} events{}",

@@ -135,7 +135,9 @@ public final class Connection implements Subscriber {
             services.auth(), address, ws.headers().get("Origin"), session, this::callerChanged);
     this.subscriptions = new Subscriptions(services, this, outbound, context, auth::caller, wire);
     restrictUntilLogin();
-    LOG.info("connection open: session {} at {} from {}", session, endpoint(), address);
+    if (services.logsLifecycle()) {
+      LOG.info("connection open: session {} at {} from {}", session, endpoint(), address);
+    }
     ws.frameHandler(this::onFrame);
     ws.closeHandler(v -> cleanup());
     ws.exceptionHandler(
@@ -480,22 +482,24 @@ public final class Connection implements Subscriber {
     Integer code = closedWith != null ? Integer.valueOf(closedWith.code) : clientCode();
     String reason = closedWith != null ? closedWith.reason : ws.closeReason();
     services.stats().observer.disconnected(code);
-    LOG.info(
-        "connection closed: session {} at {} from {}: code {}{} after {} s{}",
-        session,
-        endpoint(),
-        address,
-        code == null ? "none (no close frame)" : code,
-        reason == null || reason.isEmpty()
-            ? ""
-            : " ("
-                + (closedWith != null ? "by the server: " : "")
-                + LogLimiter.clip(reason, 123)
-                + ")",
-        (System.nanoTime() - opened) / 1_000_000_000L,
-        malformed + refused == 0
-            ? ""
-            : ", " + malformed + " malformed and " + refused + " refused messages");
+    if (services.logsLifecycle()) {
+      LOG.info(
+          "connection closed: session {} at {} from {}: code {}{} after {} s{}",
+          session,
+          endpoint(),
+          address,
+          code == null ? "none (no close frame)" : code,
+          reason == null || reason.isEmpty()
+              ? ""
+              : " ("
+                  + (closedWith != null ? "by the server: " : "")
+                  + LogLimiter.clip(reason, 123)
+                  + ")",
+          (System.nanoTime() - opened) / 1_000_000_000L,
+          malformed + refused == 0
+              ? ""
+              : ", " + malformed + " malformed and " + refused + " refused messages");
+    }
     onClosed.accept(this);
   }
 }

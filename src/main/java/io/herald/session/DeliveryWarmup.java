@@ -32,14 +32,18 @@ import org.slf4j.LoggerFactory;
  * in its first two seconds and 35 ms over its first ten, against 9 ms warm.
  *
  * <p>What: {@value #SOCKETS} websockets to a server of its own on 127.0.0.1 (an ephemeral port, on
- * the bridge's event loop, configured as the bridge: strict thread mode, {@link DirectWrites},
- * {@link SharedFrameSocket} behind {@link Outbound}), each subscribed through the bridge's own
- * {@link SubscriptionHub} to an event of this node alone ({@code herald.warmup.n<node id>}, never
- * registered, so no client can subscribe to it), and an event published to it on the event bus
- * (local only) every millisecond: the bus consumer, the hub's fan-out and the write path a real
- * event takes. It ends when the JIT has compiled nothing for {@value #QUIET_MS} ms (after at least
- * {@value #MIN_MS} ms), or after {@code budgetMs}, whichever comes first; then everything it opened
- * is released and closed.
+ * the bridge's event loop, in strict thread mode as the bridge), each served by a real {@link
+ * Connection} (half of them JSON-RPC) with the bridge's services, but counted in statistics of
+ * their own and not logged, so that neither the node's metrics nor its log show them. Each
+ * connection is subscribed through the bridge's own {@link SubscriptionHub} to an event of this
+ * node alone ({@code herald.warmup.n<node id>}, never registered, so no client can subscribe to
+ * it), an event is published to it on the event bus (local only) every millisecond, and its client
+ * says {@code connect}, asks for that event by name (refused: it is not registered) and pings every
+ * {@value #PING_MS} ms. So the JIT profiles what real clients will run — the handshake, the read
+ * path, a subscription request, the bus consumer, the hub's fan-out to {@code Connection}s and the
+ * write path — rather than compiling code a real client would then make it throw away. It ends when
+ * the JIT has compiled nothing for {@value #QUIET_MS} ms (after at least {@value #MIN_MS} ms), or
+ * after {@code budgetMs}, whichever comes first; then everything it opened is released and closed.
  */
 public final class DeliveryWarmup {
 
@@ -49,9 +53,10 @@ public final class DeliveryWarmup {
   static final long TICK_MS = 1;
   static final long MIN_MS = 1000;
   static final long QUIET_MS = 750;
+  static final long PING_MS = 20;
 
-  /** A socket of the warm-up that falls this far behind is closed (as a slow consumer would be). */
-  private static final long MAX_PENDING_BYTES = 1 << 20;
+  /** The epoch of the warm-up's positions: they name no publisher's history. */
+  private static final String WARMUP_EPOCH = "warmup";
 
   /** How often the compiler's total time is read. */
   private static final long CHECK_MS = 250;
@@ -60,19 +65,20 @@ public final class DeliveryWarmup {
   private static final long QUIET_COMPILE_MS = 10;
 
   private final Vertx vertx;
-  private final SubscriptionHub hub;
+  private final SessionServices services;
   private final EventDescriptor event;
   private final long budgetMs;
-  private final List<Outbound> outbounds = new ArrayList<>();
+  private final List<WebSocket> legacyClients = new ArrayList<>();
+  private final List<WebSocket> jsonRpcClients = new ArrayList<>();
   private final List<SubscriptionHub.Handle> memberships = new ArrayList<>();
   private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
   private final Promise<Report> done = Promise.promise();
-  private final DeliveryOptions localOnly = new DeliveryOptions().setLocalOnly(true);
   private HttpServer server;
   private WebSocketClient client;
   private long seq;
   private long started;
   private long publishTimer = -1;
+  private long pingTimer = -1;
   private long checkTimer = -1;
   private long quietSince;
   private long compileMsAtQuiet;
@@ -81,23 +87,35 @@ public final class DeliveryWarmup {
   /** What a warm-up did: its duration, the events fanned out and the frames written. */
   public record Report(long ms, long events, long frames, boolean quiet) {}
 
-  private DeliveryWarmup(Vertx vertx, SubscriptionHub hub, String nodeId, long budgetMs) {
+  private DeliveryWarmup(Vertx vertx, SessionServices bridge, String nodeId, long budgetMs) {
     this.vertx = vertx;
-    this.hub = hub;
+    this.services =
+        new SessionServices(
+            bridge.settings(),
+            bridge.events(),
+            bridge.methods(),
+            bridge.hub(),
+            bridge.sources(),
+            bridge.producers(),
+            new NodeStats(), // not the node's: its metrics and status do not count the warm-up
+            bridge.auth(),
+            bridge.history(),
+            false); // nor does its log
     this.event = EventDescriptor.broadcast("herald.warmup.n" + nodeId.replace('-', '_')).build();
     this.budgetMs = budgetMs;
   }
 
   /**
-   * Runs a warm-up of at most {@code budgetMs} (0: none) on {@code context}, the event loop of
-   * {@code hub}; never fails: a warm-up that cannot run completes with what it did.
+   * Runs a warm-up of at most {@code budgetMs} (0: none) on {@code context}, the event loop of the
+   * bridge instance whose {@code services} it uses; never fails: a warm-up that cannot run
+   * completes with what it did.
    */
   public static Future<Report> run(
-      Vertx vertx, Context context, SubscriptionHub hub, String nodeId, long budgetMs) {
+      Vertx vertx, Context context, SessionServices services, String nodeId, long budgetMs) {
     if (budgetMs <= 0) {
       return Future.succeededFuture(new Report(0, 0, 0, false));
     }
-    DeliveryWarmup warmup = new DeliveryWarmup(vertx, hub, nodeId, budgetMs);
+    DeliveryWarmup warmup = new DeliveryWarmup(vertx, services, nodeId, budgetMs);
     context.runOnContext(
         v -> {
           try {
@@ -130,33 +148,55 @@ public final class DeliveryWarmup {
                 finish(false);
               } else if (!finished) {
                 publishTimer = vertx.setPeriodic(TICK_MS, id -> publish());
+                pingTimer = vertx.setPeriodic(PING_MS, id -> ping());
               }
             });
   }
 
-  /** The server side of a warm-up socket: subscribed through the hub, as a connection would be. */
-  private Future<Void> accept(ServerWebSocket ws) {
-    Outbound outbound =
-        new Outbound(
-            Outbound.Socket.of(ws, DirectWrites.apply(ws)),
-            MAX_PENDING_BYTES,
-            ws::close,
-            new NodeStats());
-    outbounds.add(outbound);
-    return hub.subscribe(event, (frame, key, position) -> outbound.send(frame, key))
-        .onSuccess(memberships::add)
-        .mapEmpty();
+  /** The server side of a warm-up socket: a connection, subscribed through the bridge's hub. */
+  private void accept(ServerWebSocket ws) {
+    Connection connection =
+        new Connection(ws, services, System::nanoTime, c -> {}, isJsonRpc(ws.path()));
+    services.hub().subscribe(event, connection).onSuccess(memberships::add);
+  }
+
+  private static boolean isJsonRpc(String path) {
+    return path.startsWith("/api/");
   }
 
   private Future<Void> connectAll(int port) {
     List<Future<WebSocket>> connecting = new ArrayList<>();
     for (int i = 0; i < SOCKETS; i++) {
+      String path = i % 2 == 0 ? "/websocket" : "/api/current";
       connecting.add(
           client
-              .connect(port, "127.0.0.1", "/warmup")
-              .onSuccess(ws -> ws.frameHandler(frame -> {}))); // read and dropped
+              .connect(port, "127.0.0.1", path)
+              .onSuccess(
+                  ws -> {
+                    ws.frameHandler(frame -> {}); // read and dropped
+                    if (isJsonRpc(path)) {
+                      jsonRpcClients.add(ws);
+                      ws.writeTextMessage(
+                          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"core.subscribe\",\"params\":[\""
+                              + event.name()
+                              + "\"]}");
+                    } else {
+                      legacyClients.add(ws);
+                      ws.writeTextMessage(
+                          "{\"msg\":\"connect\",\"version\":\"1\",\"support\":[\"1\"]}");
+                      ws.writeTextMessage(
+                          "{\"msg\":\"sub\",\"id\":\"w\",\"name\":\"" + event.name() + "\"}");
+                    }
+                  }));
     }
     return Future.all(connecting).mapEmpty();
+  }
+
+  /** Every client sends a ping, as its dialect says it. */
+  private void ping() {
+    legacyClients.forEach(ws -> ws.writeTextMessage("{\"msg\":\"ping\",\"id\":\"p\"}"));
+    jsonRpcClients.forEach(
+        ws -> ws.writeTextMessage("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"core.ping\"}"));
   }
 
   /** One event, encoded as a producer encodes it, published to the hub's consumer. */
@@ -174,7 +214,12 @@ public final class DeliveryWarmup {
                     .put("state", "RUNNING")
                     .put("progress", new JsonObject().put("percent", n % 100)))
             .encode();
-    vertx.eventBus().publish(Addresses.event(event.name()), frame, localOnly);
+    // as the publisher sends it (with its position), but to this node only
+    DeliveryOptions options =
+        new DeliveryOptions()
+            .setLocalOnly(true)
+            .addHeader(Addresses.POSITION_HEADER, WARMUP_EPOCH + "@" + n);
+    vertx.eventBus().publish(Addresses.event(event.name()), frame, options);
   }
 
   /** Ends once the JIT has been quiet long enough, or at the budget. */
@@ -205,10 +250,15 @@ public final class DeliveryWarmup {
     }
     finished = true;
     vertx.cancelTimer(publishTimer);
+    vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(checkTimer);
     memberships.forEach(SubscriptionHub.Handle::release);
     Report report =
-        new Report((System.nanoTime() - started) / 1_000_000, seq, seq * outbounds.size(), quiet);
+        new Report(
+            (System.nanoTime() - started) / 1_000_000,
+            seq,
+            services.stats().delivered.sum(),
+            quiet);
     Future.join(
             client == null ? Future.succeededFuture() : client.close(),
             server == null ? Future.succeededFuture() : server.close())

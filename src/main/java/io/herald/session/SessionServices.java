@@ -10,7 +10,10 @@ import io.herald.remote.SourceRouter;
 import io.herald.status.NodeStats;
 import io.herald.subscription.SubscriptionHub;
 
-/** What a connection needs from its bridge instance and its node. */
+/**
+ * What a connection needs from its bridge instance and its node. {@code logsLifecycle}: its
+ * connections log their open and close (false only for the delivery path's warm-up).
+ */
 public record SessionServices(
     Settings settings,
     EventRegistry events,
@@ -20,4 +23,20 @@ public record SessionServices(
     Producers producers,
     NodeStats stats,
     Auth auth,
-    History history) {}
+    History history,
+    boolean logsLifecycle) {
+
+  /** The services of a bridge instance, whose connections log their open and close. */
+  public SessionServices(
+      Settings settings,
+      EventRegistry events,
+      MethodRegistry methods,
+      SubscriptionHub hub,
+      SourceRouter sources,
+      Producers producers,
+      NodeStats stats,
+      Auth auth,
+      History history) {
+    this(settings, events, methods, hub, sources, producers, stats, auth, history, true);
+  }
+}
