@@ -98,7 +98,8 @@ public final class BridgeVerticle extends VerticleBase {
             node.producers(),
             node.stats(),
             node.auth(),
-            node.history());
+            node.history(),
+            true);
     stopFollowingAccounts =
         node.auth()
             .store()

@@ -2,7 +2,6 @@ package io.herald.session;
 
 import io.herald.EventDescriptor;
 import io.herald.bus.Addresses;
-import io.herald.status.NodeStats;
 import io.herald.subscription.SubscriptionHub;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -89,18 +88,7 @@ public final class DeliveryWarmup {
 
   private DeliveryWarmup(Vertx vertx, SessionServices bridge, String nodeId, long budgetMs) {
     this.vertx = vertx;
-    this.services =
-        new SessionServices(
-            bridge.settings(),
-            bridge.events(),
-            bridge.methods(),
-            bridge.hub(),
-            bridge.sources(),
-            bridge.producers(),
-            new NodeStats(), // not the node's: its metrics and status do not count the warm-up
-            bridge.auth(),
-            bridge.history(),
-            false); // nor does its log
+    this.services = bridge.unobserved(); // not the node's statistics, nor its log
     this.event = EventDescriptor.broadcast("herald.warmup.n" + nodeId.replace('-', '_')).build();
     this.budgetMs = budgetMs;
   }

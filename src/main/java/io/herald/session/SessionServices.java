@@ -26,17 +26,12 @@ public record SessionServices(
     History history,
     boolean logsLifecycle) {
 
-  /** The services of a bridge instance, whose connections log their open and close. */
-  public SessionServices(
-      Settings settings,
-      EventRegistry events,
-      MethodRegistry methods,
-      SubscriptionHub hub,
-      SourceRouter sources,
-      Producers producers,
-      NodeStats stats,
-      Auth auth,
-      History history) {
-    this(settings, events, methods, hub, sources, producers, stats, auth, history, true);
+  /**
+   * The same services for connections that neither the node's statistics (metrics, status) nor its
+   * log count: the delivery path's warm-up.
+   */
+  SessionServices unobserved() {
+    return new SessionServices(
+        settings, events, methods, hub, sources, producers, new NodeStats(), auth, history, false);
   }
 }

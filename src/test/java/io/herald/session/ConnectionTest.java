@@ -95,7 +95,8 @@ class ConnectionTest {
             null,
             stats,
             anonymousAdmins(vertx),
-            null);
+            null,
+            true);
     server =
         await(
             vertx
