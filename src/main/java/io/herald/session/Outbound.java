@@ -5,6 +5,7 @@ import io.vertx.core.http.ServerWebSocket;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The bounded outbound side of one connection, and its slow-consumer policy.
@@ -17,14 +18,14 @@ import java.util.Map;
  *
  * <p>Frames are pre-encoded UTF-8 JSON shared by every socket they go to, so an event is encoded
  * once per node, not once per socket; its websocket frame is built once per event loop ({@link
- * SharedFrameSocket}), or once per socket by Vert.x over the same array ({@link TextFrames}) when
+ * SharedFrameWriter}), or once per socket by Vert.x over the same array ({@link TextFrames}) when
  * compression is on. Confined to the connection's event loop.
  */
 final class Outbound {
 
   /**
    * The socket, as far as the policy needs it: a seam so that the policy can be tested without one
-   * ({@link #of(ServerWebSocket)} is the real socket).
+   * ({@link #of(ServerWebSocket, boolean)} is the real socket).
    */
   interface Socket {
     /** Whether the socket's write buffer is past its high-water mark. */
@@ -40,17 +41,18 @@ final class Outbound {
     void drainHandler(Runnable onDrain);
 
     /**
-     * A websocket: through {@link SharedFrameSocket} (one frame buffer per event per event loop)
-     * when {@code shared} and it can be, else through {@link TextFrames}. {@code shared}: its
-     * writes are direct ({@link DirectWrites}) and it is not compressed.
+     * A websocket: its frames written by {@link SharedFrameWriter} (one frame buffer per event per
+     * event loop) when {@code shared} and it can be, else through {@link TextFrames} (Vert.x
+     * encodes each frame). {@code shared}: its writes are direct ({@link DirectWrites}) and it is
+     * not compressed.
      */
     static Socket of(ServerWebSocket ws, boolean shared) {
-      Socket socket = shared ? SharedFrameSocket.of(ws) : null;
-      return socket != null ? socket : framed(ws);
+      Consumer<byte[]> writer = shared ? SharedFrameWriter.of(ws) : null;
+      return of(ws, writer != null ? writer : frame -> ws.writeFrame(TextFrames.text(frame)));
     }
 
-    /** A websocket, written through {@link TextFrames}: Vert.x encodes each frame. */
-    static Socket framed(ServerWebSocket ws) {
+    /** A websocket whose frames {@code writer} writes. */
+    static Socket of(ServerWebSocket ws, Consumer<byte[]> writer) {
       return new Socket() {
         @Override
         public boolean writeQueueFull() {
@@ -64,9 +66,7 @@ final class Outbound {
 
         @Override
         public void write(byte[] frame) {
-          // the shared array itself, not a copy: Vert.x's public API would re-encode a String per
-          // socket
-          ws.writeFrame(TextFrames.text(frame));
+          writer.accept(frame);
         }
 
         @Override

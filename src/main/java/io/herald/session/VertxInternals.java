@@ -10,7 +10,7 @@ import java.lang.invoke.MethodType;
 /**
  * The Netty channel under a Vert.x websocket, reached through Vert.x's internal interface {@value
  * #WEBSOCKET_INTERNAL} (its public {@code channelHandlerContext()}), by name: the classes that need
- * the channel ({@link HandshakeDeadline}, {@link DirectWrites}, {@link SharedFrameSocket}) degrade
+ * the channel ({@link HandshakeDeadline}, {@link DirectWrites}, {@link SharedFrameWriter}) degrade
  * to Vert.x's public behaviour when it is gone, and their tests fail then.
  */
 final class VertxInternals {

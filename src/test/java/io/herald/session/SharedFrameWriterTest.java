@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * keep their place among the frames Vert.x writes itself.
  */
 @ExtendWith(VertxExtension.class)
-class SharedFrameSocketTest {
+class SharedFrameWriterTest {
 
   @Test
   void sharedFramesOfEveryHeaderSizeReachEverySocketInOrder(Vertx vertx) throws Exception {
@@ -55,14 +55,13 @@ class SharedFrameSocketTest {
             .webSocketHandler(
                 ws -> {
                   assertTrue(DirectWrites.apply(ws));
-                  Outbound.Socket socket = SharedFrameSocket.of(ws);
-                  assertNotNull(socket, VertxInternals.WEBSOCKET_INTERNAL + " not usable");
-                  socket.drainHandler(() -> {});
+                  SharedFrameWriter writer = SharedFrameWriter.of(ws);
+                  assertNotNull(writer, VertxInternals.WEBSOCKET_INTERNAL + " not usable");
                   ws.textMessageHandler(
                       go -> {
-                        assertFalse(socket.isClosed());
+                        assertFalse(ws.isClosed());
                         for (byte[] p : payloads) {
-                          socket.write(p);
+                          writer.accept(p);
                           ws.writeTextMessage(new String(vertxFrame, UTF_8));
                         }
                         ws.close();
@@ -117,7 +116,7 @@ class SharedFrameSocketTest {
   }
 
   private static void assertHeader(int length, int... header) {
-    ByteBuf frame = SharedFrameSocket.encode(new byte[length], UnpooledByteBufAllocator.DEFAULT);
+    ByteBuf frame = SharedFrameWriter.encode(new byte[length], UnpooledByteBufAllocator.DEFAULT);
     try {
       assertEquals(header.length + length, frame.readableBytes());
       for (int i = 0; i < header.length; i++) {

@@ -6,10 +6,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.http.ServerWebSocket;
+import java.util.function.Consumer;
 
 /**
- * A websocket written below Vert.x's frame encoding: each event's text frame, header and payload,
- * is built once per event loop, and the same buffer goes to every socket of the loop.
+ * A websocket's frames written below Vert.x's frame encoding: each event's text frame, header and
+ * payload, is built once per event loop, and the same buffer goes to every socket of the loop.
  *
  * <p>A server-to-client frame is not masked, so an event's frame is the same bytes for every
  * subscriber. Vert.x's write path would, for every socket, wrap the payload in a frame object and
@@ -27,7 +28,7 @@ import io.vertx.core.http.ServerWebSocket;
  * which is what the slow-consumer policy of {@link Outbound} reads. Not used with per-message
  * compression, which needs Vert.x's per-socket encoder. Confined to the socket's event loop.
  */
-final class SharedFrameSocket implements Outbound.Socket {
+final class SharedFrameWriter implements Consumer<byte[]> {
 
   /**
    * {@code -Dio.herald.session.perSocketFrames=true}: Vert.x's per-socket frame encoding for every
@@ -49,46 +50,30 @@ final class SharedFrameSocket implements Outbound.Socket {
         }
       };
 
-  private final ServerWebSocket ws;
   private final ChannelHandlerContext ctx;
 
   /** A write failure means the channel is closing: ignored, as Vert.x's write path does. */
   private final VoidChannelPromise ignoreFailure;
 
-  private SharedFrameSocket(ServerWebSocket ws, ChannelHandlerContext ctx) {
-    this.ws = ws;
+  private SharedFrameWriter(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.ignoreFailure = new VoidChannelPromise(ctx.channel(), false);
   }
 
   /**
-   * The shared-frame socket over {@code ws}, whose writes {@link DirectWrites#apply} made direct;
+   * The shared-frame writer of {@code ws}, whose writes {@link DirectWrites#apply} made direct;
    * null when it cannot be one.
    */
-  static Outbound.Socket of(ServerWebSocket ws) {
+  static SharedFrameWriter of(ServerWebSocket ws) {
     ChannelHandlerContext ctx = DISABLED ? null : VertxInternals.channelContext(ws);
-    return ctx == null ? null : new SharedFrameSocket(ws, ctx);
+    return ctx == null ? null : new SharedFrameWriter(ctx);
   }
 
+  /** Writes one final text frame whose payload is {@code frame}. */
   @Override
-  public boolean writeQueueFull() {
-    return ws.writeQueueFull();
-  }
-
-  @Override
-  public boolean isClosed() {
-    return ws.isClosed();
-  }
-
-  @Override
-  public void write(byte[] frame) {
+  public void accept(byte[] frame) {
     ByteBuf shared = LAST.get().frameFor(frame, ctx.alloc());
     ctx.writeAndFlush(shared.retainedDuplicate(), ignoreFailure);
-  }
-
-  @Override
-  public void drainHandler(Runnable onDrain) {
-    ws.drainHandler(v -> onDrain.run());
   }
 
   /** Builds a final, unmasked text frame around {@code payload} in a new direct buffer. */
