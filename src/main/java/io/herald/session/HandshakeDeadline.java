@@ -5,7 +5,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
-import java.lang.invoke.MethodHandle;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,19 +26,15 @@ import org.slf4j.LoggerFactory;
  * <p>A websocket must not inherit it: once upgraded it may go without server writes for longer
  * (pings come every {@code ws.ping-interval-ms}; a slow consumer's writes do not complete), and its
  * liveness is the connection's own idle timeout (4000). So {@link #lift} removes the handler from
- * the upgraded channel. That takes Vert.x's internal interface {@value #INTERNAL} (its public
- * {@code channelHandlerContext()}), reached by name ({@link VertxInternals}). Should it move, the
- * node runs without the deadline (and says so at start) rather than with websockets closed by it;
- * {@code HandshakeDeadlineTest} fails then, and {@code LimitsIT} checks both sides on a real node.
+ * the upgraded channel. That takes Vert.x's internal interface {@value
+ * VertxInternals#WEBSOCKET_INTERNAL} (its public {@code channelHandlerContext()}), reached by name
+ * ({@link VertxInternals}). Should it move, the node runs without the deadline (and says so at
+ * start) rather than with websockets closed by it; {@code HandshakeDeadlineTest} fails then, and
+ * {@code LimitsIT} checks both sides on a real node.
  */
 public final class HandshakeDeadline {
 
   private static final Logger LOG = LoggerFactory.getLogger(HandshakeDeadline.class);
-
-  static final String INTERNAL = VertxInternals.WEBSOCKET_INTERNAL;
-
-  /** {@code ChannelHandlerContext channelHandlerContext()} of a Vert.x websocket, or null. */
-  static final MethodHandle CONTEXT = VertxInternals.CHANNEL_CONTEXT;
 
   private HandshakeDeadline() {}
 
@@ -48,9 +43,10 @@ public final class HandshakeDeadline {
    * could not be freed of it.
    */
   public static HttpServerOptions apply(HttpServerOptions options, long ms) {
-    if (CONTEXT == null) {
+    if (VertxInternals.CHANNEL_CONTEXT == null) {
       LOG.warn(
-          "http.handshake-timeout-ms is not applied: {} is not in this Vert.x version", INTERNAL);
+          "http.handshake-timeout-ms is not applied: {} is not in this Vert.x version",
+          VertxInternals.WEBSOCKET_INTERNAL);
       return options;
     }
     return options
@@ -60,7 +56,7 @@ public final class HandshakeDeadline {
 
   /** Removes the deadline from an upgraded websocket's channel (on its event loop). */
   public static void lift(ServerWebSocket ws) {
-    if (CONTEXT == null) {
+    if (VertxInternals.CHANNEL_CONTEXT == null) {
       return;
     }
     ChannelHandlerContext ctx = VertxInternals.channelContext(ws);

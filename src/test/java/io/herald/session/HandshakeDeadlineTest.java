@@ -10,14 +10,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The Vert.x internal {@link HandshakeDeadline} reaches by name is where it looks. If this fails
  * after a Vert.x upgrade, find where the websocket's {@code ChannelHandlerContext} went and update
- * {@link HandshakeDeadline#INTERNAL}; until then nodes run without the handshake deadline.
+ * {@link VertxInternals#WEBSOCKET_INTERNAL}; until then nodes run without the handshake deadline.
  */
 class HandshakeDeadlineTest {
 
   @Test
   void theWebsocketsChannelIsReachable() {
     assertNotNull(
-        HandshakeDeadline.CONTEXT, HandshakeDeadline.INTERNAL + " channelHandlerContext()");
+        VertxInternals.CHANNEL_CONTEXT,
+        VertxInternals.WEBSOCKET_INTERNAL + " channelHandlerContext()");
   }
 
   @Test
