@@ -33,8 +33,11 @@ class DeliveryWarmupIT {
     assertTrue(report.ms() >= 1000, "at least a second: " + report);
     assertTrue(report.ms() < budget + 1000, "the budget bounds it: " + report);
     assertTrue(report.events() > 100, "events published: " + report);
+    // every connection got the events (the pongs alone come to a few per event: a broken fan-out
+    // stays far below this)
     assertTrue(
-        report.frames() >= report.events(), "its connections received the events: " + report);
+        report.frames() >= report.events() * DeliveryWarmup.SOCKETS / 2,
+        "the events reached its connections: " + report);
     assertEquals(0, node.stats().connections.get(), "no connection left, none counted");
     assertEquals(0, node.stats().busConsumers.get(), "no bus consumer left");
     assertEquals(0, node.stats().delivered.sum(), "the node's counts do not include it");

@@ -48,7 +48,7 @@ public final class DeliveryWarmup {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryWarmup.class);
 
-  static final int SOCKETS = 32;
+  public static final int SOCKETS = 32;
   static final long TICK_MS = 1;
   static final long MIN_MS = 1000;
   static final long QUIET_MS = 750;
