@@ -1058,9 +1058,8 @@ public final class FanoutBench {
         }
         case "herald-framed" -> {
           // A/B of the shared-frame path: Vert.x's per-socket frame encoding for every socket.
-          Peer p = heraldPeer(bench, "herald-framed", false, herald);
-          p.command.add(p.command.indexOf(JAVA) + 1, "-Dio.herald.session.perSocketFrames=true");
-          yield p;
+          yield heraldPeer(bench, "herald-framed", false, herald)
+              .withJvmOption("-Dio.herald.session.perSocketFrames=true");
         }
         case "herald-g1", "herald-parallel", "herald-serial", "herald-shenandoah", "herald-zgc" ->
             gcPeer(bench, name, herald);
@@ -1115,9 +1114,13 @@ public final class FanoutBench {
       if (check.waitFor() != 0) {
         return null;
       }
-      Peer p = heraldPeer(bench, name, false, sub);
-      p.command.add(p.command.indexOf(JAVA) + 1, flag);
-      return p;
+      return heraldPeer(bench, name, false, sub).withJvmOption(flag);
+    }
+
+    /** This peer with one more JVM option, right after {@code java}. */
+    Peer withJvmOption(String option) {
+      command.add(command.indexOf(JAVA) + 1, option);
+      return this;
     }
 
     static Peer heraldPeer(FanoutBench bench, String label, boolean clustered, String sub)
