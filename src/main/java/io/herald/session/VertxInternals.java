@@ -40,7 +40,16 @@ final class VertxInternals {
    * channel's event loop.
    */
   static ChannelHandlerContext channelContext(ServerWebSocket ws) {
-    return CHANNEL_CONTEXT == null ? null : reach(ws);
+    if (CHANNEL_CONTEXT == null || !CHANNEL_CONTEXT.type().parameterType(0).isInstance(ws)) {
+      return null;
+    }
+    try {
+      return (ChannelHandlerContext) CHANNEL_CONTEXT.invoke(ws);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
   }
 
   /**
@@ -57,18 +66,5 @@ final class VertxInternals {
     Channel.Unsafe unsafe = ctx.channel().unsafe();
     unsafe.close(unsafe.voidPromise());
     return true;
-  }
-
-  private static ChannelHandlerContext reach(ServerWebSocket ws) {
-    if (!CHANNEL_CONTEXT.type().parameterType(0).isInstance(ws)) {
-      return null;
-    }
-    try {
-      return (ChannelHandlerContext) CHANNEL_CONTEXT.invoke(ws);
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
   }
 }
