@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -1061,6 +1062,23 @@ public final class FanoutBench {
           yield heraldPeer(bench, "herald-framed", false, herald)
               .withJvmOption("-Dio.herald.session.perSocketFrames=true");
         }
+        case "herald-base" -> {
+          // A/B across builds: Herald from BENCH_BASE_CLASSES (another checkout's target/classes,
+          // e.g. main before a change) in place of this build's classes, the rest alike.
+          Path base = Path.of(env("BENCH_BASE_CLASSES", "")).toAbsolutePath();
+          if (!Files.isDirectory(base.resolve("io/herald"))) {
+            throw new IllegalArgumentException(
+                "herald-base needs BENCH_BASE_CLASSES, a built target/classes (" + base + ")");
+          }
+          Peer p = heraldPeer(bench, "herald-base", false, herald);
+          int cp = p.command.indexOf("-cp") + 1;
+          p.command.set(
+              cp,
+              Arrays.stream(p.command.get(cp).split(File.pathSeparator))
+                  .map(e -> e.equals("target/classes") ? base.toString() : e)
+                  .collect(Collectors.joining(File.pathSeparator)));
+          yield p;
+        }
         case "herald-g1", "herald-parallel", "herald-serial", "herald-shenandoah", "herald-zgc" ->
             gcPeer(bench, name, herald);
         case "herald-nometrics" -> {
@@ -1098,7 +1116,7 @@ public final class FanoutBench {
             throw new IllegalArgumentException(
                 "unknown peer "
                     + name
-                    + " (known: herald, herald-cluster, herald-nio, herald-nometrics, herald-framed, herald-g1, herald-parallel,"
+                    + " (known: herald, herald-base, herald-cluster, herald-nio, herald-nometrics, herald-framed, herald-g1, herald-parallel,"
                     + " herald-serial, herald-shenandoah, herald-zgc, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
     }

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -48,7 +47,7 @@ public final class SubscriptionHub {
       this.event = event;
       this.tap = tap;
       this.subscriber = subscriber;
-      exact.computeIfAbsent(event, n -> new LinkedHashMap<>()).merge(subscriber, 1, Integer::sum);
+      exact.computeIfAbsent(event, n -> new SubscriberSet()).add(subscriber);
     }
 
     /**
@@ -59,7 +58,7 @@ public final class SubscriptionHub {
       if (!released) {
         leave();
         subscriber = other;
-        exact.computeIfAbsent(event, n -> new LinkedHashMap<>()).merge(other, 1, Integer::sum);
+        exact.computeIfAbsent(event, n -> new SubscriberSet()).add(other);
       }
     }
 
@@ -73,8 +72,8 @@ public final class SubscriptionHub {
     }
 
     private void leave() {
-      Map<Subscriber, Integer> subscribers = exact.get(event);
-      if (subscribers != null && decrement(subscribers, subscriber) && subscribers.isEmpty()) {
+      SubscriberSet subscribers = exact.get(event);
+      if (subscribers != null && subscribers.remove(subscriber) && subscribers.isEmpty()) {
         exact.remove(event);
       }
     }
@@ -86,8 +85,8 @@ public final class SubscriptionHub {
   private final long lingerMs;
   private final Reachability reachability;
   private final Map<String, BusTap> taps = new HashMap<>();
-  private final Map<String, Map<Subscriber, Integer>> exact = new HashMap<>();
-  private final Map<Subscriber, Integer> wildcard = new LinkedHashMap<>();
+  private final Map<String, SubscriberSet> exact = new HashMap<>();
+  private final SubscriberSet wildcard = new SubscriberSet();
 
   /**
    * Wildcard subscriptions, pending or live; while positive, every wildcard-eligible event is
@@ -139,9 +138,9 @@ public final class SubscriptionHub {
    * {@code *}.
    */
   public boolean receives(EventDescriptor event, Subscriber subscriber) {
-    Map<Subscriber, Integer> named = exact.get(event.name());
-    return named != null && named.containsKey(subscriber)
-        || event.wildcard() && wildcard.containsKey(subscriber);
+    SubscriberSet named = exact.get(event.name());
+    return named != null && named.contains(subscriber)
+        || event.wildcard() && wildcard.contains(subscriber);
   }
 
   /** Subscribes to {@code *}: every wildcard-eligible event, including those registered later. */
@@ -162,10 +161,10 @@ public final class SubscriptionHub {
             })
         .map(
             v -> {
-              wildcard.merge(subscriber, 1, Integer::sum);
+              wildcard.add(subscriber);
               return once(
                   () -> {
-                    decrement(wildcard, subscriber);
+                    wildcard.remove(subscriber);
                     dropWildcardHold();
                   });
             });
@@ -266,17 +265,17 @@ public final class SubscriptionHub {
       return;
     }
     byte[] frame = text.getBytes(StandardCharsets.UTF_8);
-    Map<Subscriber, Integer> named = exact.get(tap.event.name());
+    SubscriberSet named = exact.get(tap.event.name());
     if (named != null) {
-      for (Subscriber subscriber : named.keySet()) {
+      for (Subscriber subscriber : named.members()) {
         if (owner == null || subscriber.mayReceive(tap.event, owner)) {
           deliver(subscriber, tap, frame, position);
         }
       }
     }
     if (tap.event.wildcard() && !wildcard.isEmpty()) {
-      for (Subscriber subscriber : wildcard.keySet()) {
-        if ((named == null || !named.containsKey(subscriber))
+      for (Subscriber subscriber : wildcard.members()) {
+        if ((named == null || !named.contains(subscriber))
             && subscriber.mayReceive(tap.event, owner)) {
           deliver(subscriber, tap, frame, position);
         }
@@ -291,19 +290,6 @@ public final class SubscriptionHub {
     } catch (RuntimeException e) {
       LOG.error("delivering {} to a subscriber failed", tap.event.name(), e);
     }
-  }
-
-  private static boolean decrement(Map<Subscriber, Integer> counts, Subscriber subscriber) {
-    Integer count = counts.get(subscriber);
-    if (count == null) {
-      return false;
-    }
-    if (count == 1) {
-      counts.remove(subscriber);
-    } else {
-      counts.put(subscriber, count - 1);
-    }
-    return true;
   }
 
   private static Handle once(Runnable release) {
