@@ -408,7 +408,9 @@ public final class FanoutBench {
     Buffer data = frame.binaryData();
     long[] v = BenchPayload.parse(data);
     if (v == null) {
-      if (!ready.future().isComplete() && data.toString().contains("\"ready\"")) {
+      // the subscription is live: legacy "ready", or the JSON-RPC answer to core.subscribe
+      String text = ready.future().isComplete() ? "" : data.toString();
+      if (text.contains("\"ready\"") || text.contains("\"result\"")) {
         ready.tryComplete(ws);
       }
       return;
@@ -475,14 +477,19 @@ public final class FanoutBench {
     Point p = new Point(peer.label, peer.isHerald, n, delivered, done, a, b, window);
     if (threads) {
       StringBuilder t = new StringBuilder();
+      long[] compilerNs = {0};
       threadsB.forEach(
           (name, ns) -> {
             long d = ns - threadsA.getOrDefault(name, 0L);
+            if (name.contains("Compiler")) {
+              compilerNs[0] += d;
+            }
             if (done.inWindow > 0 && d * 100 > (b.serverNs - a.serverNs)) {
               t.append(String.format(Locale.ROOT, " %s=%.2f", name, d / 1000.0 / done.inWindow));
             }
           });
       log("%-16s   us/msg by thread:%s", peer.label, t);
+      p.jitUsPerMsg = done.inWindow == 0 ? Double.NaN : compilerNs[0] / 1000.0 / done.inWindow;
     }
     log(
         "%-16s N=%-5d %6d/s  delivered %7.0f/s  server %5.1f us/msg (%4.1f%% core, ~%2.0f%% sys)  gen %4.1f%%  "
@@ -984,6 +991,12 @@ public final class FanoutBench {
     final Sample b;
     final RunStats stats;
 
+    /**
+     * The JIT compiler threads' CPU in the window per delivered message (BENCH_THREADS=1), else
+     * NaN; 0 for a peer without a JIT.
+     */
+    double jitUsPerMsg = Double.NaN;
+
     Point(
         String peer,
         boolean herald,
@@ -1073,6 +1086,17 @@ public final class FanoutBench {
       return switch (name) {
         case "herald" -> heraldPeer(bench, "herald", false, herald);
         case "herald-cluster" -> heraldPeer(bench, "herald-cluster", true, herald);
+        case "herald-jsonrpc" ->
+            // The same node, its subscribers on JSON-RPC 2.0 (/api/current): collection_update
+            // notifications, the legacy frame wrapped once per event loop.
+            heraldPeer(
+                bench,
+                "herald-jsonrpc",
+                false,
+                "/api/current",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"core.subscribe\",\"params\":[\""
+                    + BenchPayload.EVENT
+                    + "\"]}");
         case "herald-nio" -> {
           // A/B of the transport: Herald on Java NIO instead of Netty's native epoll.
           Peer p = heraldPeer(bench, "herald-nio", false, herald);
@@ -1138,7 +1162,7 @@ public final class FanoutBench {
             throw new IllegalArgumentException(
                 "unknown peer "
                     + name
-                    + " (known: herald, herald-base, herald-cluster, herald-nio, herald-nometrics, herald-framed, herald-g1, herald-parallel,"
+                    + " (known: herald, herald-base, herald-cluster, herald-jsonrpc, herald-nio, herald-nometrics, herald-framed, herald-g1, herald-parallel,"
                     + " herald-serial, herald-shenandoah, herald-zgc, raw, raw-epoll, raw-io_uring, sockjs, ws, nchan)");
       };
     }
@@ -1165,7 +1189,13 @@ public final class FanoutBench {
 
     static Peer heraldPeer(FanoutBench bench, String label, boolean clustered, String sub)
         throws IOException {
-      Peer p = new Peer(bench, label, true, "/websocket", sub, true, 0);
+      return heraldPeer(bench, label, clustered, "/websocket", sub);
+    }
+
+    static Peer heraldPeer(
+        FanoutBench bench, String label, boolean clustered, String path, String sub)
+        throws IOException {
+      Peer p = new Peer(bench, label, true, path, sub, true, 0);
       p.command.addAll(
           List.of(
               "taskset",

@@ -103,6 +103,38 @@ final class Targets {
               Double.isNaN(c.ratio) ? "-" : String.format(Locale.ROOT, "%.2f", c.ratio),
               c.met == null ? "not measured" : c.met ? "met" : "NOT met"));
     }
+    o.append(withoutJit(bench));
+    return o.toString();
+  }
+
+  /**
+   * Target 1 again with the JIT compiler threads' time left out (BENCH_THREADS=1 only): a C2
+   * recompilation landing in a window is counted as cost per message by the verdicts above; this
+   * shows the steady state beside them. Informational: the verdicts stand.
+   */
+  private static String withoutJit(FanoutBench bench) {
+    StringBuilder o = new StringBuilder();
+    java.util.function.ToDoubleFunction<FanoutBench.Point> f =
+        p -> p.serverUsPerMsg - p.jitUsPerMsg;
+    for (String peer : List.of("herald", "herald-cluster")) {
+      for (int[] point : new int[][] {{1000, 20000}, {5000, 35000}}) {
+        List<FanoutBench.Point> a = bench.select(peer, point[0], point[1]);
+        List<FanoutBench.Point> b = bench.select("nginx-nchan", point[0], point[1]);
+        if (a.isEmpty() || b.isEmpty() || Double.isNaN(FanoutBench.median(a, f))) {
+          continue;
+        }
+        o.append(
+            String.format(
+                Locale.ROOT,
+                "1   (without JIT compiler threads) %-16s N=%d @%dk: %.2f / %.2f us/msg = %.2f%n",
+                peer,
+                point[0],
+                point[1] / 1000,
+                FanoutBench.median(a, f),
+                FanoutBench.median(b, f),
+                FanoutBench.median(a, f) / FanoutBench.median(b, f)));
+      }
+    }
     return o.toString();
   }
 
