@@ -520,19 +520,10 @@ public final class FanoutBench {
   void warmUp(List<Peer> warming) throws Exception {
     for (Peer peer : warming) {
       List<WebSocket> sockets = connect(peer, 10);
-      long deadline = System.nanoTime() + warmupMs * 1_000_000;
-      int rounds = 0;
-      double share;
-      do {
-        Map<String, Long> before = threadNanos(peer);
-        peer.startRun(++runIds, 4000, 2500);
-        Thread.sleep(2800);
-        share = compilerShare(before, threadNanos(peer));
-        rounds++;
-      } while (share >= 3 && System.nanoTime() < deadline);
+      JitRounds r = untilJitQuiet(peer, 4000, warmupMs);
       log(
           "%-16s JIT warm-up: %d x 2.5 s (compiler threads at %.1f%% of its CPU in the last)",
-          peer.label, rounds, share);
+          peer.label, r.rounds, r.share);
       closeAll(sockets);
     }
     Thread.sleep(2500);
@@ -552,22 +543,34 @@ public final class FanoutBench {
     }
     Thread.sleep(2800);
     for (Peer peer : batch) {
-      long deadline = System.nanoTime() + settleMs * 1_000_000;
-      int rounds = 0;
-      double share;
-      do {
-        Map<String, Long> before = threadNanos(peer);
-        peer.startRun(++runIds, (double) lastRate / n, 2500);
-        Thread.sleep(2800);
-        share = compilerShare(before, threadNanos(peer));
-        rounds++;
-      } while (share >= 3 && System.nanoTime() < deadline);
-      if (rounds > 1) {
+      JitRounds r = untilJitQuiet(peer, (double) lastRate / n, settleMs);
+      if (r.rounds > 1) {
         log(
             "%-16s N=%-5d settled: %d x 2.5 s (compiler threads at %.1f%% of its CPU in the last)",
-            peer.label, n, rounds, share);
+            peer.label, n, r.rounds, r.share);
       }
     }
+  }
+
+  /** How many rounds it took, and the compiler threads' share of the last (%). */
+  record JitRounds(int rounds, double share) {}
+
+  /**
+   * 2.5 s rounds of {@code peer} publishing {@code eventRate} events a second, until its JIT
+   * compiler threads use less than 3 % of its CPU in one, or {@code budgetMs} is spent.
+   */
+  JitRounds untilJitQuiet(Peer peer, double eventRate, long budgetMs) throws Exception {
+    long deadline = System.nanoTime() + budgetMs * 1_000_000;
+    int rounds = 0;
+    double share;
+    do {
+      Map<String, Long> before = threadNanos(peer);
+      peer.startRun(++runIds, eventRate, 2500);
+      Thread.sleep(2800);
+      share = compilerShare(before, threadNanos(peer));
+      rounds++;
+    } while (share >= 3 && System.nanoTime() < deadline);
+    return new JitRounds(rounds, share);
   }
 
   static double compilerShare(Map<String, Long> a, Map<String, Long> b) {
