@@ -138,7 +138,7 @@ public final class BridgeVerticle extends VerticleBase {
                   if (!hosts.allows(handshake.authority())) {
                     handshake.reject(MISDIRECTED); // a Host the node does not answer to
                   } else if (!settings.wsPath().equals(handshake.path())
-                      && !isJsonRpcPath(handshake.path())) {
+                      && !Connection.isJsonRpcPath(handshake.path())) {
                     handshake.reject(404);
                   } else if (!origins.allows(
                       handshake.headers().get(HttpHeaders.ORIGIN),
@@ -202,16 +202,6 @@ public final class BridgeVerticle extends VerticleBase {
         .end("Misdirected Request: this node does not answer to that Host (http.allowed-hosts)\n");
   }
 
-  /**
-   * The JSON-RPC 2.0 endpoint: {@code /api/current}, and the original's versioned paths ({@code
-   * /api/v25.04.0}), all served alike.
-   */
-  static boolean isJsonRpcPath(String path) {
-    return JSON_RPC_PATH.equals(path) || path.matches("/api/v[0-9][0-9A-Za-z.\\-]*");
-  }
-
-  static final String JSON_RPC_PATH = "/api/current";
-
   private void accept(ServerWebSocket ws, SessionServices services) {
     HandshakeDeadline.lift(ws);
     String address = ws.remoteAddress().host();
@@ -224,7 +214,7 @@ public final class BridgeVerticle extends VerticleBase {
               connections.remove(c);
               node.stats().byAddress.release(address);
             },
-            isJsonRpcPath(ws.path())));
+            Connection.isJsonRpcPath(ws.path())));
   }
 
   /**

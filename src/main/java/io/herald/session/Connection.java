@@ -39,12 +39,23 @@ public final class Connection implements Subscriber {
 
   private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
 
+  /** The JSON-RPC 2.0 endpoint's path. */
+  public static final String JSON_RPC_PATH = "/api/current";
+
   /**
    * How long a client has to take the close frame this side sent (and what is queued before it)
    * before its TCP connection is dropped: Vert.x's own closing timeout.
    */
   public static final long CLOSE_GRACE_MS =
       new HttpServerOptions().getWebSocketClosingTimeout() * 1000L;
+
+  /**
+   * Whether a websocket at {@code path} speaks JSON-RPC 2.0: {@value #JSON_RPC_PATH}, and the
+   * original's versioned paths ({@code /api/v25.04.0}), all served alike.
+   */
+  public static boolean isJsonRpcPath(String path) {
+    return JSON_RPC_PATH.equals(path) || path.matches("/api/v[0-9][0-9A-Za-z.\\-]*");
+  }
 
   private final ServerWebSocket ws;
   private final SessionServices services;
@@ -424,7 +435,7 @@ public final class Connection implements Subscriber {
 
   /** The endpoint, as the log and the metrics name it. */
   private String endpoint() {
-    return jsonRpc != null ? "/api/current" : "/websocket";
+    return jsonRpc != null ? JSON_RPC_PATH : "/websocket";
   }
 
   private AtomicInteger endpointCount() {

@@ -144,25 +144,22 @@ public final class DeliveryWarmup {
   /** The server side of a warm-up socket: a connection, subscribed through the bridge's hub. */
   private void accept(ServerWebSocket ws) {
     Connection connection =
-        new Connection(ws, services, System::nanoTime, c -> {}, isJsonRpc(ws.path()));
+        new Connection(
+            ws, services, System::nanoTime, c -> {}, Connection.isJsonRpcPath(ws.path()));
     services.hub().subscribe(event, connection).onSuccess(memberships::add);
-  }
-
-  private static boolean isJsonRpc(String path) {
-    return path.startsWith("/api/");
   }
 
   private Future<Void> connectAll(int port) {
     List<Future<WebSocket>> connecting = new ArrayList<>();
     for (int i = 0; i < SOCKETS; i++) {
-      String path = i % 2 == 0 ? "/websocket" : "/api/current";
+      String path = i % 2 == 0 ? "/websocket" : Connection.JSON_RPC_PATH;
       connecting.add(
           client
               .connect(port, "127.0.0.1", path)
               .onSuccess(
                   ws -> {
                     ws.frameHandler(frame -> {}); // read and dropped
-                    if (isJsonRpc(path)) {
+                    if (Connection.isJsonRpcPath(path)) {
                       jsonRpcClients.add(ws);
                       ws.writeTextMessage(
                           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"core.subscribe\",\"params\":[\""
