@@ -100,7 +100,7 @@ public final class Node implements Herald {
   /** The node's start finished: it has joined, serves, and runs its verticles ({@code /ready}). */
   private volatile boolean started;
 
-  private volatile DeliveryWarmup.Report warmup = new DeliveryWarmup.Report(0, 0, 0, false);
+  private volatile DeliveryWarmup.Report warmup = DeliveryWarmup.Report.NONE;
 
   /** Its HTTP server listens. */
   private volatile boolean serving;

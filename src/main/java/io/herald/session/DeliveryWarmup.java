@@ -84,7 +84,10 @@ public final class DeliveryWarmup {
   private boolean finished;
 
   /** What a warm-up did: its duration, the events fanned out and the frames written. */
-  public record Report(long ms, long events, long frames, boolean quiet) {}
+  public record Report(long ms, long events, long frames, boolean quiet) {
+    /** No warm-up ({@code http.warmup-ms} 0, or not run yet). */
+    public static final Report NONE = new Report(0, 0, 0, false);
+  }
 
   private DeliveryWarmup(Vertx vertx, SessionServices bridge, String nodeId, long budgetMs) {
     this.vertx = vertx;
@@ -101,7 +104,7 @@ public final class DeliveryWarmup {
   public static Future<Report> run(
       Vertx vertx, Context context, SessionServices services, String nodeId, long budgetMs) {
     if (budgetMs <= 0) {
-      return Future.succeededFuture(new Report(0, 0, 0, false));
+      return Future.succeededFuture(Report.NONE);
     }
     DeliveryWarmup warmup = new DeliveryWarmup(vertx, services, nodeId, budgetMs);
     context.runOnContext(
