@@ -19,7 +19,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
@@ -203,34 +202,16 @@ class SharedFrameWriterTest {
         vertx.createWebSocketClient(
             clientOptions.setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
     List<WebSocket> sockets = new ArrayList<>();
-    List<List<Object[]>> received = new ArrayList<>();
-    List<CompletableFuture<Void>> closed = new ArrayList<>();
+    List<ReceivedFrames> received = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       WebSocket ws = client.connect(server.actualPort(), "127.0.0.1", "/").await();
-      List<Object[]> frames = new ArrayList<>();
-      CompletableFuture<Void> done = new CompletableFuture<>();
-      ws.frameHandler(
-          f -> {
-            if (f.isText() || f.isBinary() || f.isContinuation()) {
-              frames.add(new Object[] {f.type(), f.isFinal(), f.binaryData().getBytes()});
-            }
-          });
-      ws.closeHandler(v -> done.complete(null));
+      received.add(ReceivedFrames.of(ws));
       sockets.add(ws);
-      received.add(frames);
-      closed.add(done);
     }
     // all three at once: the fan-outs of the three sockets interleave on the server's loop
     sockets.forEach(ws -> ws.writeTextMessage("go"));
-    for (int s = 0; s < sockets.size(); s++) {
-      closed.get(s).get(10, TimeUnit.SECONDS);
-      List<Object[]> frames = received.get(s);
-      assertEquals(expected.size(), frames.size(), "one frame per write");
-      for (int f = 0; f < expected.size(); f++) {
-        assertEquals(WebSocketFrameType.TEXT, frames.get(f)[0]);
-        assertEquals(true, frames.get(f)[1]);
-        assertArrayEquals(expected.get(f), (byte[]) frames.get(f)[2], "frame " + f);
-      }
+    for (ReceivedFrames frames : received) {
+      frames.assertTextFrames(expected);
     }
     assertEquals(List.of(direct, direct, direct), sentDirectly);
     client.close().await();

@@ -13,10 +13,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.junit5.VertxExtension;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -98,21 +95,9 @@ class TextFramesTest {
     WebSocketClient client = vertx.createWebSocketClient();
     for (int i = 0; i < 2; i++) {
       WebSocket ws = client.connect(server.actualPort(), "127.0.0.1", "/").await();
-      List<Object[]> frames = new ArrayList<>();
-      CompletableFuture<Void> closed = new CompletableFuture<>();
-      ws.frameHandler(
-          f -> {
-            if (f.isText() || f.isBinary() || f.isContinuation()) {
-              frames.add(new Object[] {f.type(), f.isFinal(), f.binaryData().getBytes()});
-            }
-          });
-      ws.closeHandler(v -> closed.complete(null));
+      ReceivedFrames received = ReceivedFrames.of(ws);
       ws.writeTextMessage("go");
-      closed.get(10, TimeUnit.SECONDS);
-      assertEquals(1, frames.size(), "one frame");
-      assertEquals(WebSocketFrameType.TEXT, frames.get(0)[0]);
-      assertEquals(true, frames.get(0)[1]);
-      assertArrayEquals(TEXT.getBytes(UTF_8), (byte[]) frames.get(0)[2]);
+      received.assertTextFrames(List.of(TEXT.getBytes(UTF_8)));
     }
     client.close().await();
     server.close().await();
