@@ -30,17 +30,20 @@ import org.slf4j.LoggerFactory;
  * recorded in the background: the publish path is not slowed, and the delivery of live messages
  * (and the snapshots that rely on their timing) is as without a history. Each event appends in
  * batches, one in flight at a time: what is published meanwhile goes in the next batch, in order. A
- * batch not stored within {@link #APPEND_TIMEOUT_MS} (the store is unreachable, a dead member's
- * partitions are moving) is given up: the history has a gap there, which a recovery across it
- * reports ({@code recovered: false}). At most {@link #MAX_QUEUED} publications wait per event; the
- * oldest beyond are given up too.
+ * batch not stored within {@link #APPEND_TIMEOUT_MS} (the store is unreachable) is given up: the
+ * history has a gap there, which a recovery across it reports ({@code recovered: false}). The store
+ * may still take it later (Hazelcast retries it), out of place: readers allow for that. At most
+ * {@link #MAX_QUEUED} publications wait per event; the oldest beyond are given up too.
  *
  * <p><b>The barrier.</b> A publication can be on the bus before it is recorded, so a recovery first
  * asks every node to finish recording what it has published ({@link #flush}, served to the other
  * nodes by {@link #serve}), and only then reads: what was published before the reader's
- * subscription could receive it is then in the history. A node that does not answer within {@link
- * #FLUSH_TIMEOUT_MS} (dead, leaving) is not waited for: its last publications before it died may be
- * missing from the history, unreported.
+ * subscription could receive it is then in the history. Each node answers with the offset of its
+ * last publication before the question, once that is stored or after {@link #FLUSH_WAIT_MS},
+ * whichever comes first: the reader counts whatever it does not find up to there as missed ({@code
+ * recovered: false}), given up or still on its way — it is never skipped silently. A node that does
+ * not answer within {@link #FLUSH_TIMEOUT_MS} (dead, stopped) is not waited for: its last
+ * publications before it died may be missing from the history, unreported.
  *
  * <p>Appends run on one context of their own.
  */
@@ -48,11 +51,22 @@ public final class History {
 
   private static final Logger LOG = LoggerFactory.getLogger(History.class);
 
-  /** How long a batch may take to be stored before it is given up. */
-  public static final long APPEND_TIMEOUT_MS = 3_000;
+  /**
+   * How long a batch may take to be stored before it is given up: longer than the cluster takes to
+   * find a member dead (10 s without a heartbeat) and to hand its partitions over, during which
+   * appends to them wait (measured: up to 6 s after a {@code kill -9} on a loaded host, over 10 s
+   * for a member stopped with SIGSTOP).
+   */
+  public static final long APPEND_TIMEOUT_MS = 15_000;
 
-  /** How long a recovery waits for another node to finish recording its publications. */
-  public static final long FLUSH_TIMEOUT_MS = 2_000;
+  /**
+   * How long a node's {@link #flush} waits for its publications to be stored before it answers
+   * anyway: long enough for a member's failover (above), so that a recovery during one is complete.
+   */
+  public static final long FLUSH_WAIT_MS = 10_000;
+
+  /** How long a recovery waits for another node's answer to {@link #flush}. */
+  public static final long FLUSH_TIMEOUT_MS = FLUSH_WAIT_MS + 2_000;
 
   /** The most publications of one event waiting to be recorded on a node. */
   public static final int MAX_QUEUED = 100_000;
@@ -66,6 +80,7 @@ public final class History {
   private final Recoverer recoverer;
   private final LongSupplier clock;
   private final long appendTimeoutMs;
+  private final long flushWaitMs;
   private final Supplier<List<String>> others;
   private final Function<String, String> flushAddress;
   private final Map<String, Appender> appenders = new HashMap<>();
@@ -84,7 +99,7 @@ public final class History {
       Supplier<List<String>> others,
       Function<String, String> flushAddress,
       LongSupplier clock) {
-    this(vertx, logs, others, flushAddress, clock, APPEND_TIMEOUT_MS);
+    this(vertx, logs, others, flushAddress, clock, APPEND_TIMEOUT_MS, FLUSH_WAIT_MS);
   }
 
   History(
@@ -93,7 +108,8 @@ public final class History {
       Supplier<List<String>> others,
       Function<String, String> flushAddress,
       LongSupplier clock,
-      long appendTimeoutMs) {
+      long appendTimeoutMs,
+      long flushWaitMs) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.logs = logs;
@@ -102,6 +118,7 @@ public final class History {
     this.flushAddress = flushAddress;
     this.clock = clock;
     this.appendTimeoutMs = appendTimeoutMs;
+    this.flushWaitMs = flushWaitMs;
   }
 
   /**
@@ -118,11 +135,12 @@ public final class History {
   }
 
   /**
-   * Completes once every publication of {@code event} this node recorded before the call is stored
-   * (or given up).
+   * The position of the last publication of {@code event} this node recorded before the call (null
+   * when it recorded none), once every publication up to it is stored or given up, or after {@link
+   * #FLUSH_WAIT_MS} when some are not yet: each one not found in the history is then missed.
    */
-  public Future<Void> flush(String event) {
-    Promise<Void> done = Promise.promise();
+  public Future<StreamPosition> flush(String event) {
+    Promise<StreamPosition> done = Promise.promise();
     context.runOnContext(
         v -> {
           Appender appender = appenders.get(event);
@@ -136,7 +154,8 @@ public final class History {
   }
 
   /**
-   * Serves {@link #flush} to the other nodes at {@code address} ({@code {"event"}} → {@code {}}).
+   * Serves {@link #flush} to the other nodes at {@code address}: {@code {"event"}} → {@code
+   * {"position"?: "<epoch>@<offset>"}}.
    */
   public MessageConsumer<JsonObject> serve(String address) {
     return vertx
@@ -144,7 +163,15 @@ public final class History {
         .consumer(
             address,
             msg ->
-                flush(msg.body().getString("event")).onComplete(ar -> msg.reply(new JsonObject())));
+                flush(msg.body().getString("event"))
+                    .onComplete(
+                        ar -> {
+                          JsonObject reply = new JsonObject();
+                          if (ar.result() != null) {
+                            reply.put("position", ar.result().toString());
+                          }
+                          msg.reply(reply);
+                        }));
   }
 
   /**
@@ -162,29 +189,39 @@ public final class History {
     }
     return flushEverywhere(event.name())
         .compose(
-            v ->
+            published ->
                 vertx.executeBlocking(
                     () ->
                         recoverer.since(
-                            event.name(), event.historyTtlMs(), since, clock.getAsLong()),
+                            event.name(),
+                            event.historyTtlMs(),
+                            since,
+                            published,
+                            clock.getAsLong()),
                     false));
   }
 
   /**
-   * The latest recorded offset of every node's publications of {@code event}: the position of a
-   * client that subscribes now and has seen nothing (what it receives live moves it on). Empty for
-   * an event without a history. Read on a worker thread, after the barrier.
+   * The latest offset of every node's publications of {@code event}: the position of a client that
+   * subscribes now and has seen nothing (what it receives live moves it on). Empty for an event
+   * without a history. Read on a worker thread, after the barrier.
    */
   public Future<HistoryPosition> current(EventDescriptor event) {
     if (!event.keepsHistory()) {
       return Future.succeededFuture(HistoryPosition.EMPTY);
     }
     return flushEverywhere(event.name())
-        .compose(v -> vertx.executeBlocking(() -> recoverer.current(event.name()), false));
+        .compose(
+            published ->
+                vertx.executeBlocking(() -> recoverer.current(event.name(), published), false));
   }
 
-  private Future<Void> flushEverywhere(String event) {
-    List<Future<?>> all = new ArrayList<>();
+  /**
+   * The barrier: every node's answer to {@link #flush}, this node's included, as a vector (a node
+   * that does not answer is left out).
+   */
+  private Future<HistoryPosition> flushEverywhere(String event) {
+    List<Future<StreamPosition>> all = new ArrayList<>();
     all.add(flush(event));
     JsonObject body = new JsonObject().put("event", event);
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(FLUSH_TIMEOUT_MS);
@@ -192,10 +229,22 @@ public final class History {
       all.add(
           vertx
               .eventBus()
-              .request(flushAddress.apply(node), body, options)
-              .recover(e -> Future.succeededFuture()));
+              .<JsonObject>request(flushAddress.apply(node), body, options)
+              .map(reply -> StreamPosition.parse(reply.body().getString("position")))
+              .otherwise((StreamPosition) null));
     }
-    return Future.join(all).mapEmpty();
+    return Future.join(all)
+        .transform(
+            ar -> {
+              List<StreamPosition> answered = new ArrayList<>();
+              all.forEach(
+                  f -> {
+                    if (f.succeeded() && f.result() != null) {
+                      answered.add(f.result());
+                    }
+                  });
+              return Future.succeededFuture(HistoryPosition.of(answered));
+            });
   }
 
   /** Publications recorded by this node. */
@@ -223,7 +272,8 @@ public final class History {
 
   private record Pending(HistoryEntry entry, Promise<Void> done) {}
 
-  private record Waiter(long upTo, Promise<Void> done) {}
+  /** A {@link #flush} waiting for the publications up to {@code upTo} (a count) to finish. */
+  private record Waiter(long upTo, StreamPosition position, Promise<StreamPosition> done) {}
 
   /** One event's appends: one batch in flight, the rest queued. Confined to the context. */
   private final class Appender {
@@ -234,6 +284,7 @@ public final class History {
     private boolean busy;
     private long added;
     private long finished;
+    private long lastOffset;
 
     Appender(EventDescriptor event, String epoch) {
       this.event = event;
@@ -242,6 +293,7 @@ public final class History {
 
     void add(HistoryEntry entry, Promise<Void> done) {
       added++;
+      lastOffset = entry.offset();
       queue.add(new Pending(entry, done));
       if (queue.size() > MAX_QUEUED) {
         Pending oldest = queue.poll();
@@ -254,12 +306,21 @@ public final class History {
       }
     }
 
-    void flush(Promise<Void> done) {
+    void flush(Promise<StreamPosition> done) {
+      StreamPosition last = new StreamPosition(epoch, lastOffset);
       if (finished >= added) {
-        done.complete();
-      } else {
-        waiters.add(new Waiter(added, done));
+        done.complete(last);
+        return;
       }
+      Waiter waiter = new Waiter(added, last, done);
+      waiters.add(waiter);
+      vertx.setTimer(
+          flushWaitMs,
+          t -> {
+            if (waiters.remove(waiter)) {
+              done.complete(last);
+            }
+          });
     }
 
     private void next() {
@@ -311,7 +372,7 @@ public final class History {
       waiters.removeIf(
           w -> {
             if (w.upTo <= finished) {
-              w.done.complete();
+              w.done.complete(w.position);
               return true;
             }
             return false;

@@ -38,22 +38,29 @@ public final class Recoverer {
   /**
    * What a client at {@code since} missed of {@code event}, kept for {@code ttlMs}, at {@code now}
    * (ms).
+   *
+   * @param published the last publication of each node that answered the barrier ({@link
+   *     History#flush}): every one up to it must be in the history for the recovery to be complete
    */
-  public Recovery since(String event, long ttlMs, HistoryPosition since, long now) {
+  public Recovery since(
+      String event, long ttlMs, HistoryPosition since, HistoryPosition published, long now) {
     Set<String> epochs = logs.epochs(event);
     Set<String> all = new TreeSet<>(epochs);
     all.addAll(since.epochs());
+    all.addAll(published.epochs());
     boolean recovered = true;
     HistoryPosition at = since;
     List<List<Recovery.Recorded>> perEpoch = new ArrayList<>();
     for (String epoch : all) {
       long seen = since.offset(epoch);
+      long through = published.offset(epoch);
       if (!epochs.contains(epoch)) {
-        // The client saw publications of a run the history no longer knows: gone with the cluster.
-        recovered &= seen == 0;
+        // No log: a run the history no longer knows (gone with the cluster: what the client saw
+        // of it cannot be placed), or a node whose first publications are not stored yet.
+        recovered &= through > 0 ? through <= seen : seen == 0;
         continue;
       }
-      EpochRead read = readAfter(event, epoch, seen, now - ttlMs, false);
+      EpochRead read = readAfter(event, epoch, seen, through, now - ttlMs, false);
       recovered &= read.complete;
       perEpoch.add(read.missed);
       at = at.with(new StreamPosition(epoch, read.highest));
@@ -62,10 +69,10 @@ public final class Recoverer {
   }
 
   /**
-   * The latest offset recorded of every publisher run of {@code event} that has a log: where a
-   * client that subscribes now starts.
+   * The latest offset of every publisher run of {@code event}, recorded or {@code published} (as
+   * answered to the barrier): where a client that subscribes now starts.
    */
-  public HistoryPosition current(String event) {
+  public HistoryPosition current(String event, HistoryPosition published) {
     Map<String, Long> offsets = new HashMap<>();
     for (String epoch : logs.epochs(event)) {
       HistoryLogs.Slice bounds = logs.read(event, epoch, Long.MAX_VALUE, 0);
@@ -78,16 +85,18 @@ public final class Recoverer {
       }
       offsets.put(epoch, offset);
     }
-    return HistoryPosition.of(offsets);
+    return HistoryPosition.of(offsets).merge(published);
   }
 
   private record EpochRead(List<Recovery.Recorded> missed, boolean complete, long highest) {}
 
   /**
    * The entries of one run after offset {@code seen}; complete when they are every offset from
-   * {@code seen + 1} on, none older than {@code oldest} (ms), and nothing newer was pushed out.
+   * {@code seen + 1} on, at least up to {@code through}, none older than {@code oldest} (ms), and
+   * nothing newer was pushed out.
    */
-  private EpochRead readAfter(String event, String epoch, long seen, long oldest, boolean all) {
+  private EpochRead readAfter(
+      String event, String epoch, long seen, long through, long oldest, boolean all) {
     long from = all ? 0 : Math.max(0, seen - 1 - SLACK);
     List<HistoryEntry> entries = new ArrayList<>();
     HistoryLogs.Slice slice = logs.read(event, epoch, from, BATCH);
@@ -133,9 +142,13 @@ public final class Recoverer {
       // More was appended than the client saw, and none of it is left.
       complete = false;
     }
+    if (expected <= through) {
+      // Published before the barrier, and not (or not yet) stored.
+      complete = false;
+    }
     if (!complete && !all && start > head) {
       // Perhaps an entry out of place before where reading started: read the whole log.
-      return readAfter(event, epoch, seen, oldest, true);
+      return readAfter(event, epoch, seen, through, oldest, true);
     }
     return new EpochRead(missed, complete, highest);
   }

@@ -72,8 +72,18 @@ class HistoryTest {
   }
 
   private History history(HistoryLogs logs, long timeoutMs) {
+    return history(logs, timeoutMs, 60_000);
+  }
+
+  private History history(HistoryLogs logs, long timeoutMs, long flushWaitMs) {
     return new History(
-        vertx, logs, List::of, id -> "unused." + id, System::currentTimeMillis, timeoutMs);
+        vertx,
+        logs,
+        List::of,
+        id -> "unused." + id,
+        System::currentTimeMillis,
+        timeoutMs,
+        flushWaitMs);
   }
 
   @Test
@@ -86,16 +96,16 @@ class HistoryTest {
     }
     TestNodes.eventually(5_000, "first append", () -> logs.appends.size() == 1);
     assertEquals(List.of(1L), logs.appends.get(0), "the first publication goes alone");
-    Future<Void> flushed = history.flush(EVENT.name());
+    Future<StreamPosition> flushed = history.flush(EVENT.name());
     logs.completeAll();
     TestNodes.eventually(5_000, "second append", () -> logs.appends.size() == 2);
     assertEquals(List.of(2L, 3L, 4L, 5L), logs.appends.get(1), "what waited goes in one batch");
     assertFalse(flushed.isComplete(), "2 to 5 were recorded before the flush, not stored yet");
     logs.completeAll();
-    TestNodes.await(flushed);
+    assertEquals(new StreamPosition("n", 5), TestNodes.await(flushed), "the last one published");
     futures.forEach(TestNodes::await);
     assertEquals(5, history.recorded());
-    TestNodes.await(history.flush("test.other"));
+    assertEquals(null, TestNodes.await(history.flush("test.other")), "nothing published");
     Recovery r = TestNodes.await(history.since(EVENT, HistoryPosition.of(Map.of("n", 2L))));
     assertTrue(r.recovered());
     assertEquals(3, r.missed().size());
@@ -108,7 +118,7 @@ class HistoryTest {
     History history = history(logs, 300);
     long start = System.nanoTime();
     Future<Void> first = history.record(EVENT, new StreamPosition("n", 1), "{}", null);
-    Future<Void> flushed = history.flush(EVENT.name());
+    Future<StreamPosition> flushed = history.flush(EVENT.name());
     assertTrue(first.transform(ar -> Future.succeededFuture(ar.failed())).await(), "given up");
     TestNodes.await(flushed);
     long tookMs = (System.nanoTime() - start) / 1_000_000;
@@ -136,6 +146,53 @@ class HistoryTest {
     Recovery r = TestNodes.await(history.since(EVENT, HistoryPosition.of(Map.of("n", 1L))));
     assertFalse(r.recovered());
     assertEquals(List.of(2L, 4L), r.missed().stream().map(m -> m.position().offset()).toList());
+  }
+
+  @Test
+  void publicationsStillOnTheirWayWhenTheBarrierGivesUpWaitingAreMissed() {
+    HeldLogs logs = new HeldLogs();
+    History publisher = history(logs, 60_000, 300);
+    TestNodes.await(publisher.serve("flush.n").completion());
+    History reader =
+        new History(
+            vertx,
+            logs.stored,
+            () -> List.of("n"),
+            id -> "flush." + id,
+            System::currentTimeMillis,
+            60_000,
+            300);
+    Future<Void> first = publisher.record(EVENT, new StreamPosition("n", 1), "{}", null);
+    TestNodes.eventually(5_000, "first append", () -> logs.appends.size() == 1);
+    logs.completeAll();
+    TestNodes.await(first);
+    // 2 and 3 are published, their append hangs (a member's failover that outlasts the wait).
+    publisher.record(EVENT, new StreamPosition("n", 2), "{}", null);
+    publisher.record(EVENT, new StreamPosition("n", 3), "{}", null);
+    TestNodes.eventually(5_000, "second append", () -> logs.appends.size() == 2);
+
+    long start = System.nanoTime();
+    Recovery r = TestNodes.await(reader.since(EVENT, HistoryPosition.of(Map.of("n", 1L))));
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertFalse(r.recovered(), "2 and 3 were published before the barrier and are not stored");
+    assertEquals(List.of(), r.missed());
+    assertEquals(HistoryPosition.of(Map.of("n", 1L)), r.at());
+    assertTrue(tookMs >= 290 && tookMs < 3_000, "the publisher answered after " + tookMs + " ms");
+    assertEquals(
+        HistoryPosition.of(Map.of("n", 3L)),
+        TestNodes.await(reader.current(EVENT)),
+        "a new subscriber starts after them");
+
+    TestNodes.eventually(
+        5_000,
+        "stored",
+        () -> {
+          logs.completeAll();
+          return publisher.recorded() == 3;
+        });
+    Recovery later = TestNodes.await(reader.since(EVENT, HistoryPosition.of(Map.of("n", 1L))));
+    assertTrue(later.recovered(), "stored late: found");
+    assertEquals(2, later.missed().size());
   }
 
   @Test

@@ -43,7 +43,13 @@ class RecovererTest {
   }
 
   private Recovery since(Map<String, Long> seen) {
-    return recoverer.since(EVENT, ttl, HistoryPosition.of(seen), now.get());
+    return since(seen, Map.of());
+  }
+
+  /** A recovery after a barrier at which the nodes had published up to {@code published}. */
+  private Recovery since(Map<String, Long> seen, Map<String, Long> published) {
+    return recoverer.since(
+        EVENT, ttl, HistoryPosition.of(seen), HistoryPosition.of(published), now.get());
   }
 
   private static List<String> positions(Recovery r) {
@@ -140,6 +146,22 @@ class RecovererTest {
   }
 
   @Test
+  void publicationsNotStoredByTheBarrierAreAGapEvenAtTheEnd() {
+    publish(A, 1, 2); // A had published 3 and 4 too: given up, or still on their way
+    publish(B, 1);
+    Recovery r = since(Map.of(A, 1L, B, 1L), Map.of(A, 4L, B, 1L));
+    assertFalse(r.recovered(), "3 and 4 are missed");
+    assertEquals(List.of("a@2"), positions(r));
+    assertEquals(HistoryPosition.of(Map.of(A, 2L, B, 1L)), r.at(), "the live stream goes on");
+    assertFalse(since(Map.of(A, 2L), Map.of(A, 3L)).recovered());
+    assertTrue(since(Map.of(A, 1L), Map.of(A, 2L)).recovered(), "all stored");
+    assertTrue(since(Map.of(A, 2L), Map.of(A, 2L)).recovered(), "nothing missed");
+    // A node whose log is not even created yet (its first append is on its way).
+    assertFalse(since(Map.of(A, 2L), Map.of(A, 2L, "c", 1L)).recovered());
+    assertTrue(since(Map.of(A, 2L, "c", 1L), Map.of(A, 2L, "c", 1L)).recovered(), "saw it live");
+  }
+
+  @Test
   void entriesAppendedOutOfPlaceAreStillFoundAndOrdered() {
     publish(A, 1, 2, 4, 3, 5);
     Recovery r = since(Map.of(A, 2L));
@@ -169,15 +191,20 @@ class RecovererTest {
   }
 
   @Test
-  void currentIsTheLatestRecordedOfEachNode() {
-    assertEquals(HistoryPosition.EMPTY, recoverer.current(EVENT));
+  void currentIsTheLatestRecordedOrPublishedOfEachNode() {
+    assertEquals(HistoryPosition.EMPTY, recoverer.current(EVENT, HistoryPosition.EMPTY));
     capacity = 2;
     publish(A, 1, 2, 3);
     publish(B, 1);
-    assertEquals(HistoryPosition.of(Map.of(A, 3L, B, 1L)), recoverer.current(EVENT));
+    assertEquals(
+        HistoryPosition.of(Map.of(A, 3L, B, 1L)), recoverer.current(EVENT, HistoryPosition.EMPTY));
+    assertEquals(
+        HistoryPosition.of(Map.of(A, 5L, B, 1L, "c", 2L)),
+        recoverer.current(EVENT, HistoryPosition.of(Map.of(A, 5L, B, 1L, "c", 2L))),
+        "what was published before the subscription, stored or not, is behind the client");
     // A client starting there misses nothing; one more publication is all it missed.
     publish(B, 2);
-    Recovery r = recoverer.since(EVENT, ttl, HistoryPosition.of(Map.of(A, 3L, B, 1L)), now.get());
+    Recovery r = since(Map.of(A, 3L, B, 1L), Map.of(A, 3L, B, 2L));
     assertTrue(r.recovered());
     assertEquals(
         List.of(new StreamPosition(B, 2)),
