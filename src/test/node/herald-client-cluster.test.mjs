@@ -37,32 +37,45 @@ after(() => {
   if (env.HERALD_SUMMARY) writeFileSync(env.HERALD_SUMMARY, JSON.stringify(summary, null, 2));
 });
 
-/** Ticks per node as the callbacks got them. */
+/**
+ * Ticks per node as the callbacks got them, and for each where it came (e.g. "B1": on node B before
+ * the second `ready`, i.e. recovered), which places a gap.
+ */
 function tickRecorder() {
   const byNode = new Map();
+  const phases = new Map();
   return {
     byNode,
-    add(m) {
+    phases,
+    add(m, phase = 0) {
       const { node, seq } = m.fields;
-      if (!byNode.has(node)) byNode.set(node, []);
+      if (!byNode.has(node)) {
+        byNode.set(node, []);
+        phases.set(node, []);
+      }
       byNode.get(node).push(seq);
+      phases.get(node).push(phase);
     },
     count: (node) => (byNode.get(node) || []).length,
     last: (node) => (byNode.get(node) || []).at(-1) ?? 0,
   };
 }
 
-/** Gaps and duplicates in one node's ticks (consecutive from the first one seen). */
-function check(seqs) {
+/**
+ * Gaps and duplicates in one node's ticks (consecutive from the first one seen); each problem with
+ * the phase (see tickRecorder) on either side.
+ */
+function check(seqs, phases = []) {
   let gaps = 0;
   let duplicates = 0;
   const problems = [];
+  const at = (i) => (phases[i] === undefined ? "" : ` (${phases[i]})`);
   for (let i = 1; i < seqs.length; i++) {
     const step = seqs[i] - seqs[i - 1];
     if (step === 1) continue;
     if (step <= 0) duplicates++;
     else gaps++;
-    if (problems.length < 10) problems.push(`${seqs[i - 1]} -> ${seqs[i]}`);
+    if (problems.length < 10) problems.push(`${seqs[i - 1]}${at(i - 1)} -> ${seqs[i]}${at(i)}`);
   }
   return { count: seqs.length, first: seqs[0], last: seqs.at(-1), gaps, duplicates, problems };
 }
@@ -89,7 +102,7 @@ test("node A killed: the client carries on on B with every tick, no gap, no dupl
   const readies = [];
   const resyncs = [];
   const sub = client.subscribe("test.node_ticks", {
-    changed: (m) => ticks.add(m),
+    changed: (m) => ticks.add(m, `${client.url === A.url ? "A" : "B"}${readies.length}`),
     onReady: (info) => readies.push(info),
     onResync: (info) => resyncs.push(info),
   });
@@ -126,7 +139,7 @@ test("node A killed: the client carries on on B with every tick, no gap, no dupl
   client.close();
 
   summary.ticks = {};
-  for (const [node, seqs] of ticks.byNode) summary.ticks[node] = check(seqs);
+  for (const [node, seqs] of ticks.byNode) summary.ticks[node] = check(seqs, ticks.phases.get(node));
   summary.recovery = { moved_ms: movedMs, close: closes[0], ready: readies[1] };
   for (const n of [A, B, C]) {
     const r = summary.ticks[n.id];

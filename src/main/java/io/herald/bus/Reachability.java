@@ -19,13 +19,15 @@ import org.slf4j.LoggerFactory;
  * Makes {@code ready} mean live across the cluster. A consumer's registration is stored
  * cluster-wide when its {@code completion()} succeeds, but a node that has published to the address
  * before keeps a cached list of the address's nodes, refreshed a little later: a publication from
- * it in between would miss the new consumer.
+ * it in between would miss the new consumer. This node's own list is such a cache too (Vert.x's
+ * clustered bus delivers a publication locally only when the list names this node): while the
+ * cluster hands a lost member's data over, its refresh has been seen to lag by a second and more.
  *
- * <p>So, after registering, a node asks every other node to publish a probe to the address. A probe
- * that arrives proves that the other node's view includes this node: every later publication from
- * it arrives too (its view does not lose a live registration). A probe that does not arrive within
- * an attempt is asked for again; a node that does not answer at all (leaving, or not a Herald node)
- * is not waited for.
+ * <p>So, after registering, a node asks every node, itself included, to publish a probe to the
+ * address. A probe that arrives proves that the node's view includes this node: every later
+ * publication from it arrives too (its view does not lose a live registration). A probe that does
+ * not arrive within an attempt is asked for again; a node that does not answer at all (leaving, or
+ * not a Herald node) is not waited for.
  *
  * <p>One instance per event loop (a bridge's hub and remote sources); {@link #confirm} and {@link
  * #onProbe} are called on that event loop.
@@ -35,36 +37,35 @@ public final class Reachability {
   private static final Logger LOG = LoggerFactory.getLogger(Reachability.class);
 
   private final Vertx vertx;
-  private final Supplier<List<String>> otherNodes;
+  private final Supplier<List<String>> nodes;
   private final long attemptMs;
   private final int attempts;
   private final Map<String, Promise<Void>> pending = new HashMap<>();
 
   /**
-   * @param otherNodes the ids of the other nodes of the cluster (empty when standalone)
+   * @param nodes the ids of the nodes of the cluster, this one included
    * @param attemptMs how long to wait for a probe before asking again
    * @param attempts how many times to ask one node before going on without it
    */
-  public Reachability(
-      Vertx vertx, Supplier<List<String>> otherNodes, long attemptMs, int attempts) {
+  public Reachability(Vertx vertx, Supplier<List<String>> nodes, long attemptMs, int attempts) {
     this.vertx = vertx;
-    this.otherNodes = otherNodes;
+    this.nodes = nodes;
     this.attemptMs = attemptMs;
     this.attempts = attempts;
   }
 
   /**
-   * Completes when every other node's publications to {@code address} reach this node's consumer of
-   * it.
+   * Completes when every node's publications to {@code address}, this node's included, reach this
+   * node's consumer of it.
    */
   public Future<Void> confirm(String address) {
-    return confirm(address, otherNodes.get());
+    return confirm(address, nodes.get());
   }
 
   /**
-   * Completes when the publications of each of {@code nodes} to {@code address} reach this node's
-   * consumer of it (for a consumer that only those nodes publish to). This node itself needs no
-   * probe.
+   * Completes when the publications of each of {@code nodes} (this node, too, when listed) to
+   * {@code address} reach this node's consumer of it (for a consumer that only those nodes publish
+   * to).
    */
   public Future<Void> confirm(String address, List<String> nodes) {
     List<Future<Void>> confirmations = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.herald.history.HistoryLogs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -23,6 +24,14 @@ public interface Membership {
 
   /** The ids of the other members (empty when standalone), as this node currently sees them. */
   List<String> others();
+
+  /** This node's id, then the other members'. */
+  default List<String> all() {
+    List<String> all = new ArrayList<>();
+    all.add(nodeId());
+    all.addAll(others());
+    return all;
+  }
 
   /** Whether {@code node} is this node or a current member. */
   default boolean isMember(String node) {

@@ -65,7 +65,7 @@ public final class BridgeVerticle extends VerticleBase {
     HostPolicy hosts = new HostPolicy(settings.httpAllowedHosts(), settings.httpHost());
     Reachability reachability =
         new Reachability(
-            vertx, node.membership()::others, settings.probeAttemptMs(), settings.probeAttempts());
+            vertx, node.membership()::all, settings.probeAttemptMs(), settings.probeAttempts());
     hub =
         new SubscriptionHub(
             vertx, context, node.events(), node.stats(), settings.consumerLingerMs(), reachability);

@@ -164,7 +164,6 @@ public final class RemoteSources {
                 new RemoteStream(
                     vertx,
                     reachability,
-                    membership.nodeId(),
                     owner,
                     key,
                     event,

@@ -57,7 +57,6 @@ final class RemoteStream {
   RemoteStream(
       Vertx vertx,
       Reachability reachability,
-      String self,
       String owner,
       String key,
       EventDescriptor event,
@@ -80,12 +79,7 @@ final class RemoteStream {
                   }
                 });
     consumers.incrementAndGet();
-    this.ready =
-        consumer
-            .completion()
-            .compose(
-                v ->
-                    reachability.confirm(address, owner.equals(self) ? List.of() : List.of(owner)));
+    this.ready = consumer.completion().compose(v -> reachability.confirm(address, List.of(owner)));
   }
 
   Member add(SourceSubscriber subscriber, String hold, int maxHeld) {
