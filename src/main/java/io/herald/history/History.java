@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -233,18 +234,12 @@ public final class History {
               .map(reply -> StreamPosition.parse(reply.body().getString("position")))
               .otherwise((StreamPosition) null));
     }
-    return Future.join(all)
-        .transform(
-            ar -> {
-              List<StreamPosition> answered = new ArrayList<>();
-              all.forEach(
-                  f -> {
-                    if (f.succeeded() && f.result() != null) {
-                      answered.add(f.result());
-                    }
-                  });
-              return Future.succeededFuture(HistoryPosition.of(answered));
-            });
+    // None fails: an unanswered request is a null answer.
+    return Future.all(all)
+        .map(
+            v ->
+                HistoryPosition.of(
+                    all.stream().map(Future::result).filter(Objects::nonNull).toList()));
   }
 
   /** Publications recorded by this node. */
