@@ -34,27 +34,26 @@ class ReachabilityTest {
     Context context = vertx.getOrCreateContext();
     Reachability reachability = new Reachability(vertx, () -> List.of(SELF), 100, 3);
     AtomicInteger probes = new AtomicInteger();
+    // The consumer and confirm on one context, as Reachability requires.
     Future<Void> confirmed =
-        Future.<Future<Void>>future(
-                p ->
-                    context.runOnContext(
-                        v ->
-                            vertx
-                                .eventBus()
-                                .consumer(
-                                    ADDRESS,
-                                    msg -> {
-                                      String token = msg.headers().get(Addresses.PROBE_HEADER);
-                                      if (token != null) {
-                                        probes.incrementAndGet();
-                                        if (probesArrive) {
-                                          reachability.onProbe(token);
-                                        }
-                                      }
-                                    })
-                                .completion()
-                                .onComplete(ar -> p.complete(reachability.confirm(ADDRESS)))))
-            .compose(f -> f);
+        Future.future(
+            p ->
+                context.runOnContext(
+                    v ->
+                        vertx
+                            .eventBus()
+                            .consumer(
+                                ADDRESS,
+                                msg -> {
+                                  String token = msg.headers().get(Addresses.PROBE_HEADER);
+                                  probes.incrementAndGet();
+                                  if (probesArrive) {
+                                    reachability.onProbe(token);
+                                  }
+                                })
+                            .completion()
+                            .compose(registered -> reachability.confirm(ADDRESS))
+                            .onComplete(p)));
     long start = System.nanoTime();
     TestNodes.await(confirmed);
     long ms = (System.nanoTime() - start) / 1_000_000;
